@@ -1,0 +1,49 @@
+# parbench: when does concurrency yield parallel speedup?
+#
+# `make bench` and `make test` are the two commands a newcomer needs.
+
+GO        ?= go
+BIN       := bin/parbench
+STAMP     := $(shell date -u +%Y%m%dT%H%M%SZ)
+HOST      := $(shell hostname)
+OUT       ?= results/$(HOST)-$(STAMP).txt
+BENCHSTAT := $(GO) tool benchstat
+
+# The default sweep: every workload, GOMAXPROCS 1..2x the CPUs, goroutines
+# 1..64 and 1024 for the IO workloads' sake, 10 samples of 100ms. Sized to
+# finish in under 15 minutes on 2 cores.
+BENCH_FLAGS ?= --goroutines 1,2,4,8,64 --count 10 --benchtime 100ms
+QUICK_FLAGS ?= --workloads cpu/sha256,io/sleep,mixed --procs 1,2 --goroutines 1,2,8 --count 6 --benchtime 50ms
+
+.PHONY: help build bench bench-quick test compare clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/parbench
+	$(GO) build -o $(BIN) ./cmd/parbench
+
+bench: build ## the default sweep; writes results/<host>-<time>.txt and prints benchstat tables
+	@mkdir -p results
+	$(BIN) run $(BENCH_FLAGS) --out $(OUT)
+	@echo; echo "== parallel speedup: columns are GOMAXPROCS =="; $(BENCHSTAT) -col /gomaxprocs $(OUT)
+	@echo; echo "== concurrency: columns are goroutines =="; $(BENCHSTAT) -col /goroutines $(OUT)
+	@echo; echo "results: $(OUT)"
+
+bench-quick: build ## a small sweep in under 2 minutes
+	@mkdir -p results
+	$(BIN) run $(QUICK_FLAGS) --out $(OUT)
+	@echo; $(BENCHSTAT) -col /gomaxprocs $(OUT)
+	@echo; $(BENCHSTAT) -col /goroutines $(OUT)
+	@echo; echo "results: $(OUT)"
+
+test: ## go vet and go test -race over every package
+	$(GO) vet ./...
+	$(GO) test -race ./...
+
+compare: ## benchstat between two results files: make compare OLD=a.txt NEW=b.txt
+	@test -n "$(OLD)" -a -n "$(NEW)" || { echo "usage: make compare OLD=old.txt NEW=new.txt" >&2; exit 2; }
+	$(BENCHSTAT) -ignore date,host,parbench-commit,parbench-version $(OLD) $(NEW)
+
+clean: ## remove bin/
+	rm -rf bin

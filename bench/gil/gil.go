@@ -1,0 +1,130 @@
+// Package gil holds the lock modes of parbench's --lock sweep dimension:
+// what stands between a goroutine and the CPU, the way CPython's Global
+// Interpreter Lock stands between a thread and the interpreter.
+//
+// The data flow, for one sample:
+//
+//  1. The runner makes a Lock for the sample with New(mode, opts).
+//  2. Each worker goroutine gets its own Thread from Lock.Thread. The
+//     Thread is the workloads.Env the workload sees.
+//  3. The goroutine calls Start when it begins running (a Python thread
+//     takes the GIL to run bytecode), then OpStart/OpEnd around each op,
+//     while the workload calls Check inside CPU work and BeginIO/EndIO
+//     around blocking calls. Stop ends the goroutine's turn.
+//  4. After the sample the runner reads Metrics, which become extra
+//     "value unit" pairs on the result line.
+//
+// Mode "none" is a Lock whose every method is empty: the runner's cost
+// with no lock is a few indirect calls per op.
+package gil
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/parbench/parbench/workloads"
+)
+
+// Lock is one lock mode, fresh for each sample.
+type Lock interface {
+	// Name is the mode, as written in result names (lock=<Name>).
+	Name() string
+	// Thread returns the handle of one new worker goroutine.
+	Thread() Thread
+	// Metrics returns the figures of the sample now ended, given its
+	// wall time. A mode with nothing to report returns nil.
+	Metrics(wall time.Duration) []workloads.Metric
+}
+
+// Thread is one goroutine's view of the lock. It is the Env handed to
+// the goroutine's workload worker.
+type Thread interface {
+	workloads.Env
+	// Start is called once when the goroutine begins its share of the
+	// sample, Stop once when it ends (also after an error).
+	Start()
+	Stop()
+	// OpStart and OpEnd bracket each op.
+	OpStart()
+	OpEnd()
+}
+
+// Options configures the modes that have knobs. Start from
+// DefaultOptions; more fields come with more modes.
+type Options struct {
+	// SwitchInterval is how long a waiter waits before it asks the
+	// holder to drop the lock (CPython's sys.setswitchinterval).
+	SwitchInterval time.Duration
+	// CheckInterval is how many checks a holder runs before it releases
+	// and re-takes the lock (CPython 2's sys.setcheckinterval).
+	CheckInterval int
+}
+
+// DefaultOptions returns CPython's defaults: a 5ms switch interval and a
+// check interval of 100 ticks.
+func DefaultOptions() Options {
+	return Options{SwitchInterval: 5 * time.Millisecond, CheckInterval: 100}
+}
+
+// ErrUnknownMode is wrapped by New's error for a mode that does not exist.
+var ErrUnknownMode = errors.New("unknown lock mode")
+
+// modes maps each mode name to its constructor and one line on it.
+var modes = map[string]struct {
+	summary string
+	make    func(Options) Lock
+}{
+	"none": {"no global lock: goroutines run in parallel (free-threaded CPython, PEP 703)", func(Options) Lock { return None{} }},
+}
+
+// Modes returns the valid mode names, sorted.
+func Modes() []string {
+	names := make([]string, 0, len(modes))
+	for n := range modes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Summary returns the one-line description of mode, or "".
+func Summary(mode string) string { return modes[mode].summary }
+
+// Check reports whether mode is valid, with an error that lists the
+// valid ones.
+func Check(mode string) error {
+	if _, ok := modes[mode]; !ok {
+		return fmt.Errorf("%w %q (valid: %s)", ErrUnknownMode, mode, strings.Join(Modes(), ", "))
+	}
+	return nil
+}
+
+// New returns a fresh Lock of the given mode.
+func New(mode string, opts Options) (Lock, error) {
+	if err := Check(mode); err != nil {
+		return nil, err
+	}
+	return modes[mode].make(opts), nil
+}
+
+// None is the mode without a lock. Its methods do nothing.
+type None struct{}
+
+// Name returns "none".
+func (None) Name() string { return "none" }
+
+// Thread returns a Thread that does nothing.
+func (None) Thread() Thread { return noneThread{} }
+
+// Metrics returns nil: there is nothing to report.
+func (None) Metrics(time.Duration) []workloads.Metric { return nil }
+
+type noneThread struct{ workloads.NopEnv }
+
+func (noneThread) Start()   {}
+func (noneThread) Stop()    {}
+func (noneThread) OpStart() {}
+func (noneThread) OpEnd()   {}

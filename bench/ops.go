@@ -1,0 +1,83 @@
+package bench
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// opFunc does op number i on behalf of worker w.
+type opFunc func(w int, i int64) error
+
+// divide runs ops [0, n) on g goroutines that draw chunks of chunk ops
+// from one atomic counter (strong scaling), or, with perWorker set, gives
+// each goroutine its own n ops (weak scaling, n*g ops in all). Every
+// goroutine waits on start, so the caller decides when time begins; each
+// calls begin before its first op and end after its last (a lock's Start
+// and Stop). It returns how many ops each goroutine did and the first
+// error; after an error the other goroutines stop at their next chunk.
+//
+// Every goroutine is started first and waits on one channel; the clock
+// starts (after mark(true)) when that channel is closed and stops when
+// the last goroutine is done (before mark(false)), so goroutine creation
+// is not timed.
+func divide(g int, n int64, chunk int64, perWorker bool, mark func(start bool),
+	begin, end func(w int), op opFunc) (done []int64, wall time.Duration, err error) {
+	done = make([]int64, g)
+	start := make(chan struct{})
+	var (
+		next    atomic.Int64
+		failed  atomic.Bool
+		errOnce sync.Once
+		first   error
+		wg      sync.WaitGroup
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { first = err })
+		failed.Store(true)
+	}
+	for w := range g {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			begin(w)
+			defer end(w)
+			if perWorker {
+				for i := range n {
+					if err := op(w, i); err != nil {
+						fail(err)
+						return
+					}
+					done[w]++
+					if i%chunk == chunk-1 && failed.Load() {
+						return
+					}
+				}
+				return
+			}
+			for !failed.Load() {
+				hi := next.Add(chunk)
+				lo := hi - chunk
+				if lo >= n {
+					return
+				}
+				hi = min(hi, n)
+				for i := lo; i < hi; i++ {
+					if err := op(w, i); err != nil {
+						fail(err)
+						return
+					}
+				}
+				done[w] += hi - lo
+			}
+		}()
+	}
+	mark(true)
+	t0 := time.Now()
+	close(start)
+	wg.Wait()
+	wall = time.Since(t0)
+	mark(false)
+	return done, wall, first
+}

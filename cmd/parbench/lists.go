@@ -1,0 +1,96 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+)
+
+// maxRange bounds how many values one lo-hi range may expand to.
+const maxRange = 4096
+
+// parseInts parses a list flag: comma-separated positive integers, each
+// either N or an inclusive range LO-HI. Values must be in [1, hi] and
+// distinct. Errors name the flag and say what would be valid.
+func parseInts(flag, s string, hi int) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, usagef("%s: empty list (want e.g. 1,2,4 or 1-16)", flag)
+	}
+	var xs []int
+	seen := map[int]bool{}
+	add := func(x int) error {
+		if seen[x] {
+			return usagef("%s: %d given twice", flag, x)
+		}
+		seen[x] = true
+		xs = append(xs, x)
+		return nil
+	}
+	for _, field := range strings.Split(s, ",") {
+		field = strings.TrimSpace(field)
+		lo, up, isRange := strings.Cut(field, "-")
+		a, err := parseBounded(flag, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		if !isRange {
+			if err := add(a); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		b, err := parseBounded(flag, up, hi)
+		if err != nil {
+			return nil, err
+		}
+		if b < a {
+			return nil, usagef("%s: range %q runs backwards (want LO-HI with LO <= HI)", flag, field)
+		}
+		if b-a >= maxRange {
+			return nil, usagef("%s: range %q has more than %d values", flag, field, maxRange)
+		}
+		for x := a; x <= b; x++ {
+			if err := add(x); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return xs, nil
+}
+
+func parseBounded(flag, s string, hi int) (int, error) {
+	x, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, usagef("%s: %q is not a whole number (want e.g. 1,2,4 or 1-16)", flag, s)
+	}
+	if x < 1 || x > hi {
+		return 0, usagef("%s: %d out of range (want 1 to %d)", flag, x, hi)
+	}
+	return x, nil
+}
+
+// parseStrings splits a comma-separated list of names, rejecting empty
+// and repeated names.
+func parseStrings(flag, s string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			return nil, usagef("%s: empty name in list %q", flag, s)
+		}
+		if seen[f] {
+			return nil, usagef("%s: %q given twice", flag, f)
+		}
+		seen[f] = true
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}

@@ -1,0 +1,28 @@
+// Command parbench measures when concurrency yields parallel speedup.
+//
+// Usage:
+//
+//	parbench run [flags]     sweep workloads over GOMAXPROCS, goroutines and lock modes
+//	parbench list            list the workloads and lock modes
+//
+// A run writes the standard Go benchmark format, one line per sample:
+//
+//	BenchmarkCPU/sha256/lock=none/goroutines=2-2  52170  3.8e-06 sec/op  7.5e-06 cpu-sec/op  1.97 parallelism
+//
+// so benchstat slices it by any key of the name:
+//
+//	go tool benchstat -col /gomaxprocs results/x.txt   # parallel speedup
+//	go tool benchstat -col /goroutines results/x.txt   # concurrency gain
+//	go tool benchstat -col /lock results/x.txt         # what the lock costs
+//
+// To see parallel speedup, sweep GOMAXPROCS at a fixed goroutine count
+// at least as large as the largest GOMAXPROCS; to see concurrency without
+// parallelism, sweep goroutines at GOMAXPROCS=1 with an io/ workload.
+// Measure at least six levels if you want to fit a scalability model.
+package main
+
+import "os"
+
+func main() {
+	os.Exit(parbench(os.Args[1:], os.Stdout, os.Stderr))
+}

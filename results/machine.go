@@ -1,0 +1,137 @@
+package results
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+)
+
+// Config is one file configuration line, "key: value".
+type Config struct{ Key, Value string }
+
+// Machine describes this machine and this build as file configuration.
+func Machine() []Config {
+	host, _ := os.Hostname()
+	cfg := []Config{
+		{"goos", runtime.GOOS},
+		{"goarch", runtime.GOARCH},
+		{"cpu", CPUModel()},
+		{"ncpu", strconv.Itoa(runtime.NumCPU())},
+		{"cpu-quota", quotaString()},
+		{"host", host},
+		{"go", runtime.Version()},
+	}
+	version, commit := Build()
+	cfg = append(cfg, Config{"parbench-version", version}, Config{"parbench-commit", commit})
+	return cfg
+}
+
+// Build returns parbench's module version and VCS commit from the build
+// information ("devel" and "unknown" when the binary does not carry them).
+func Build() (version, commit string) {
+	version, commit = "devel", "unknown"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		version = v
+	}
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value
+			if len(commit) > 12 {
+				commit = commit[:12]
+			}
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if dirty && commit != "unknown" {
+		commit += "+dirty"
+	}
+	return
+}
+
+// CPUModel returns the processor's model name from /proc/cpuinfo, or
+// "unknown".
+func CPUModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		k, v, ok := strings.Cut(s.Text(), ":")
+		if ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+// CPUQuota returns the cgroup v2 CPU quota in CPUs (cpu.max's quota over
+// its period), or 0 when there is none or it cannot be read.
+func CPUQuota() float64 {
+	b, err := os.ReadFile("/sys/fs/cgroup/cpu.max")
+	if err != nil {
+		return 0
+	}
+	return parseCPUMax(string(b))
+}
+
+func parseCPUMax(s string) float64 {
+	f := strings.Fields(s)
+	if len(f) != 2 || f[0] == "max" {
+		return 0
+	}
+	q, err1 := strconv.ParseFloat(f[0], 64)
+	p, err2 := strconv.ParseFloat(f[1], 64)
+	if err1 != nil || err2 != nil || q <= 0 || p <= 0 {
+		return 0
+	}
+	return q / p
+}
+
+func quotaString() string {
+	q := CPUQuota()
+	if q == 0 {
+		return "none"
+	}
+	return strconv.FormatFloat(q, 'g', 4, 64)
+}
+
+// AvailableCPUs returns the CPUs this process may use: the affinity mask
+// (runtime.NumCPU) capped by the cgroup quota, rounded up.
+func AvailableCPUs() int {
+	n := runtime.NumCPU()
+	if q := CPUQuota(); q > 0 {
+		n = min(n, max(1, int(math.Ceil(q))))
+	}
+	return n
+}
+
+// Create opens a new results file at path. It refuses to overwrite an
+// existing file unless force is set.
+func Create(path string, force bool) (*os.File, error) {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flag, 0o644)
+	if err != nil {
+		if os.IsExist(err) {
+			return nil, fmt.Errorf("--out %s: file exists (results are never overwritten; choose a new name)", path)
+		}
+		return nil, fmt.Errorf("--out %s: %w", path, err)
+	}
+	return f, nil
+}

@@ -1,0 +1,129 @@
+package results
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Point is one point of a sweep: what ran, under which lock, with how
+// many goroutines on how many Ps.
+type Point struct {
+	// Workload is the workload path, e.g. "cpu/sha256" or "mixed".
+	Workload string
+	// Lock is the lock mode; "" when the name had no /lock= key.
+	Lock string
+	// Extra holds further keys, in name order, between lock and
+	// goroutines (e.g. exec=processes).
+	Extra []KV
+	// Goroutines is G; 0 when the name had no /goroutines= key.
+	Goroutines int
+	// Procs is GOMAXPROCS; 0 when the name had no -N suffix.
+	Procs int
+}
+
+// KV is one key=value part of a result name.
+type KV struct{ Key, Value string }
+
+// kindNames maps a workload family to its benchmark base name where the
+// plain title case would be wrong.
+var kindNames = map[string]string{"cpu": "CPU", "io": "IO"}
+
+// Name returns the result name of p without the "Benchmark" prefix (which
+// benchfmt.Writer adds): Kind/rest/lock=L/goroutines=G-P.
+func (p Point) Name() string {
+	family, rest, _ := strings.Cut(p.Workload, "/")
+	kind, ok := kindNames[family]
+	if !ok && family != "" {
+		kind = strings.ToUpper(family[:1]) + family[1:]
+	}
+	var b strings.Builder
+	b.WriteString(kind)
+	if rest != "" {
+		b.WriteString("/")
+		b.WriteString(rest)
+	}
+	if p.Lock != "" {
+		fmt.Fprintf(&b, "/lock=%s", p.Lock)
+	}
+	for _, kv := range p.Extra {
+		fmt.Fprintf(&b, "/%s=%s", kv.Key, kv.Value)
+	}
+	if p.Goroutines > 0 {
+		fmt.Fprintf(&b, "/goroutines=%d", p.Goroutines)
+	}
+	if p.Procs > 0 {
+		fmt.Fprintf(&b, "-%d", p.Procs)
+	}
+	return b.String()
+}
+
+// Get returns the value of an Extra key, or "".
+func (p Point) Get(key string) string {
+	for _, kv := range p.Extra {
+		if kv.Key == key {
+			return kv.Value
+		}
+	}
+	return ""
+}
+
+// ErrBadName is wrapped by ParseName's errors.
+var ErrBadName = errors.New("bad result name")
+
+// ParseName parses a result name as benchfmt stores it (without the
+// "Benchmark" prefix). Positional parts after the base name form the
+// workload path; key=value parts set Lock, Goroutines or Extra; a final
+// -N sets Procs. A plain `go test -bench` name such as "CPU/sha256-2"
+// parses with Lock "" and Goroutines 0.
+func ParseName(name string) (Point, error) {
+	var p Point
+	rest := strings.TrimPrefix(name, "Benchmark")
+	if i := strings.LastIndexByte(rest, '-'); i >= 0 && i < len(rest)-1 && allDigits(rest[i+1:]) {
+		n, err := strconv.Atoi(rest[i+1:])
+		if err != nil || n <= 0 {
+			return Point{}, fmt.Errorf("%w %q: GOMAXPROCS suffix %q", ErrBadName, name, rest[i:])
+		}
+		p.Procs = n
+		rest = rest[:i]
+	}
+	parts := strings.Split(rest, "/")
+	if parts[0] == "" {
+		return Point{}, fmt.Errorf("%w %q: empty base name", ErrBadName, name)
+	}
+	path := []string{strings.ToLower(parts[0])}
+	for _, part := range parts[1:] {
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			if len(path) > 0 && len(p.Extra) == 0 && p.Lock == "" && p.Goroutines == 0 {
+				path = append(path, part)
+				continue
+			}
+			return Point{}, fmt.Errorf("%w %q: part %q after a key=value part", ErrBadName, name, part)
+		}
+		switch k {
+		case "lock":
+			p.Lock = v
+		case "goroutines":
+			g, err := strconv.Atoi(v)
+			if err != nil || g <= 0 {
+				return Point{}, fmt.Errorf("%w %q: goroutines=%q is not a positive integer", ErrBadName, name, v)
+			}
+			p.Goroutines = g
+		default:
+			p.Extra = append(p.Extra, KV{k, v})
+		}
+	}
+	p.Workload = strings.Join(path, "/")
+	return p, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,186 @@
+package workloads
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Env is what the runner hands each worker goroutine. A workload never
+// times itself and never touches a lock: it reports the shape of its work
+// through Env, and the runner's lock mode (bench/gil) decides what that
+// costs. With no lock every method is an empty call.
+type Env interface {
+	// Check marks a point inside CPU work. Workloads call it at least
+	// every ~50µs of computation; a simulated GIL hands over here, the
+	// way CPython's eval loop checks its eval breaker.
+	Check()
+	// BeginIO and EndIO bracket a blocking section (a sleep, a socket
+	// round trip, an fsync). A GIL is released across it.
+	BeginIO()
+	EndIO()
+}
+
+// NopEnv is an Env that does nothing: the environment of `go test -bench`
+// and of any caller without a lock.
+type NopEnv struct{}
+
+// Check does nothing.
+func (NopEnv) Check() {}
+
+// BeginIO does nothing.
+func (NopEnv) BeginIO() {}
+
+// EndIO does nothing.
+func (NopEnv) EndIO() {}
+
+// Workload is one thing parbench measures. It is a value with no timing
+// logic: the runner starts it once per run, asks for one Worker per
+// goroutine, and calls Op as many times as the sweep point needs.
+type Workload interface {
+	// Name is the workload's path, "family/name", e.g. "cpu/sha256".
+	Name() string
+	// Summary is one line on what the workload shows.
+	Summary() string
+	// Start prepares shared state (servers, files, buffers) for a run.
+	Start(p Params) (Instance, error)
+}
+
+// Instance is a started workload. Close releases everything Start made
+// (listeners, goroutines, temporary directories).
+type Instance interface {
+	// NewWorker returns the per-goroutine state of one worker. It is
+	// called outside the timed region.
+	NewWorker(env Env) (Worker, error)
+	Close() error
+}
+
+// Worker does the ops of one goroutine.
+type Worker interface {
+	// Op does exactly one op. An error aborts the sample.
+	Op() error
+	// Close releases the worker's own resources (a connection, a file).
+	Close() error
+}
+
+// Params holds the knobs of the parameterised workloads. The zero value
+// is not useful: start from DefaultParams.
+type Params struct {
+	// IOLatency is io/sleep's wait per op.
+	IOLatency time.Duration
+	// ServerLatency is added by io/tcp's echo server before each reply.
+	ServerLatency time.Duration
+	// IOFraction is mixed's share of blocking wait, s/(c+s), in [0, 1].
+	IOFraction float64
+	// OpTime is mixed's op length c+s at GOMAXPROCS=1 with no contention.
+	OpTime time.Duration
+	// TempDir is where io/fsync makes its temporary directory ("" means
+	// os.TempDir()).
+	TempDir string
+}
+
+// DefaultParams returns the documented defaults.
+func DefaultParams() Params {
+	return Params{
+		IOLatency:     time.Millisecond,
+		ServerLatency: 0,
+		IOFraction:    0.5,
+		OpTime:        time.Millisecond,
+	}
+}
+
+// Validate reports the first parameter out of range, naming its flag.
+func (p Params) Validate() error {
+	switch {
+	case p.IOLatency < 0 || p.IOLatency > time.Minute:
+		return fmt.Errorf("--io-latency %v: want a duration from 0 to 1m", p.IOLatency)
+	case p.ServerLatency < 0 || p.ServerLatency > time.Minute:
+		return fmt.Errorf("--server-latency %v: want a duration from 0 to 1m", p.ServerLatency)
+	case !(p.IOFraction >= 0 && p.IOFraction <= 1):
+		return fmt.Errorf("--io-fraction %v: want a number from 0 to 1", p.IOFraction)
+	case p.OpTime <= 0 || p.OpTime > time.Minute:
+		return fmt.Errorf("--op-time %v: want a duration above 0 and at most 1m", p.OpTime)
+	}
+	return nil
+}
+
+// ErrUnknown is wrapped by Lookup's error for a name that is not registered.
+var ErrUnknown = errors.New("unknown workload")
+
+var registry = map[string]Workload{}
+
+// Register adds w to the registry; a second workload of the same name panics.
+func Register(w Workload) {
+	if _, dup := registry[w.Name()]; dup {
+		panic("workloads: duplicate workload " + w.Name())
+	}
+	registry[w.Name()] = w
+}
+
+// All returns every registered workload, sorted by name.
+func All() []Workload {
+	ws := make([]Workload, 0, len(registry))
+	for _, w := range registry {
+		ws = append(ws, w)
+	}
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Name() < ws[j].Name() })
+	return ws
+}
+
+// Names returns the names of every registered workload, sorted.
+func Names() []string {
+	var names []string
+	for _, w := range All() {
+		names = append(names, w.Name())
+	}
+	return names
+}
+
+// Lookup returns the workloads matching pattern: an exact name, a family
+// ("cpu" or "cpu/*" means every cpu/ workload), or "all".
+func Lookup(pattern string) ([]Workload, error) {
+	if pattern == "all" {
+		return All(), nil
+	}
+	if w, ok := registry[pattern]; ok {
+		return []Workload{w}, nil
+	}
+	family := strings.TrimSuffix(strings.TrimSuffix(pattern, "*"), "/")
+	var ws []Workload
+	for _, w := range All() {
+		if Family(w.Name()) == family {
+			ws = append(ws, w)
+		}
+	}
+	if len(ws) == 0 {
+		return nil, fmt.Errorf("%w %q (valid: all, a family such as cpu, or one of %s)",
+			ErrUnknown, pattern, strings.Join(Names(), ", "))
+	}
+	return ws, nil
+}
+
+// Family returns the part of a workload name before the first slash.
+func Family(name string) string {
+	f, _, _ := strings.Cut(name, "/")
+	return f
+}
+
+// Metric is one extra figure of a sample, written as a "value unit" pair
+// on the result line. Unit follows the Go benchmark format: no spaces; a
+// unit ending in "sec" (e.g. "p99-sec") is read as seconds by benchstat.
+type Metric struct {
+	Value float64
+	Unit  string
+}
+
+// Sampler is implemented by an Instance that has figures of its own for
+// each sample (latency percentiles, conflicts, lost updates).
+type Sampler interface {
+	// BeginSample is called before each sample's workers are made.
+	BeginSample()
+	// EndSample is called after the sample's workers are closed, with
+	// the sample's wall time and ops, and returns its figures.
+	EndSample(wall time.Duration, ops int64) []Metric
+}
