@@ -1,0 +1,237 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parbench/parbench/results"
+	"github.com/parbench/parbench/workloads"
+	"golang.org/x/perf/benchfmt"
+)
+
+// countWorkload counts the ops done in each sample, so a test can check
+// the runner against the workload's own count.
+type countWorkload struct {
+	name string
+	fail bool // Op fails on the 50th op of a sample
+}
+
+func (w countWorkload) Name() string    { return w.name }
+func (w countWorkload) Summary() string { return "test workload" }
+func (w countWorkload) Start(workloads.Params) (workloads.Instance, error) {
+	return &countInstance{fail: w.fail}, nil
+}
+
+type countInstance struct {
+	fail    bool
+	ops     atomic.Int64
+	samples []int64 // ops counted per sample
+}
+
+func (in *countInstance) NewWorker(workloads.Env) (workloads.Worker, error) {
+	return countWorker{in}, nil
+}
+func (in *countInstance) Close() error { return nil }
+func (in *countInstance) BeginSample() { in.ops.Store(0) }
+func (in *countInstance) EndSample(_ time.Duration, ops int64) []workloads.Metric {
+	in.samples = append(in.samples, in.ops.Load())
+	return []workloads.Metric{{Value: float64(in.ops.Load()), Unit: "counted-ops"}}
+}
+
+type countWorker struct{ in *countInstance }
+
+func (w countWorker) Op() error {
+	n := w.in.ops.Add(1)
+	if w.in.fail && n == 50 {
+		return errors.New("op 50 failed")
+	}
+	// A little work so the calibration has something to measure.
+	workloads.Spin(workloads.NopEnv{}, 1)
+	return nil
+}
+func (w countWorker) Close() error { return nil }
+
+func testConfig(ws ...workloads.Workload) Config {
+	c := DefaultConfig()
+	c.Workloads = ws
+	c.Procs = []int{1, 2}
+	c.Goroutines = []int{1, 3}
+	c.Count = 3
+	c.Benchtime = 5 * time.Millisecond
+	c.Seed = 1
+	return c
+}
+
+// run runs c and returns the file it wrote, parsed back with benchfmt.
+func run(t *testing.T, c Config) []*benchfmt.Result {
+	t.Helper()
+	var buf bytes.Buffer
+	w := benchfmt.NewWriter(&buf)
+	err := Run(context.Background(), c, c.FileConfig(time.Now()), func(r *benchfmt.Result) error {
+		return w.Write(r)
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	rd := benchfmt.NewReader(&buf, "test.txt")
+	var rs []*benchfmt.Result
+	for rd.Scan() {
+		switch r := rd.Result().(type) {
+		case *benchfmt.Result:
+			rs = append(rs, r.Clone())
+		case *benchfmt.SyntaxError:
+			t.Fatalf("output does not parse: %v", r)
+		}
+	}
+	if err := rd.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// TestRunOutput checks the results file: it parses with benchfmt, has
+// one result per sample with parbench's name keys, carries the file
+// configuration, and every sample did exactly its ops.
+func TestRunOutput(t *testing.T) {
+	wl := countWorkload{name: "cpu/count"}
+	c := testConfig(wl)
+	rs := run(t, c)
+	points := len(c.Procs) * len(c.Goroutines)
+	if len(rs) != points*c.Count {
+		t.Fatalf("%d results, want %d", len(rs), points*c.Count)
+	}
+	perPoint := map[string]int{}
+	for i, r := range rs {
+		p, err := results.ParseName(string(r.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Workload != "cpu/count" || p.Lock != "none" || p.Goroutines == 0 || p.Procs == 0 {
+			t.Errorf("result %d: parsed point %+v", i, p)
+		}
+		perPoint[string(r.Name)]++
+		// Round-robin: the first round has every point once.
+		if i < points && perPoint[string(r.Name)] != 1 {
+			t.Errorf("point %s sampled twice in the first round", r.Name)
+		}
+		counted, ok := r.Value("counted-ops")
+		if !ok || int(counted) != r.Iters {
+			t.Errorf("%s: workload counted %v ops, result says %d", r.Name, counted, r.Iters)
+		}
+		if v, ok := r.Value("sec/op"); !ok || v <= 0 {
+			t.Errorf("%s: sec/op = %v, %v", r.Name, v, ok)
+		}
+		if v, ok := r.Value("parallelism"); !ok || v < 0 {
+			t.Errorf("%s: parallelism = %v, %v", r.Name, v, ok)
+		}
+		for _, key := range []string{"goos", "cpu", "ncpu", "go", "procs", "goroutines", "count", "benchtime"} {
+			if r.GetConfig(key) == "" {
+				t.Errorf("%s: file configuration lacks %q", r.Name, key)
+			}
+		}
+	}
+	for name, n := range perPoint {
+		if n != c.Count {
+			t.Errorf("%s: %d samples, want %d", name, n, c.Count)
+		}
+	}
+}
+
+// TestRunRestoresGOMAXPROCS checks GOMAXPROCS is back after a run, and
+// after a failed one.
+func TestRunRestoresGOMAXPROCS(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	c := testConfig(countWorkload{name: "cpu/count"})
+	c.Procs = []int{before + 3}
+	run(t, c)
+	if got := runtime.GOMAXPROCS(0); got != before {
+		t.Errorf("GOMAXPROCS = %d after Run, want %d", got, before)
+	}
+	c.Workloads = []workloads.Workload{countWorkload{name: "cpu/fail", fail: true}}
+	err := Run(context.Background(), c, nil, func(*benchfmt.Result) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "op 50 failed") {
+		t.Errorf("Run with a failing op: err = %v, want op 50 failed", err)
+	}
+	if got := runtime.GOMAXPROCS(0); got != before {
+		t.Errorf("GOMAXPROCS = %d after a failed Run, want %d", got, before)
+	}
+}
+
+// TestRunWeak checks weak scaling: each goroutine does the same ops, so
+// the total grows with the goroutines.
+func TestRunWeak(t *testing.T) {
+	c := testConfig(countWorkload{name: "cpu/count"})
+	c.Scaling = Weak
+	c.Procs = []int{1}
+	c.Goroutines = []int{1, 4}
+	for _, r := range run(t, c) {
+		p, _ := results.ParseName(string(r.Name))
+		if r.Iters%p.Goroutines != 0 {
+			t.Errorf("%s: %d ops is not a multiple of %d goroutines", r.Name, r.Iters, p.Goroutines)
+		}
+		if r.GetConfig("scaling") != "weak" {
+			t.Errorf("%s: scaling = %q, want weak", r.Name, r.GetConfig("scaling"))
+		}
+	}
+}
+
+// TestRunCancel checks that a cancelled context stops the run.
+func TestRunCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c := testConfig(countWorkload{name: "cpu/count"})
+	n := 0
+	err := Run(ctx, c, nil, func(*benchfmt.Result) error { n++; return nil })
+	if !errors.Is(err, context.Canceled) || n != 0 {
+		t.Errorf("cancelled Run: err=%v after %d results, want context.Canceled and none", err, n)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		mod   func(*Config)
+		wants string
+	}{
+		{"no workloads", func(c *Config) { c.Workloads = nil }, "--workloads"},
+		{"procs zero", func(c *Config) { c.Procs = []int{0} }, "--procs"},
+		{"procs huge", func(c *Config) { c.Procs = []int{MaxProcs + 1} }, "--procs"},
+		{"procs twice", func(c *Config) { c.Procs = []int{2, 2} }, "given twice"},
+		{"goroutines empty", func(c *Config) { c.Goroutines = nil }, "--goroutines"},
+		{"unknown lock", func(c *Config) { c.Locks = []string{"spinlock"} }, "--lock"},
+		{"count zero", func(c *Config) { c.Count = 0 }, "--count"},
+		{"benchtime tiny", func(c *Config) { c.Benchtime = time.Microsecond }, "--benchtime"},
+		{"scaling", func(c *Config) { c.Scaling = "diagonal" }, "--scaling"},
+		{"io fraction", func(c *Config) { c.Params.IOFraction = 1.5 }, "--io-fraction"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tc.mod(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.wants) {
+				t.Errorf("Validate() = %v, want an error naming %s", err, tc.wants)
+			}
+		})
+	}
+	c := DefaultConfig()
+	if err := c.Validate(); err != nil {
+		t.Errorf("DefaultConfig().Validate() = %v", err)
+	}
+}
+
+func TestDefaultProcs(t *testing.T) {
+	for _, tc := range []struct {
+		cpus int
+		want string
+	}{{1, "1,2"}, {2, "1,2,4"}, {3, "1,2,4,6"}, {16, "1,2,4,8,16,32"}, {64, "1,2,4,8,16,32,64,128"}} {
+		if got := joinInts(DefaultProcs(tc.cpus)); got != tc.want {
+			t.Errorf("DefaultProcs(%d) = %s, want %s", tc.cpus, got, tc.want)
+		}
+	}
+}

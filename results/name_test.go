@@ -1,0 +1,65 @@
+package results
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestNameRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		p    Point
+		name string
+	}{
+		{Point{Workload: "cpu/sha256", Lock: "none", Goroutines: 8, Procs: 2}, "CPU/sha256/lock=none/goroutines=8-2"},
+		{Point{Workload: "io/sleep", Lock: "gil", Goroutines: 1024, Procs: 1}, "IO/sleep/lock=gil/goroutines=1024-1"},
+		{Point{Workload: "mixed", Lock: "none", Goroutines: 4, Procs: 16}, "Mixed/lock=none/goroutines=4-16"},
+		{Point{Workload: "webapp/update-naive", Lock: "none", Goroutines: 64, Procs: 2}, "Webapp/update-naive/lock=none/goroutines=64-2"},
+		{Point{Workload: "cpu/sha256", Lock: "gil", Extra: []KV{{"exec", "processes"}}, Goroutines: 2, Procs: 2},
+			"CPU/sha256/lock=gil/exec=processes/goroutines=2-2"},
+	} {
+		if got := tc.p.Name(); got != tc.name {
+			t.Errorf("%+v.Name() = %q, want %q", tc.p, got, tc.name)
+		}
+		back, err := ParseName(tc.name)
+		if err != nil {
+			t.Errorf("ParseName(%q): %v", tc.name, err)
+			continue
+		}
+		if !reflect.DeepEqual(back, tc.p) {
+			t.Errorf("ParseName(%q) = %+v, want %+v", tc.name, back, tc.p)
+		}
+	}
+}
+
+// TestParseGoTestNames checks names from plain `go test -bench` output.
+func TestParseGoTestNames(t *testing.T) {
+	for name, want := range map[string]Point{
+		"CPU/sha256-2":          {Workload: "cpu/sha256", Procs: 2},
+		"BenchmarkCPU/sha256-2": {Workload: "cpu/sha256", Procs: 2},
+		"Mixed":                 {Workload: "mixed"},
+		"Encode/format=json-48": {Workload: "encode", Extra: []KV{{"format", "json"}}, Procs: 48},
+	} {
+		got, err := ParseName(name)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ParseName(%q) = %+v, %v; want %+v", name, got, err, want)
+		}
+	}
+}
+
+func TestParseNameErrors(t *testing.T) {
+	for _, name := range []string{"", "/x", "CPU/lock=none/sha256", "CPU/goroutines=0-1", "CPU/goroutines=x-1", "CPU-0"} {
+		if p, err := ParseName(name); err == nil {
+			t.Errorf("ParseName(%q) = %+v, want an error", name, p)
+		}
+	}
+}
+
+func TestParseCPUMax(t *testing.T) {
+	for in, want := range map[string]float64{
+		"max 100000\n": 0, "200000 100000\n": 2, "150000 100000": 1.5, "garbage": 0, "-1 100000": 0,
+	} {
+		if got := parseCPUMax(in); got != want {
+			t.Errorf("parseCPUMax(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
