@@ -245,8 +245,12 @@ func Run(ctx context.Context, c Config, fileCfg []results.Config, sink func(*ben
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	order := make([]*point, len(points))
 	copy(order, points)
-	for range c.Count {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	for round := range c.Count {
+		// The first round goes in sweep order, so that tools that order
+		// keys by first appearance (benchstat) list them in that order.
+		if round > 0 {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
 		for _, pt := range order {
 			if err := ctx.Err(); err != nil {
 				return err
