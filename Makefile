@@ -15,7 +15,9 @@ BENCHSTAT := $(GO) tool benchstat
 BENCH_FLAGS ?= --goroutines 1,2,4,8,64 --count 10 --benchtime 100ms
 QUICK_FLAGS ?= --workloads cpu/sha256,io/sleep,mixed --procs 1,2 --goroutines 1,2,8 --count 6 --benchtime 50ms
 
-.PHONY: help build bench bench-quick test compare clean
+FUZZTIME  ?= 10s
+
+.PHONY: help build bench bench-quick test fuzz compare clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,6 +30,7 @@ bench: build ## the default sweep; writes results/<host>-<time>.txt and prints b
 	$(BIN) run $(BENCH_FLAGS) --out $(OUT)
 	@echo; echo "== parallel speedup: columns are GOMAXPROCS =="; $(BENCHSTAT) -col /gomaxprocs $(OUT)
 	@echo; echo "== concurrency: columns are goroutines =="; $(BENCHSTAT) -col /goroutines $(OUT)
+	@echo; echo "== report =="; $(BIN) report $(OUT)
 	@echo; echo "results: $(OUT)"
 
 bench-quick: build ## a small sweep in under 2 minutes
@@ -35,11 +38,25 @@ bench-quick: build ## a small sweep in under 2 minutes
 	$(BIN) run $(QUICK_FLAGS) --out $(OUT)
 	@echo; $(BENCHSTAT) -col /gomaxprocs $(OUT)
 	@echo; $(BENCHSTAT) -col /goroutines $(OUT)
+	@echo; $(BIN) report $(OUT)
 	@echo; echo "results: $(OUT)"
 
-test: ## go vet and go test -race over every package
+test: ## gofmt, go vet, staticcheck (pinned in go.mod) and go test -race over every package
+	@out=$$(gofmt -l -s .); test -z "$$out" || { echo "gofmt -s needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	$(GO) test -race ./...
+
+fuzz: ## each fuzz test of every package for FUZZTIME (default 10s): the parsers and the resume logic
+	@set -e; for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+report: build ## analyse results files: make report FILES="results/a.txt results/b.txt"
+	@test -n "$(FILES)" || { echo "usage: make report FILES=results/x.txt" >&2; exit 2; }
+	$(BIN) report $(FILES)
 
 compare: ## benchstat between two results files: make compare OLD=a.txt NEW=b.txt
 	@test -n "$(OLD)" -a -n "$(NEW)" || { echo "usage: make compare OLD=old.txt NEW=new.txt" >&2; exit 2; }

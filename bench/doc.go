@@ -12,12 +12,22 @@
 //     that one draw is ~100µs of work (testing.B.RunParallel's grain).
 //  3. Take Config.Count samples of every point, round-robin over the
 //     points in a shuffled order each round, so that drift of the machine
-//     spreads over all points instead of posing as a speedup.
+//     spreads over all points instead of posing as a speedup. Samples a
+//     resumed file already has (Config.Prior) count. Under
+//     Config.TargetCI a point drops out of the rounds as soon as the 95%
+//     confidence interval of its median is narrow enough (at least
+//     MinAdaptive samples); a note records why each point stopped.
 //  4. Each sample: set GOMAXPROCS, make a fresh lock and workers, run a
 //     GC, release the goroutines together, and time until the last op is
-//     done. Check that exactly the requested ops were done.
-//  5. Hand the result (sec/op, CPU parallelism, the lock's figures) to the
+//     done. Check that exactly the requested ops were done. A watchdog
+//     abandons a sample that outlives Config.SampleTimeout; a panic is
+//     caught with its stack; afterwards goroutines and open descriptors
+//     must be back to their level before the sample. Any of these fails
+//     the point (a note names it) and the sweep goes on.
+//  5. Hand the result (sec/op, CPU parallelism, the lock's figures, the
+//     CPU steal and the other runnable tasks from /proc/stat) to the
 //     sink at once, so an interrupted run keeps every finished sample.
+//     Closing Config.Stop ends the run after the sample in flight.
 //  6. Restore GOMAXPROCS and close every workload.
 //
 // Strong scaling (the default) shares a fixed total of ops among the

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,11 +24,19 @@ type opFunc func(w int, i int64) error
 // is not timed.
 func divide(g int, n int64, chunk int64, perWorker bool, mark func(start bool),
 	begin, end func(w int), op opFunc) (done []int64, wall time.Duration, err error) {
+	return divideStop(new(atomic.Bool), g, n, chunk, perWorker, mark, begin, end, op)
+}
+
+// divideStop is divide with the stop flag in the caller's hands: setting
+// it (a watchdog abandoning the sample) makes every goroutine stop at
+// its next chunk, as an error does. A panic in begin, end or op is
+// caught in its goroutine and returned as a *PanicError with its stack.
+func divideStop(failed *atomic.Bool, g int, n int64, chunk int64, perWorker bool, mark func(start bool),
+	begin, end func(w int), op opFunc) (done []int64, wall time.Duration, err error) {
 	done = make([]int64, g)
 	start := make(chan struct{})
 	var (
 		next    atomic.Int64
-		failed  atomic.Bool
 		errOnce sync.Once
 		first   error
 		wg      sync.WaitGroup
@@ -40,6 +49,11 @@ func divide(g int, n int64, chunk int64, perWorker bool, mark func(start bool),
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					fail(&PanicError{Value: v, Stack: debug.Stack()})
+				}
+			}()
 			<-start
 			begin(w)
 			defer end(w)

@@ -129,7 +129,7 @@ func Create(path string, force bool) (*os.File, error) {
 	f, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
 		if os.IsExist(err) {
-			return nil, fmt.Errorf("--out %s: file exists (results are never overwritten; choose a new name)", path)
+			return nil, fmt.Errorf("--out %s: file exists (results are never overwritten: choose a new name, continue it with --resume, or replace it with --force)", path)
 		}
 		return nil, fmt.Errorf("--out %s: %w", path, err)
 	}

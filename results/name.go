@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Point is one point of a sweep: what ran, under which lock, with how
@@ -36,7 +38,8 @@ func (p Point) Name() string {
 	family, rest, _ := strings.Cut(p.Workload, "/")
 	kind, ok := kindNames[family]
 	if !ok && family != "" {
-		kind = strings.ToUpper(family[:1]) + family[1:]
+		r, n := utf8.DecodeRuneInString(family) // a rune, not a byte: names may be any UTF-8
+		kind = string(unicode.ToUpper(r)) + family[n:]
 	}
 	var b strings.Builder
 	b.WriteString(kind)

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 )
@@ -62,4 +63,36 @@ func TestParseCPUMax(t *testing.T) {
 			t.Errorf("parseCPUMax(%q) = %v, want %v", in, got, want)
 		}
 	}
+}
+
+// FuzzParseName checks that ParseName never panics, that its errors wrap
+// ErrBadName, and that a name it accepts from Point.Name round-trips.
+func FuzzParseName(f *testing.F) {
+	for _, s := range []string{
+		"CPU/sha256/lock=none/goroutines=8-2", "IO/tcp/lock=gil/exec=processes/goroutines=1-1",
+		"CPU/sha256-2", "Mixed", "-", "CPU/-0", "a/b=c/d", "/x", "CPU/sha256/goroutines=0-1",
+		"BenchmarkCPU/x-99999999999999999999",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		p, err := ParseName(name)
+		if err != nil {
+			if !errors.Is(err, ErrBadName) {
+				t.Fatalf("ParseName(%q) error %v does not wrap ErrBadName", name, err)
+			}
+			return
+		}
+		if p.Procs < 0 || p.Goroutines < 0 {
+			t.Fatalf("ParseName(%q) = %+v: negative count", name, p)
+		}
+		// What Name writes, ParseName reads back the same.
+		again, err := ParseName(p.Name())
+		if err != nil {
+			t.Fatalf("ParseName(%q) = %+v, but its Name %q does not parse: %v", name, p, p.Name(), err)
+		}
+		if again.Name() != p.Name() {
+			t.Fatalf("round trip of %q: %q then %q", name, p.Name(), again.Name())
+		}
+	})
 }

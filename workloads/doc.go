@@ -20,5 +20,7 @@
 //     servers and removes files.
 //
 // The families are cpu/ (compute-, memory- and allocation-bound), io/
-// (blocking waits of three kinds) and mixed (a chosen blend).
+// (blocking waits of three kinds), mixed (a chosen blend) and
+// latency/convoy (an IO goroutine's latency beside CPU-bound background
+// goroutines, see Backgrounder).
 package workloads

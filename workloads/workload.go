@@ -76,9 +76,19 @@ type Params struct {
 	IOFraction float64
 	// OpTime is mixed's op length c+s at GOMAXPROCS=1 with no contention.
 	OpTime time.Duration
+	// CPUGoroutines is how many CPU-bound goroutines latency/convoy runs
+	// beside its measured IO goroutine, under the same lock (0: none,
+	// the baseline).
+	CPUGoroutines int
 	// TempDir is where io/fsync makes its temporary directory ("" means
 	// os.TempDir()).
 	TempDir string
+	// DB is the webapp workloads' database (--db): "" for an embedded
+	// SQLite file in a temporary directory, or a postgres:// URL.
+	DB string
+	// Faults is the webapp workloads' fault spec (--faults): "" for none,
+	// "on" for the default mix, or key=value pairs (see package webapp).
+	Faults string
 }
 
 // DefaultParams returns the documented defaults.
@@ -102,9 +112,28 @@ func (p Params) Validate() error {
 		return fmt.Errorf("--io-fraction %v: want a number from 0 to 1", p.IOFraction)
 	case p.OpTime <= 0 || p.OpTime > time.Minute:
 		return fmt.Errorf("--op-time %v: want a duration above 0 and at most 1m", p.OpTime)
+	case p.CPUGoroutines < 0 || p.CPUGoroutines > MaxCPUGoroutines:
+		return fmt.Errorf("--cpu-goroutines %d: want 0 to %d", p.CPUGoroutines, MaxCPUGoroutines)
+	}
+	for _, check := range paramChecks {
+		if err := check(p); err != nil {
+			return err
+		}
 	}
 	return nil
 }
+
+var paramChecks []func(Params) error
+
+// RegisterParamCheck adds a check to Validate, for the parameters a
+// workload package parses itself (--db, --faults), so a bad value is a
+// usage error before anything runs.
+func RegisterParamCheck(check func(Params) error) {
+	paramChecks = append(paramChecks, check)
+}
+
+// MaxCPUGoroutines bounds Params.CPUGoroutines.
+const MaxCPUGoroutines = 1024
 
 // ErrUnknown is wrapped by Lookup's error for a name that is not registered.
 var ErrUnknown = errors.New("unknown workload")
@@ -183,4 +212,20 @@ type Sampler interface {
 	// EndSample is called after the sample's workers are closed, with
 	// the sample's wall time and ops, and returns its figures.
 	EndSample(wall time.Duration, ops int64) []Metric
+}
+
+// Backgrounder is implemented by an Instance that runs goroutines of its
+// own beside the measured ones (latency/convoy's CPU-bound goroutines).
+// For each sample the runner makes Background() workers, each with its
+// own Env from the sample's lock, starts them before the measured
+// goroutines and runs their Op in a loop until the measured ops are
+// done. Their ops are not counted or timed; they only load the lock and
+// the cores.
+type Backgrounder interface {
+	// Background returns how many background goroutines a sample runs.
+	Background() int
+	// NewBackground returns the state of one background goroutine. It
+	// is called outside the timed region, and its Close after the
+	// sample.
+	NewBackground(env Env) (Worker, error)
 }

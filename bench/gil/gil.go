@@ -15,7 +15,12 @@
 //     "value unit" pairs on the result line.
 //
 // Mode "none" is a Lock whose every method is empty: the runner's cost
-// with no lock is a few indirect calls per op.
+// with no lock is a few indirect calls per op. Mode "gil" (GIL,
+// newgil.go) is CPython's GIL since 3.2, "gil-old" (OldGIL, oldgil.go)
+// CPython 2's, and "mutex" (Mutex, mutex.go) a coarse application lock.
+// The three locking modes share one accounting (stats.go) that the
+// holder updates as it takes and drops the lock: switches per second,
+// median tenure, wait share, median hand-off gap and turn order.
 package gil
 
 import (
@@ -61,6 +66,9 @@ type Options struct {
 	// CheckInterval is how many checks a holder runs before it releases
 	// and re-takes the lock (CPython 2's sys.setcheckinterval).
 	CheckInterval int
+	// Waits, if set, receives every wait for the lock (see
+	// WaitRecorder): parbench's --profile gil. Nil costs nothing.
+	Waits WaitRecorder
 }
 
 // DefaultOptions returns CPython's defaults: a 5ms switch interval and a
@@ -78,6 +86,12 @@ var modes = map[string]struct {
 	make    func(Options) Lock
 }{
 	"none": {"no global lock: goroutines run in parallel (free-threaded CPython, PEP 703)", func(Options) Lock { return None{} }},
+	"gil": {"CPython 3.2+ GIL: waiters ask the holder to drop it after --switch-interval, forced hand-off",
+		func(o Options) Lock { return NewGIL(o.SwitchInterval) }},
+	"gil-old": {"CPython 2 GIL: a plain lock released and re-taken every --check-interval checks, no hand-off",
+		func(o Options) Lock { return NewOldGIL(o.CheckInterval) }},
+	"mutex": {"one sync.Mutex held around each whole op, IO included: a coarse application lock",
+		func(Options) Lock { return NewMutex() }},
 }
 
 // Modes returns the valid mode names, sorted.
@@ -107,7 +121,11 @@ func New(mode string, opts Options) (Lock, error) {
 	if err := Check(mode); err != nil {
 		return nil, err
 	}
-	return modes[mode].make(opts), nil
+	l := modes[mode].make(opts)
+	if opts.Waits != nil {
+		setRecorder(l, opts.Waits)
+	}
+	return l, nil
 }
 
 // None is the mode without a lock. Its methods do nothing.

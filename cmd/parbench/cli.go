@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -43,6 +45,8 @@ const topUsage = `usage: parbench <command> [flags]
 commands:
   run     sweep workloads over GOMAXPROCS, goroutines and lock modes
   list    list the workloads and lock modes
+  report  analyse results files: speedup, scalability fits, verdicts
+  profile profile one point: cpu, mutex, block and gil profiles, a trace, a summary
 
 Run 'parbench <command> -h' for a command's flags.
 `
@@ -60,11 +64,15 @@ func parbench(args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(args[1:], stdout, stderr)
 	case "list":
 		err = cmdList(args[1:], stdout)
+	case "report":
+		err = cmdReport(args[1:], stdout, stderr)
+	case "profile":
+		err = cmdProfile(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q (valid: run, list)", args[0])
+		err = usagef("unknown command %q (valid: run, list, report, profile)", args[0])
 	}
 	switch {
 	case err == nil:
@@ -107,6 +115,11 @@ type runFlags struct {
 	quiet                               bool
 	params                              workloads.Params
 	lockOpts                            gil.Options
+	resume                              string
+	targetCI                            string
+	sampleTimeout                       time.Duration
+	prof                                profFlags // profile.go
+	exec                                execFlags // exec.go
 }
 
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
@@ -124,12 +137,20 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.out, "out", "", "results `file` (default results/<host>-<UTC time>.txt; never overwritten)")
 	fs.BoolVar(&f.force, "force", false, "overwrite --out if it exists")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress on stderr")
+	fs.StringVar(&f.resume, "resume", "", "continue the interrupted or partial sweep in `file`: same settings, only the missing samples, appended")
+	fs.StringVar(&f.targetCI, "target-ci", "off", "stop sampling a point once the 95% CI of its median is within ±`pct` (e.g. 2%; at least 6 samples, at most --count)")
+	fs.DurationVar(&f.sampleTimeout, "sample-timeout", 0, "watchdog per sample: a longer one fails its point (0: 20x --benchtime, at least 10s)")
 	fs.DurationVar(&f.params.IOLatency, "io-latency", def.Params.IOLatency, "io/sleep wait per op")
 	fs.DurationVar(&f.params.ServerLatency, "server-latency", def.Params.ServerLatency, "io/tcp server delay per reply")
 	fs.Float64Var(&f.params.IOFraction, "io-fraction", def.Params.IOFraction, "mixed: blocking share s/(c+s) of an op, 0 to 1")
 	fs.DurationVar(&f.params.OpTime, "op-time", def.Params.OpTime, "mixed: op length c+s")
+	fs.StringVar(&f.params.DB, "db", def.Params.DB, "webapp: database, empty for embedded SQLite or a postgres://user:pass@host/db `URL`")
+	fs.StringVar(&f.params.Faults, "faults", def.Params.Faults, "webapp: fault `spec`, on or latency=1ms,jitter=1ms,drop=0.005,reset=0.005,bad=0.02,busy=5ms")
+	fs.IntVar(&f.params.CPUGoroutines, "cpu-goroutines", def.Params.CPUGoroutines, "latency/convoy: CPU-bound goroutines beside the IO goroutine, under the same lock")
 	fs.DurationVar(&f.lockOpts.SwitchInterval, "switch-interval", def.LockOpts.SwitchInterval, "GIL switch interval (sys.setswitchinterval)")
 	fs.IntVar(&f.lockOpts.CheckInterval, "check-interval", def.LockOpts.CheckInterval, "gil-old: checks between releases (sys.setcheckinterval)")
+	f.prof.register(fs)
+	f.exec.register(fs)
 	return fs, f
 }
 
@@ -165,6 +186,13 @@ func (f *runFlags) config() (bench.Config, error) {
 	}
 	c.Count, c.Benchtime, c.Scaling = f.count, f.benchtime, bench.Scaling(f.scaling)
 	c.Params, c.LockOpts = f.params, f.lockOpts
+	if c.TargetCI, err = parsePercent("--target-ci", f.targetCI); err != nil {
+		return c, err
+	}
+	c.SampleTimeout = f.sampleTimeout
+	if c.Exec, err = f.exec.config(); err != nil {
+		return c, err
+	}
 	if err := c.Validate(); err != nil {
 		return c, usageError{err}
 	}
@@ -182,50 +210,142 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q (flags only)", fs.Arg(0))
 	}
+	var prev *resumed
+	if f.resume != "" {
+		var err error
+		if prev, err = loadResume(fs, f); err != nil {
+			return err
+		}
+	}
 	c, err := f.config()
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	out := f.out
-	if out == "" {
-		host, _ := os.Hostname()
-		out = filepath.Join("results", fmt.Sprintf("%s-%s.txt", host, now.UTC().Format("20060102T150405Z")))
-		if err := os.MkdirAll("results", 0o755); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-	}
-	file, err := results.Create(out, f.force)
+	profOpt, err := f.prof.options(&c, prev != nil)
 	if err != nil {
-		return usageError{err}
+		return err
+	}
+	now := time.Now()
+	var (
+		file    *os.File
+		out     string
+		fileCfg []results.Config
+	)
+	if prev != nil {
+		if err := prev.check(c, now); err != nil {
+			return err
+		}
+		out, fileCfg, c.Prior = f.resume, prev.run.Config, prev.prior
+		if file, err = prev.open(); err != nil {
+			return err
+		}
+	} else {
+		out, fileCfg = f.out, c.FileConfig(now)
+		if out == "" {
+			host, _ := os.Hostname()
+			out = filepath.Join("results", fmt.Sprintf("%s-%s.txt", host, now.UTC().Format("20060102T150405Z")))
+			if err := os.MkdirAll("results", 0o755); err != nil {
+				return fmt.Errorf("--out: %w", err)
+			}
+		}
+		if file, err = results.Create(out, f.force); err != nil {
+			return usageError{err}
+		}
 	}
 	written := 0
 	defer func() {
 		file.Close()
-		if written == 0 {
-			os.Remove(out) // a run that measured nothing leaves no file
+		if written == 0 && prev == nil {
+			os.Remove(out) // a new run that measured nothing leaves no file
 		}
 	}()
-
+	log := &lockedWriter{w: stderr}
+	live := io.Writer(log) // messages during the run: above the bar, if there is one
+	var bar *progress
 	if !f.quiet {
-		c.Progress = progressPrinter(stderr)
+		bar = newProgress(stderr, log, isTerminal(stderr))
+		live = bar.writer()
+		c.Progress = bar.update
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
-	w := benchfmt.NewWriter(file)
-	if err := w.Write(&benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: "parallelism", Key: "better"}, OrigUnit: "parallelism", Value: "higher"}); err != nil {
-		return fmt.Errorf("--out %s: %w", out, err)
+	// The first interrupt closes stop: the runner ends after the sample
+	// in flight. The second cancels ctx: it ends at once.
+	sigs := make(chan os.Signal, 2)
+	defer notifySignals(sigs)()
+	stop := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runDone := make(chan struct{})
+	defer close(runDone)
+	go func() {
+		select {
+		case <-sigs:
+		case <-runDone:
+			return
+		}
+		fmt.Fprintln(live, "parbench: interrupted: stopping after the sample in flight (interrupt again to stop at once)")
+		close(stop)
+		select {
+		case <-sigs:
+			cancel()
+		case <-runDone:
+		}
+	}()
+	c.Stop = stop
+
+	note := func(n results.Note) error {
+		if err := results.WriteNote(file, n); err != nil {
+			return fmt.Errorf("--out %s: %w", out, err)
+		}
+		return nil
 	}
-	err = bench.Run(ctx, c, c.FileConfig(now), func(r *benchfmt.Result) error {
+	c.Note = note
+	w := benchfmt.NewWriter(file)
+	if prev == nil {
+		if err := w.Write(&benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: "parallelism", Key: "better"}, OrigUnit: "parallelism", Value: "higher"}); err != nil {
+			return fmt.Errorf("--out %s: %w", out, err)
+		}
+	} else if err := note(prev.note(now)); err != nil {
+		return err
+	}
+	if err := note(calibrationNote(ctx)); err != nil {
+		return err
+	}
+
+	if c.Profile, fileCfg, err = startProfiles(profOpt, out, fileCfg); err != nil {
+		return err
+	}
+	err = bench.Run(ctx, c, fileCfg, func(r *benchfmt.Result) error {
 		if err := w.Write(r); err != nil {
 			return fmt.Errorf("--out %s: %w", out, err)
 		}
 		written++
 		return nil
 	})
-	if !f.quiet {
-		fmt.Fprintln(stderr)
+	bar.finish(err == nil)
+	if _, perr := stopProfiles(c.Profile, log); perr != nil {
+		err = errors.Join(err, perr)
+	}
+
+	var failed *bench.FailedError
+	if errors.As(err, &failed) {
+		for _, fl := range failed.Failures {
+			fmt.Fprintf(log, "parbench: FAILED %s: %v\n", fl.Point, fl.Err)
+			var pe *bench.PanicError
+			if errors.As(fl.Err, &pe) {
+				fmt.Fprintf(log, "%s\n", pe.Stack)
+			}
+		}
+	}
+	if errors.Is(err, bench.ErrInterrupted) && written == 0 && prev == nil {
+		return fmt.Errorf("%w before the first sample: no file written", err)
+	}
+	if errors.Is(err, bench.ErrInterrupted) {
+		if nerr := note(results.Note{Key: results.NoteInterrupted,
+			Value: fmt.Sprintf("after %d samples of this run; continue with: parbench run --resume %s", written, out)}); nerr != nil {
+			return errors.Join(err, nerr)
+		}
+		return fmt.Errorf("%w; the %d samples measured are in %s; continue with: parbench run --resume %s", err, written, out, out)
 	}
 	if err != nil {
 		if written > 0 {
@@ -237,24 +357,41 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// progressPrinter returns a Progress callback: a line rewritten in place
-// on a terminal, a plain line every 10 seconds otherwise (CI logs).
-func progressPrinter(w io.Writer) func(bench.Progress) {
-	tty := isTerminal(w)
-	var last time.Time
-	return func(p bench.Progress) {
-		if !tty && time.Since(last) < 10*time.Second && p.Done != p.Total {
-			return
-		}
-		last = time.Now()
-		line := fmt.Sprintf("[%d/%d] %s elapsed, ~%s left  %s",
-			p.Done, p.Total, p.Elapsed.Round(time.Second), p.Left.Round(time.Second), p.Point)
-		if tty {
-			fmt.Fprintf(w, "\r\033[K%s", line)
-		} else {
-			fmt.Fprintln(w, line)
-		}
+// notifySignals relays SIGINT and SIGTERM to c until the returned
+// function is called. Tests replace it to interrupt a run.
+var notifySignals = func(c chan<- os.Signal) (stop func()) {
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+	return func() { signal.Stop(c) }
+}
+
+// lockedWriter serialises writes from the runner and the signal watcher.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// parsePercent parses --target-ci: "off", "0", or a percentage such as
+// "2%" or "0.5%", returned as a fraction.
+func parsePercent(flag, s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if s == "off" || s == "0" || s == "0%" {
+		return 0, nil
 	}
+	num, ok := strings.CutSuffix(s, "%")
+	x, err := strconv.ParseFloat(num, 64)
+	if !ok || err != nil {
+		return 0, usagef("%s %q: want a percentage such as 2%%, or off", flag, s)
+	}
+	if !(x > 0 && x < 100) {
+		return 0, usagef("%s %s: want a percentage above 0%% and below 100%%, e.g. 2%%", flag, s)
+	}
+	return x / 100, nil
 }
 
 func isTerminal(w io.Writer) bool {

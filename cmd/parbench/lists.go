@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -27,6 +28,9 @@ func parseInts(flag, s string, hi int) ([]int, error) {
 	}
 	for _, field := range strings.Split(s, ",") {
 		field = strings.TrimSpace(field)
+		if strings.HasPrefix(field, "-") {
+			return nil, usagef("%s: %q is negative (want 1 to %d)", flag, field, hi)
+		}
 		lo, up, isRange := strings.Cut(field, "-")
 		a, err := parseBounded(flag, lo, hi)
 		if err != nil {
@@ -59,6 +63,9 @@ func parseInts(flag, s string, hi int) ([]int, error) {
 
 func parseBounded(flag, s string, hi int) (int, error) {
 	x, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, usagef("%s: %s out of range (want 1 to %d)", flag, s, hi)
+	}
 	if err != nil {
 		return 0, usagef("%s: %q is not a whole number (want e.g. 1,2,4 or 1-16)", flag, s)
 	}

@@ -21,8 +21,15 @@
 // Measure at least six levels if you want to fit a scalability model.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/parbench/parbench/bench/procs"
+
+	_ "github.com/parbench/parbench/workloads/webapp" // registers the webapp/ workloads
+)
 
 func main() {
+	procs.MaybeServe() // a worker process of --exec processes: serve its pipe, exit
 	os.Exit(parbench(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -1,0 +1,283 @@
+// Package htmlreport writes a parbench report (package analysis) as one
+// self-contained HTML page to open, attach to a pull request or publish:
+// the verdicts first, the machines and run configuration, then per
+// workload its plots (package plot, inline SVG), tables and fits. The
+// page needs no network and no JavaScript: its styles are inline, its
+// plots are SVG elements, and its fonts are the browser's own.
+//
+// The data flow:
+//
+//  1. ReadSource reads each results file's configuration (the machine,
+//     the sweep's settings) for the page's "run configuration".
+//  2. plot.Sections draws the report, one section per workload and
+//     machine, its groups differing in lock mode.
+//  3. Write fills the page's template (html/template, so text from the
+//     files is always escaped) with the report, the figures' SVG and
+//     each group's tables and fit lines, as the text report words them.
+package htmlreport
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"image/color"
+	"io"
+	"strings"
+
+	"github.com/parbench/parbench/analysis"
+	"github.com/parbench/parbench/analysis/plot"
+	"golang.org/x/perf/benchfmt"
+)
+
+// Source is one results file's configuration, as its header lines state
+// it ("cpu: ...", "procs: 1,2").
+type Source struct {
+	Name string
+	// Config is the file configuration in order of first appearance; a
+	// key whose value changed within the file has its values joined
+	// with ", ".
+	Config []KV
+	// Results is the number of result lines.
+	Results int
+}
+
+// KV is one configuration key and its value.
+type KV struct{ Key, Value string }
+
+// ReadSource reads the configuration of one results file. Malformed
+// lines are skipped (the report warns about them); the error is only
+// for a failure to read.
+func ReadSource(r io.Reader, name string) (Source, error) {
+	src := Source{Name: name}
+	index := map[string]int{}
+	values := map[string][]string{}
+	rd := benchfmt.NewReader(r, name)
+	for rd.Scan() {
+		res, ok := rd.Result().(*benchfmt.Result)
+		if !ok {
+			continue
+		}
+		src.Results++
+		for _, c := range res.Config {
+			if !c.File {
+				continue
+			}
+			v := string(c.Value)
+			i, seen := index[c.Key]
+			if !seen {
+				index[c.Key] = len(src.Config)
+				src.Config = append(src.Config, KV{c.Key, v})
+				values[c.Key] = []string{v}
+				continue
+			}
+			if !contains(values[c.Key], v) {
+				values[c.Key] = append(values[c.Key], v)
+				src.Config[i].Value = strings.Join(values[c.Key], ", ")
+			}
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return src, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return src, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// Options configures a page. Start from DefaultOptions.
+type Options struct {
+	// Title is the page's title and heading.
+	Title string
+	// Sources are the results files' configurations, shown as the run
+	// configuration; none shows only the machines.
+	Sources []Source
+	// Profiles is what the run's profiles say (analysis.WriteProfiles),
+	// shown as preformatted text; "" for none.
+	Profiles string
+	// Plot sizes the figures.
+	Plot plot.Options
+}
+
+// DefaultOptions returns the title "parbench report" and the plots'
+// default size.
+func DefaultOptions() Options {
+	return Options{Title: "parbench report", Plot: plot.DefaultOptions()}
+}
+
+//go:embed page.html
+var pageHTML string
+
+var page = template.Must(template.New("page").Funcs(template.FuncMap{
+	"colour": func(lock string) template.CSS { return template.CSS(hex(plot.LockColor(lock))) },
+	"lock":   plot.LockLabel,
+}).Parse(pageHTML))
+
+func hex(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
+
+// Figure classes and ids are the page's structure, which tests and
+// scripts may rely on: table#verdicts, section.workload, figure.plot
+// (with data-kind), table.points, ul.fits.
+type (
+	pageData struct {
+		Title      string
+		Confidence int
+		Report     *analysis.Report
+		Verdicts   []verdictRow
+		Machines   []analysis.Machine
+		Sources    []Source
+		Sections   []sectionData
+		Warnings   []string
+		MoreWarns  int
+		Figures    int
+		Locks      []string
+		Profiles   string
+		Varying    bool
+	}
+	verdictRow struct {
+		Group *analysis.Group
+		// Settings are the group's settings that differ between
+		// groups, so that rows of one workload can be told apart.
+		Settings []string
+		Section  int
+		ID       string
+	}
+	sectionData struct {
+		ID       string
+		Section  *plot.Section
+		Settings string
+		Figures  []figureData
+		Groups   []groupData
+	}
+	figureData struct {
+		ID      string
+		Kind    string
+		Title   string
+		Caption string
+		SVG     template.HTML
+	}
+	groupData struct {
+		ID       string
+		Group    *analysis.Group
+		Head     []string
+		Rows     [][]string
+		Fits     []string
+		Settings string
+	}
+)
+
+// Write writes rep as one HTML page.
+func Write(w io.Writer, rep *analysis.Report, opt Options) error {
+	secs, err := plot.Sections(rep, opt.Plot)
+	if err != nil {
+		return err
+	}
+	d := pageData{
+		Title:      opt.Title,
+		Confidence: int(100*rep.Confidence + 0.5),
+		Report:     rep,
+		Sources:    opt.Sources,
+		Profiles:   opt.Profiles,
+	}
+	if d.Title == "" {
+		d.Title = DefaultOptions().Title
+	}
+	seenM := map[analysis.Machine]bool{}
+	seenL := map[string]bool{}
+	groupSection := map[*analysis.Group]int{}
+	groupID := map[*analysis.Group]string{}
+	for i, s := range secs {
+		sd := sectionData{ID: fmt.Sprintf("section-%d", i+1), Section: s, Settings: settings(s.Scaling, s.Settings)}
+		for _, f := range s.Figures {
+			var buf bytes.Buffer
+			if err := f.SVG(&buf); err != nil {
+				return fmt.Errorf("figure %s: %w", f.Name, err)
+			}
+			svg := buf.String()
+			// Inline: drop the XML prolog; the figure is an element.
+			if i := strings.Index(svg, "<svg"); i >= 0 {
+				svg = svg[i:]
+			}
+			svg = strings.Replace(svg, "<svg ", fmt.Sprintf(`<svg role="img" aria-label="%s" `, template.HTMLEscapeString(f.Title)), 1)
+			sd.Figures = append(sd.Figures, figureData{
+				ID: "fig-" + f.Name, Kind: f.Kind, Title: f.Title, Caption: f.Caption,
+				SVG: template.HTML(svg), // vgsvg escapes every text it writes
+			})
+			d.Figures++
+		}
+		for j, g := range s.Groups {
+			id := fmt.Sprintf("group-%d-%d", i+1, j+1)
+			groupSection[g], groupID[g] = i, id
+			t := g.PointTable(rep.Confidence)
+			gd := groupData{ID: id, Group: g, Head: t[0], Rows: t[1:], Fits: g.FitLines(rep.Confidence)}
+			if s.Settings == "" {
+				gd.Settings = settings("", g.Settings) // latency/convoy: settings differ per group
+			}
+			sd.Groups = append(sd.Groups, gd)
+			if !seenL[g.Lock] {
+				seenL[g.Lock] = true
+				d.Locks = append(d.Locks, g.Lock)
+			}
+		}
+		d.Sections = append(d.Sections, sd)
+	}
+	varying := varyingSettings(rep.Groups)
+	d.Varying = len(varying) > 0
+	for _, g := range rep.Groups {
+		row := verdictRow{Group: g, Section: groupSection[g], ID: groupID[g]}
+		for _, kv := range strings.Fields(g.Settings) {
+			if k, _, _ := strings.Cut(kv, "="); varying[k] {
+				row.Settings = append(row.Settings, kv)
+			}
+		}
+		d.Verdicts = append(d.Verdicts, row)
+		if !seenM[g.Machine] {
+			seenM[g.Machine] = true
+			d.Machines = append(d.Machines, g.Machine)
+		}
+	}
+	const most = 50
+	for i, w := range rep.Warnings {
+		if i == most {
+			d.MoreWarns = len(rep.Warnings) - most
+			break
+		}
+		d.Warnings = append(d.Warnings, w.Error())
+	}
+	return page.Execute(w, d)
+}
+
+func settings(scaling, s string) string {
+	if scaling != "" {
+		s = strings.TrimSpace("scaling=" + scaling + " " + s)
+	}
+	return s
+}
+
+// varyingSettings returns the settings keys whose values differ between
+// groups of one workload.
+func varyingSettings(gs []*analysis.Group) map[string]bool {
+	values := map[string]map[string]bool{} // workload/key -> values
+	out := map[string]bool{}
+	for _, g := range gs {
+		for _, kv := range strings.Fields(g.Settings) {
+			k, v, _ := strings.Cut(kv, "=")
+			wk := g.Workload + "\x00" + k
+			if values[wk] == nil {
+				values[wk] = map[string]bool{}
+			}
+			values[wk][v] = true
+			if len(values[wk]) > 1 {
+				out[k] = true
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,175 @@
+package htmlreport_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/parbench/parbench/analysis"
+	"github.com/parbench/parbench/analysis/htmlreport"
+	"github.com/parbench/parbench/analysis/plot"
+)
+
+// inputs are committed results files: a real 2-CPU run, results drawn
+// from known laws on 16 CPUs (two lock modes), and a synthetic
+// latency/convoy sweep.
+var inputs = []string{
+	"../../cmd/parbench/testdata/report-vm.txt",
+	"../testdata/laws.txt",
+	"../plot/testdata/convoy.txt",
+}
+
+// page writes the HTML report of files and returns it with the report
+// and its plot sections.
+func page(tb testing.TB, files ...string) (string, *analysis.Report, []*plot.Section) {
+	tb.Helper()
+	b, err := analysis.NewBuilder(analysis.DefaultOptions())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	opt := htmlreport.DefaultOptions()
+	for _, name := range files {
+		for _, read := range []func(*os.File) error{
+			func(f *os.File) error { return b.Read(f, name) },
+			func(f *os.File) error {
+				src, err := htmlreport.ReadSource(f, name)
+				opt.Sources = append(opt.Sources, src)
+				return err
+			},
+		} {
+			f, err := os.Open(name)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			err = read(f)
+			f.Close()
+			if err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	rep, err := b.Report()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := htmlreport.Write(&buf, rep, opt); err != nil {
+		tb.Fatal(err)
+	}
+	secs, err := plot.Sections(rep, plot.DefaultOptions())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return buf.String(), rep, secs
+}
+
+var (
+	rowRE     = regexp.MustCompile(`(?s)<table id="verdicts">.*?</table>`)
+	networkRE = regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?\s*(https?:|//)|url\(\s*["']?(https?:|//)|@import|<script|<link|<iframe|<img`)
+)
+
+// checkStructure checks what the page must hold: the verdict table with
+// a row per group, a figure per plot with its SVG, a section per plot
+// section, a points table per group, and nothing fetched from anywhere.
+func checkStructure(t *testing.T, html string, rep *analysis.Report, secs []*plot.Section) {
+	t.Helper()
+	table := rowRE.FindString(html)
+	if table == "" {
+		t.Fatal("no verdict table")
+	}
+	if n := strings.Count(table, "<tr>") - 1; n != len(rep.Groups) {
+		t.Errorf("verdict table has %d rows, want %d (one per group)", n, len(rep.Groups))
+	}
+	if i, j := strings.Index(html, `id="verdicts"`), strings.Index(html, `class="plot"`); i < 0 || j >= 0 && j < i {
+		t.Error("the verdict table is not before the plots")
+	}
+	figs := 0
+	for _, s := range secs {
+		for _, f := range s.Figures {
+			figs++
+			i := strings.Index(html, `<figure class="plot" id="fig-`+f.Name+`"`)
+			if i < 0 {
+				t.Errorf("figure %s missing", f.Name)
+				continue
+			}
+			end := strings.Index(html[i:], "</figure>")
+			if !strings.Contains(html[i:i+end], "<svg ") {
+				t.Errorf("figure %s has no inline SVG", f.Name)
+			}
+		}
+	}
+	if figs == 0 {
+		t.Error("no figures")
+	}
+	if n := strings.Count(html, "<svg "); n != figs {
+		t.Errorf("%d SVG elements, want %d", n, figs)
+	}
+	if n := strings.Count(html, `<section class="workload"`); n != len(secs) {
+		t.Errorf("%d workload sections, want %d", n, len(secs))
+	}
+	if n := strings.Count(html, `<table class="points">`); n != len(rep.Groups) {
+		t.Errorf("%d points tables, want %d", n, len(rep.Groups))
+	}
+	for _, want := range []string{"How to read this", "Machines and run configuration", "<?xml"} {
+		if strings.Contains(html, want) != (want != "<?xml") {
+			t.Errorf("page contains %q: %v", want, strings.Contains(html, want))
+		}
+	}
+	if m := networkRE.FindString(html); m != "" {
+		t.Errorf("the page would fetch or run something: %q", m)
+	}
+	if strings.Contains(html, "NaN") {
+		t.Error("NaN in the page")
+	}
+}
+
+func TestStructure(t *testing.T) {
+	html, rep, secs := page(t, inputs...)
+	checkStructure(t, html, rep, secs)
+	for _, want := range []string{
+		`<ul class="fits">`, "serial fraction s = ", // laws.txt has fits, with intervals
+		"cpu: AMD EPYC", // the run configuration of report-vm.txt
+		`<code>switch-interval=1ms</code>`, // convoy rows told apart by their settings
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("no %q in the page", want)
+		}
+	}
+}
+
+// TestEscaping: text from a results file is text on the page, never
+// markup.
+func TestEscaping(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "evil.txt")
+	data := "cpu: <script>alert(1)</script>\nncpu: 2\nnote: </table><img src=x>\n" +
+		"BenchmarkCPU/x/lock=<b>/goroutines=1-1 10 2e-3 sec/op\nBenchmarkCPU/x/lock=<b>/goroutines=1-2 10 1e-3 sec/op\n"
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	html, _, _ := page(t, p)
+	for _, bad := range []string{"<script>alert", "<b>", "<img src=x>"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("%q reached the page unescaped", bad)
+		}
+	}
+}
+
+func TestReadSource(t *testing.T) {
+	data := "cpu: A\nncpu: 2\n\nBenchmarkX-1 1 1 sec/op\ndate: 1\nBenchmarkX-2 1 1 sec/op\ndate: 2\nBenchmarkX-2 1 1 sec/op\n"
+	src, err := htmlreport.ReadSource(strings.NewReader(data), "f.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []htmlreport.KV{{"cpu", "A"}, {"ncpu", "2"}, {"date", "1, 2"}}
+	if src.Results != 3 || len(src.Config) != len(want) {
+		t.Fatalf("got %+v", src)
+	}
+	for i, kv := range want {
+		if src.Config[i] != kv {
+			t.Errorf("config[%d] = %v, want %v", i, src.Config[i], kv)
+		}
+	}
+}

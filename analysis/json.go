@@ -1,0 +1,187 @@
+package analysis
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"sort"
+)
+
+// JSONVersion is the version of the JSON schema WriteJSON writes (the
+// "version" key). Adding keys keeps it; renaming or removing one, or
+// changing a meaning, increments it.
+const JSONVersion = 1
+
+// The JSON schema, kept apart from the Go types so that either can grow
+// without breaking the other. See the package documentation.
+type (
+	jsonReport struct {
+		Version    int         `json:"version"`
+		Confidence float64     `json:"confidence"`
+		Groups     []jsonGroup `json:"groups"`
+		Warnings   []string    `json:"warnings"`
+	}
+	jsonGroup struct {
+		Workload     string      `json:"workload"`
+		Lock         string      `json:"lock"`
+		Extra        string      `json:"extra"`
+		Machine      jsonMachine `json:"machine"`
+		Scaling      string      `json:"scaling"`
+		Settings     string      `json:"settings"`
+		Points       []jsonPoint `json:"points"`
+		Fits         jsonFits    `json:"fits"`
+		Verdict      string      `json:"verdict"`
+		VerdictClass string      `json:"verdict_class"`
+		VerdictAt    jsonLevel   `json:"verdict_point"`
+		Limits       []string    `json:"limits"`
+		Flags        []string    `json:"flags"`
+	}
+	jsonMachine struct {
+		CPU    string `json:"cpu"`
+		Host   string `json:"host"`
+		GOOS   string `json:"goos"`
+		GOARCH string `json:"goarch"`
+		NCPU   int    `json:"ncpu"`
+		Quota  string `json:"cpu_quota"`
+		CPUs   int    `json:"cpus"`
+	}
+	jsonLevel struct {
+		Procs      int `json:"procs"`
+		Goroutines int `json:"goroutines"`
+	}
+	jsonEst struct {
+		Value *float64 `json:"value"`
+		Lo    *float64 `json:"lo"`
+		Hi    *float64 `json:"hi"`
+		SE    *float64 `json:"se"`
+	}
+	jsonPoint struct {
+		Procs       int                `json:"procs"`
+		Goroutines  int                `json:"goroutines"`
+		N           int                `json:"n"`
+		SecPerOp    jsonEst            `json:"sec_per_op"`
+		Speedup     *jsonRatio         `json:"speedup"`
+		Concurrency *jsonRatio         `json:"concurrency"`
+		Metrics     map[string]float64 `json:"metrics"`
+	}
+	jsonRatio struct {
+		Base       int      `json:"base"`
+		BaseN      int      `json:"base_n"`
+		Value      *float64 `json:"value"`
+		Lo         *float64 `json:"lo"`
+		Hi         *float64 `json:"hi"`
+		SE         *float64 `json:"se"`
+		Efficiency *float64 `json:"efficiency"`
+		KarpFlatt  *jsonEst `json:"karp_flatt"`
+		PValue     *float64 `json:"p_value"`
+	}
+	jsonFitInfo struct {
+		Status     string   `json:"status"`
+		Reason     string   `json:"reason"`
+		Goroutines int      `json:"goroutines"`
+		Levels     []int    `json:"levels"`
+		R2         *float64 `json:"r2"`
+		RMSRelErr  *float64 `json:"rms_rel_err"`
+	}
+	jsonLaw struct {
+		jsonFitInfo
+		SerialFraction jsonEst `json:"serial_fraction"`
+	}
+	jsonUSL struct {
+		jsonFitInfo
+		Lambda jsonEst `json:"lambda"`
+		Sigma  jsonEst `json:"sigma"`
+		Kappa  jsonEst `json:"kappa"`
+		PeakN  jsonEst `json:"peak_n"`
+		PeakX  jsonEst `json:"peak_throughput"`
+	}
+	jsonFits struct {
+		Amdahl    jsonLaw `json:"amdahl"`
+		Gustafson jsonLaw `json:"gustafson"`
+		USL       jsonUSL `json:"usl"`
+	}
+)
+
+// num returns x, or nil (JSON null) when x is NaN or infinite.
+func num(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+func est(e Estimate) jsonEst { return jsonEst{num(e.Value), num(e.Lo), num(e.Hi), num(e.SE)} }
+
+func info(f FitInfo) jsonFitInfo {
+	lv := f.Levels
+	if lv == nil {
+		lv = []int{}
+	}
+	return jsonFitInfo{f.Status, f.Reason, f.Goroutines, lv, num(f.R2), num(f.RMSRelErr)}
+}
+
+func ratioJSON(r *Ratio) *jsonRatio {
+	if r == nil {
+		return nil
+	}
+	j := &jsonRatio{Base: r.Base, BaseN: r.BaseN, Value: num(r.Speedup.Value), Lo: num(r.Speedup.Lo), Hi: num(r.Speedup.Hi),
+		SE: num(r.Speedup.SE), Efficiency: num(r.Efficiency), PValue: num(r.P)}
+	if !math.IsNaN(r.KarpFlatt.Value) {
+		kf := est(r.KarpFlatt)
+		j.KarpFlatt = &kf
+	}
+	return j
+}
+
+func strs(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
+
+// WriteJSON writes the report in the schema of JSONVersion, indented.
+func (r *Report) WriteJSON(w io.Writer) error {
+	out := jsonReport{Version: JSONVersion, Confidence: r.Confidence, Groups: []jsonGroup{}, Warnings: []string{}}
+	for _, e := range r.Warnings {
+		out.Warnings = append(out.Warnings, e.Error())
+	}
+	for _, g := range r.Groups {
+		m := g.Machine
+		jg := jsonGroup{
+			Workload: g.Workload, Lock: g.Lock, Extra: g.Extra,
+			Machine: jsonMachine{m.CPU, m.Host, m.GOOS, m.GOARCH, m.NCPU, m.Quota, m.CPUs()},
+			Scaling: g.Scaling, Settings: g.Settings, Points: []jsonPoint{},
+			Verdict: g.Verdict.String(), VerdictClass: g.Verdict.Class,
+			VerdictAt: jsonLevel{g.Verdict.Procs, g.Verdict.Goroutines},
+			Limits:    strs(g.Verdict.Limits), Flags: strs(g.Verdict.Flags),
+		}
+		for _, p := range g.Points {
+			metrics := map[string]float64{}
+			keys := make([]string, 0, len(p.Metrics))
+			for k := range p.Metrics {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if v := p.Metrics[k]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+					metrics[k] = v
+				}
+			}
+			jg.Points = append(jg.Points, jsonPoint{
+				Procs: p.Procs, Goroutines: p.Goroutines, N: p.N, SecPerOp: est(p.SecPerOp),
+				Speedup: ratioJSON(p.Parallel), Concurrency: ratioJSON(p.Concurrent), Metrics: metrics,
+			})
+		}
+		f := g.Fits
+		jg.Fits = jsonFits{
+			Amdahl:    jsonLaw{info(f.Amdahl.FitInfo), est(f.Amdahl.SerialFraction)},
+			Gustafson: jsonLaw{info(f.Gustafson.FitInfo), est(f.Gustafson.SerialFraction)},
+			USL:       jsonUSL{info(f.USL.FitInfo), est(f.USL.Lambda), est(f.USL.Sigma), est(f.USL.Kappa), est(f.USL.PeakN), est(f.USL.PeakX)},
+		}
+		out.Groups = append(out.Groups, jg)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

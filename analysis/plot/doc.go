@@ -1,0 +1,31 @@
+// Package plot draws a parbench report (package analysis) as pictures,
+// SVG or PNG, with gonum.org/v1/plot. It reads only the report, never
+// the runner, so it draws anyone's results.
+//
+// The data flow:
+//
+//  1. Sections cuts a Report into sections: the groups of one workload
+//     on one machine with the same settings, which differ only in lock
+//     mode, so that one plot compares the lock modes. latency/convoy's
+//     groups are one section per machine whatever their settings,
+//     because its plot runs across them (switch interval, CPU
+//     goroutines).
+//  2. Per section, Figures:
+//     - speedup vs GOMAXPROCS, one line per lock mode at the goroutine
+//     count the verdict judges, with the intervals of the report as
+//     error bars, the ideal S = p and the machine's CPUs marked;
+//     - throughput vs goroutines (log x), one line per lock mode at the
+//     most GOMAXPROCS within the CPUs (solid) and at 1 (dashed), with
+//     the ideal G x X(1) for IO-bound workloads;
+//     - per group with a fit: the points fitted, the Amdahl (or
+//     Gustafson) and USL curves, and the USL's predicted peak;
+//     - for latency/convoy: IO latency percentiles vs switch interval,
+//     with and without CPU goroutines, both axes log.
+//     What cannot be drawn (one level only, no such data) becomes a
+//     Section note, never an empty or broken plot.
+//  3. Write: Figure.SVG, Figure.PNG, or WriteFiles for a directory.
+//
+// A lock mode has one colour in every figure (LockColor). No coordinate
+// is ever NaN or infinite: points without a finite value are left out,
+// and on a log axis so are values that are not positive.
+package plot

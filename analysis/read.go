@@ -1,0 +1,294 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/parbench/parbench/results"
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchmath"
+	"golang.org/x/perf/benchproc"
+)
+
+// Options configures an analysis. Start from DefaultOptions: fields will
+// be added, and the zero value of a new one may not be a sensible default.
+type Options struct {
+	// Filter keeps only the results and measurements it matches, in
+	// benchproc filter syntax (as benchstat's -filter):
+	// "/lock:none .unit:sec/op", "/goroutines:(1 OR 8)". Empty keeps all.
+	Filter string
+	// Confidence is the level of every interval, e.g. 0.95.
+	Confidence float64
+	// Thresholds holds the significance level of the Mann-Whitney U
+	// tests (benchmath's CompareAlpha).
+	Thresholds benchmath.Thresholds
+	// Resamples is the number of bootstrap resamples behind each
+	// interval of a ratio and each fit's uncertainty.
+	Resamples int
+	// Seed seeds the bootstrap. The same seed on the same files gives
+	// the same report, byte for byte.
+	Seed uint64
+	// MinLevels is the fewest GOMAXPROCS levels (N=1 included) a fit
+	// of Amdahl's or Gustafson's law needs; MinLevelsUSL the same for
+	// the USL. A fit needs more levels than parameters, or it passes
+	// through every point and says nothing about its own error.
+	MinLevels, MinLevelsUSL int
+	// MinEffect is the smallest change of a speedup from 1x that a
+	// verdict calls a gain or a loss, however small its p-value: on a
+	// shared machine a few percent is noise that does not average out.
+	MinEffect float64
+	// WaitShare is the lock wait share (a unit such as "wait-share",
+	// the fraction of goroutine time spent waiting for the lock) above
+	// which the lock is named as the limiting factor.
+	WaitShare float64
+	// MaxCV and MaxSteal flag a verdict as unreliable when the samples
+	// of the judged point or its baseline spread more than MaxCV
+	// (standard deviation over mean), or when the share of CPU time
+	// stolen by the hypervisor (the runner's steal-frac unit) exceeds
+	// MaxSteal.
+	MaxCV, MaxSteal float64
+}
+
+// DefaultOptions returns 95% intervals, alpha 0.05, 1000 resamples,
+// seed 1, 3 levels for Amdahl and Gustafson, 4 for the USL, a 3% minimum
+// effect, a 10% wait share, and a verdict flagged unreliable beyond a 10%
+// coefficient of variation or 5% CPU steal.
+func DefaultOptions() Options {
+	return Options{
+		Confidence:   0.95,
+		Thresholds:   benchmath.DefaultThresholds,
+		Resamples:    1000,
+		Seed:         1,
+		MinLevels:    3,
+		MinLevelsUSL: 4,
+		MinEffect:    0.03,
+		WaitShare:    0.1,
+		MaxCV:        0.10,
+		MaxSteal:     0.05,
+	}
+}
+
+// ErrNoResults is returned by Builder.Report when the input held no
+// benchmark result with a time per op.
+var ErrNoResults = errors.New("no benchmark results with a time per op (want lines such as \"BenchmarkX-2  1000  1.5e-06 sec/op\" or \"... 1500 ns/op\")")
+
+// Warning is a finding about the input that is not a failure: a
+// malformed line, a result name that does not parse, a value that
+// cannot be a time. File and Line are empty when it has no position.
+type Warning struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (w *Warning) Error() string {
+	if w.File == "" && w.Line == 0 {
+		return w.Msg
+	}
+	return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg)
+}
+
+// Builder collects results from any number of files and builds a Report.
+type Builder struct {
+	opt      Options
+	filter   *benchproc.Filter
+	samples  map[groupKey]map[level]*cell
+	warnings []error
+	results  int
+}
+
+// groupKey says which samples may share a curve: same workload, lock,
+// other name keys, machine and workload settings.
+type groupKey struct {
+	workload, lock, extra string
+	machine               Machine
+	settings              string
+	scaling               string
+}
+
+// level is one point of a group: GOMAXPROCS and goroutines.
+type level struct{ procs, goroutines int }
+
+// cell holds the samples of one point.
+type cell struct {
+	secs    []float64
+	metrics map[string][]float64
+}
+
+// settingKeys are the file configuration keys, beyond the machine, that
+// change what one op costs; files that differ in them are not merged.
+var settingKeys = []string{"io-latency", "server-latency", "io-fraction", "op-time", "switch-interval", "check-interval", "cpu-goroutines"}
+
+// NewBuilder returns a Builder, or an error if opt.Filter does not parse.
+func NewBuilder(opt Options) (*Builder, error) {
+	b := &Builder{opt: opt, samples: map[groupKey]map[level]*cell{}}
+	if opt.Filter != "" {
+		f, err := benchproc.NewFilter(opt.Filter)
+		if err != nil {
+			return nil, fmt.Errorf("filter %q: %w", opt.Filter, err)
+		}
+		b.filter = f
+	}
+	return b, nil
+}
+
+// Read reads one results file. Malformed lines become warnings (with the
+// file:line of benchfmt.SyntaxError) and reading goes on; the error is
+// only for a failure to read.
+func (b *Builder) Read(r io.Reader, fileName string) error {
+	rd := benchfmt.NewReader(r, fileName)
+	for rd.Scan() {
+		switch rec := rd.Result().(type) {
+		case *benchfmt.SyntaxError:
+			file, line := rec.Pos()
+			b.warnings = append(b.warnings, &Warning{file, line, rec.Msg})
+		case *benchfmt.Result:
+			b.Add(rec)
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return fmt.Errorf("reading %s: %w", fileName, err)
+	}
+	return nil
+}
+
+// Add adds one result. The Builder keeps no reference to res.
+func (b *Builder) Add(res *benchfmt.Result) {
+	file, line := res.Pos()
+	warn := func(format string, args ...any) {
+		b.warnings = append(b.warnings, &Warning{file, line, fmt.Sprintf(format, args...)})
+	}
+	if b.filter != nil {
+		m, err := b.filter.Match(res)
+		if err != nil {
+			warn("filter: %v", err)
+			return
+		}
+		if !m.Apply(res) {
+			return
+		}
+	}
+	secs, ok := res.Value("sec/op")
+	if !ok {
+		return // a result in other units (B/op only, or filtered out)
+	}
+	if !(secs > 0) || math.IsInf(secs, 0) {
+		warn("%s: time per op %v is not a positive number; sample skipped", res.Name, secs)
+		return
+	}
+	pt, err := results.ParseName(string(res.Name.Full()))
+	if err != nil {
+		warn("%v; sample skipped", err)
+		return
+	}
+	if pt.Procs == 0 {
+		pt.Procs = 1 // go test omits the -N suffix at GOMAXPROCS=1
+	}
+	var extra []string
+	for _, kv := range pt.Extra {
+		extra = append(extra, kv.Key+"="+kv.Value)
+	}
+	var settings []string
+	for _, k := range settingKeys {
+		if v := res.GetConfig(k); v != "" {
+			settings = append(settings, k+"="+v)
+		}
+	}
+	key := groupKey{
+		workload: pt.Workload,
+		lock:     pt.Lock,
+		extra:    strings.Join(extra, "/"),
+		machine:  machineOf(res),
+		settings: strings.Join(settings, " "),
+		scaling:  res.GetConfig("scaling"),
+	}
+	g := b.samples[key]
+	if g == nil {
+		g = map[level]*cell{}
+		b.samples[key] = g
+	}
+	lv := level{pt.Procs, pt.Goroutines}
+	c := g[lv]
+	if c == nil {
+		c = &cell{metrics: map[string][]float64{}}
+		g[lv] = c
+	}
+	c.secs = append(c.secs, secs)
+	for _, v := range res.Values {
+		if v.Unit == "sec/op" || math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+			continue
+		}
+		c.metrics[v.Unit] = append(c.metrics[v.Unit], v.Value)
+	}
+	b.results++
+}
+
+// machineOf reads the machine from a result's file configuration.
+func machineOf(res *benchfmt.Result) Machine {
+	m := Machine{
+		CPU:    res.GetConfig("cpu"),
+		Host:   res.GetConfig("host"),
+		GOOS:   res.GetConfig("goos"),
+		GOARCH: res.GetConfig("goarch"),
+		Quota:  res.GetConfig("cpu-quota"),
+	}
+	if n, err := strconv.Atoi(res.GetConfig("ncpu")); err == nil && n > 0 && n <= 1<<20 {
+		m.NCPU = n
+	}
+	return m
+}
+
+// Warnings returns the warnings so far.
+func (b *Builder) Warnings() []error { return b.warnings }
+
+// Report analyses everything read so far. It returns ErrNoResults, with
+// the report's warnings, when nothing usable was read.
+func (b *Builder) Report() (*Report, error) {
+	rep := &Report{Confidence: b.opt.Confidence, Warnings: append([]error(nil), b.warnings...)}
+	if b.results == 0 {
+		return rep, ErrNoResults
+	}
+	keys := make([]groupKey, 0, len(b.samples))
+	for k := range b.samples {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+	for _, k := range keys {
+		rep.Groups = append(rep.Groups, b.analyse(k, b.samples[k]))
+	}
+	machines := map[Machine]bool{}
+	for _, g := range rep.Groups {
+		machines[g.Machine] = true
+	}
+	rep.Machines = len(machines)
+	return rep, nil
+}
+
+// keyLess orders groups by machine, workload, lock ("none" first, the
+// baseline), then the rest.
+func keyLess(a, b groupKey) bool {
+	if a.machine != b.machine {
+		return a.machine.String() < b.machine.String()
+	}
+	if a.workload != b.workload {
+		return a.workload < b.workload
+	}
+	if a.lock != b.lock {
+		if a.lock == "none" || b.lock == "none" {
+			return a.lock == "none"
+		}
+		return a.lock < b.lock
+	}
+	if a.extra != b.extra {
+		return a.extra < b.extra
+	}
+	if a.scaling != b.scaling {
+		return a.scaling < b.scaling
+	}
+	return a.settings < b.settings
+}

@@ -1,0 +1,254 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Report is the analysis of a set of results files.
+type Report struct {
+	// Groups are the curves' owners, one per workload, lock mode, other
+	// name keys, machine and workload settings, sorted.
+	Groups []*Group
+	// Machines is the number of distinct machines among the groups.
+	Machines int
+	// Confidence is the level of every interval in the report.
+	Confidence float64
+	// Warnings are findings about the input that are not failures:
+	// malformed lines (with file:line), names that do not parse.
+	Warnings []error
+}
+
+// Machine is where a group's results were measured, from the file
+// configuration. Results from two machines are never in one group.
+type Machine struct {
+	CPU, Host, GOOS, GOARCH string
+	// NCPU is the CPUs the process could use (runtime.NumCPU); 0 when
+	// the file does not say.
+	NCPU int
+	// Quota is the cgroup CPU quota as written ("none", "1.5"), or "".
+	Quota string
+}
+
+// CPUs returns the CPUs the results file says the process had: NCPU,
+// capped by the quota (rounded up); 0 when unknown.
+func (m Machine) CPUs() int {
+	n := m.NCPU
+	var q float64
+	if _, err := fmt.Sscanf(m.Quota, "%g", &q); err == nil && q > 0 && n > 0 {
+		n = min(n, max(1, int(math.Ceil(q))))
+	}
+	return n
+}
+
+// String describes the machine in a few words.
+func (m Machine) String() string {
+	var parts []string
+	if m.CPU != "" {
+		parts = append(parts, m.CPU)
+	}
+	if m.NCPU > 0 {
+		s := fmt.Sprintf("%d CPUs", m.NCPU)
+		if m.Quota != "" && m.Quota != "none" {
+			s += " (quota " + m.Quota + ")"
+		}
+		parts = append(parts, s)
+	}
+	if m.Host != "" {
+		parts = append(parts, "host "+m.Host)
+	}
+	if m.GOOS != "" || m.GOARCH != "" {
+		parts = append(parts, m.GOOS+"/"+m.GOARCH)
+	}
+	if len(parts) == 0 {
+		return "unknown machine"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Group is one workload under one lock mode on one machine: its points,
+// fits and verdict.
+type Group struct {
+	Workload string
+	// Lock is the lock mode, "" when the names had no /lock= key.
+	Lock string
+	// Extra holds further name keys, "k=v/k=v".
+	Extra   string
+	Machine Machine
+	// Scaling is the file's "scaling" ("strong", "weak"), "" if absent.
+	Scaling string
+	// Settings are the workload settings from the file configuration
+	// ("io-latency=1ms ..."), which must match to merge files.
+	Settings string
+	// Points are sorted by goroutines, then GOMAXPROCS.
+	Points []*Point
+	Fits   Fits
+	// Verdict is the one-line answer.
+	Verdict  Verdict
+	Warnings []error
+}
+
+// Label is the group's name in one line: workload and lock.
+func (g *Group) Label() string {
+	s := g.Workload
+	if g.Lock != "" {
+		s += "  lock=" + g.Lock
+	}
+	if g.Extra != "" {
+		s += "  " + g.Extra
+	}
+	return s
+}
+
+// Point is one (GOMAXPROCS, goroutines) point of a group.
+type Point struct {
+	Procs int
+	// Goroutines is 0 for results without a /goroutines= key (plain
+	// `go test -bench` output).
+	Goroutines int
+	// N is the number of samples.
+	N int
+	// SecPerOp is the median time per op with its confidence interval
+	// (benchmath, order statistics). For weak scaling it is wall time
+	// over all ops done, so its inverse is throughput in both settings.
+	SecPerOp Estimate
+	// Parallel is S(p) = T(1 proc) / T(p procs) at the same goroutines;
+	// nil when GOMAXPROCS=1 was not measured at this goroutine count.
+	Parallel *Ratio
+	// Concurrent is C(G) = T(1 goroutine) / T(G goroutines) at the same
+	// GOMAXPROCS; nil when goroutines=1 was not measured at these procs.
+	Concurrent *Ratio
+	// Metrics are the medians of the other units on the result lines:
+	// parallelism, cpu-sec/op, a lock's wait-share.
+	Metrics map[string]float64
+
+	secs []float64
+}
+
+// Ratio is a speedup of a point over its baseline point.
+type Ratio struct {
+	// Base is the baseline's level: procs for Parallel, goroutines for
+	// Concurrent (always 1 today). BaseN is its sample count.
+	Base, BaseN int
+	// Speedup is the ratio of the medians, T(base)/T(point), with a
+	// bootstrap confidence interval.
+	Speedup Estimate
+	// Efficiency is Speedup over the level ratio (S/p, or C/G).
+	Efficiency float64
+	// KarpFlatt is the experimentally determined serial fraction
+	// e = (1/S - 1/p) / (1 - 1/p) (Karp and Flatt, CACM 33(5), 1990),
+	// with the interval that Speedup's gives; NaN for the baseline and
+	// for Concurrent.
+	KarpFlatt Estimate
+	// P is the Mann-Whitney U p-value of the point against its baseline
+	// (benchmath.AssumeNothing); NaN for the baseline itself.
+	P float64
+}
+
+// Estimate is a value with its uncertainty: a confidence interval
+// [Lo, Hi] and a standard error (for bootstrap estimates, the standard
+// deviation of the resampled values). Fields are NaN where undefined.
+type Estimate struct {
+	Value, Lo, Hi, SE float64
+}
+
+// Contains reports whether x lies in [Lo, Hi].
+func (e Estimate) Contains(x float64) bool { return e.Lo <= x && x <= e.Hi }
+
+// Fits are the scalability models fitted to a group.
+type Fits struct {
+	// Amdahl is fitted to strong-scaling files, Gustafson to weak ones;
+	// the other has Status "not-applicable". USL to both.
+	Amdahl, Gustafson LawFit
+	USL               USLFit
+}
+
+// Fit statuses.
+const (
+	FitOK            = "ok"
+	FitTooFewLevels  = "too-few-levels"
+	FitNotApplicable = "not-applicable"
+	FitFailed        = "failed"
+)
+
+// FitInfo is what every fit reports besides its parameters.
+type FitInfo struct {
+	// Status is FitOK, FitTooFewLevels, FitNotApplicable or FitFailed;
+	// Reason says why in words when it is not FitOK.
+	Status, Reason string
+	// Goroutines is the goroutine count of the curve fitted (for
+	// Gustafson on weak scaling: 0, the diagonal goroutines = procs).
+	Goroutines int
+	// Levels are the GOMAXPROCS values fitted.
+	Levels []int
+	// R2 is the coefficient of determination of the fit on the median
+	// speedups, RMSRelErr the root mean square relative residual.
+	R2, RMSRelErr float64
+}
+
+// LawFit is a fit of Amdahl's or Gustafson's law.
+type LawFit struct {
+	FitInfo
+	// SerialFraction is the law's s.
+	SerialFraction Estimate
+}
+
+// USLFit is a fit of the Universal Scalability Law,
+// X(N) = lambda N / (1 + sigma (N-1) + kappa N (N-1)) (Gunther, Guerrilla
+// Capacity Planning, 2007, ch. 4).
+type USLFit struct {
+	FitInfo
+	// Lambda is throughput at N=1 (ops per second), Sigma contention,
+	// Kappa coherency (crosstalk).
+	Lambda, Sigma, Kappa Estimate
+	// PeakN is N* = sqrt((1-sigma)/kappa), where throughput peaks; +Inf
+	// when kappa is 0. PeakX is the throughput there (ops per second).
+	PeakN, PeakX Estimate
+}
+
+// Verdict classes.
+const (
+	// Parallel: a significant speedup from more GOMAXPROCS.
+	VerdictParallel = "parallel"
+	// ConcurrentNotParallel: several goroutines but no significant
+	// speedup from more GOMAXPROCS.
+	VerdictConcurrentNotParallel = "concurrent-not-parallel"
+	// NotParallel: one goroutine and no significant speedup.
+	VerdictNotParallel = "not-parallel"
+	// Slower: significantly slower with more GOMAXPROCS.
+	VerdictSlower = "slower"
+	// NotEnoughSamples: too few samples for the test to reach alpha.
+	VerdictNotEnoughSamples = "not-enough-samples"
+	// OneLevel: only one GOMAXPROCS level at the verdict's goroutine
+	// count, so there is no curve to judge.
+	VerdictOneLevel = "one-level"
+)
+
+// Verdict is a group's answer to "did concurrency become parallel
+// speedup?".
+type Verdict struct {
+	// Class is one of the Verdict* constants.
+	Class string
+	// Procs and Goroutines are the point judged against GOMAXPROCS=1.
+	Procs, Goroutines int
+	// Text is the one line, without the group's label.
+	Text string
+	// Limits name what limits the speedup, where the data show it.
+	Limits []string
+	// Flags are results that should not be believed as they stand,
+	// such as a speedup beyond the CPUs the file reports.
+	Flags []string
+}
+
+// String returns the verdict line with its limits and flags.
+func (v Verdict) String() string {
+	s := v.Text
+	for _, l := range v.Limits {
+		s += "; " + l
+	}
+	for _, f := range v.Flags {
+		s += "; FLAG: " + f
+	}
+	return s
+}

@@ -1,0 +1,206 @@
+package gil
+
+import (
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parbench/parbench/workloads"
+)
+
+// GIL is CPython's GIL since 3.2 (Antoine Pitrou's "new GIL"), after
+// Python/ceval_gil.c and the struct _gil_runtime_state of
+// Include/internal/pycore_gil.h. It models the mechanism, not its
+// outcome:
+//
+//   - take: a free GIL is taken at once. Otherwise the goroutine waits on
+//     the condition for at most one switch interval; if the wait timed
+//     out, the GIL is still held and the switch counter did not move
+//     meanwhile, it sets the drop request, and waits again.
+//   - drop: clear the locked flag and wake one waiter, whichever (a
+//     random one: pthread_cond_signal promises no order).
+//   - forced switching: a goroutine that drops while the drop request
+//     is set does not run on until another goroutine has taken the GIL
+//     (FORCE_SWITCHING in ceval_gil.c).
+//   - Check is the eval breaker: a holder that sees the drop request
+//     drops and takes again. Seeing no request costs one atomic load.
+//   - BeginIO drops (Py_BEGIN_ALLOW_THREADS), EndIO takes
+//     (Py_END_ALLOW_THREADS): a goroutine back from IO while another
+//     holds the GIL waits an interval like any waiter. That wait is the
+//     convoy effect.
+//
+// Stop drops the GIL the way a thread ends (drop_gil with a NULL
+// thread state): without the forced switch.
+type GIL struct {
+	interval time.Duration
+	// dropRequest is gil_drop_request, the eval breaker bit the holder
+	// polls; set and cleared under mu, read without it.
+	dropRequest atomic.Bool
+
+	mu         sync.Mutex
+	locked     bool
+	lastHolder *newThread
+	switches   uint64       // switch_number: holder changes
+	waiters    []*newThread // waiting on the condition (cond)
+	switchWait *newThread   // waiting for a forced switch (switch_cond)
+	rng        *rand.Rand
+	stats      stats
+}
+
+// NewGIL returns a free GIL with the given switch interval.
+func NewGIL(interval time.Duration) *GIL {
+	return &GIL{interval: interval, rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+}
+
+// Name returns "gil".
+func (*GIL) Name() string { return "gil" }
+
+// Thread returns the handle of one new goroutine.
+func (g *GIL) Thread() Thread {
+	return &newThread{
+		g:        g,
+		st:       g.stats.newThread(),
+		slot:     -1,
+		wake:     make(chan struct{}, 1),
+		switched: make(chan struct{}, 1),
+	}
+}
+
+// Metrics returns switches/s, median tenure, wait share, median hand-off
+// gap and the share of turns taken in order.
+func (g *GIL) Metrics(wall time.Duration) []workloads.Metric {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.stats.metrics(wall)
+}
+
+type newThread struct {
+	g        *GIL
+	st       *threadStats
+	slot     int           // index in g.waiters, -1 when not waiting
+	wake     chan struct{} // a signal on the condition; holds at most one
+	switched chan struct{} // the forced switch happened
+	timer    *time.Timer
+}
+
+func (t *newThread) Start()   { t.st.start(); t.g.take(t) }
+func (t *newThread) Stop()    { t.g.drop(t, false); t.st.stop() }
+func (t *newThread) OpStart() {}
+func (t *newThread) OpEnd()   {}
+func (t *newThread) BeginIO() { t.g.drop(t, true) }
+func (t *newThread) EndIO()   { t.g.take(t) }
+
+// Check drops and re-takes the GIL when another goroutine asked for it.
+func (t *newThread) Check() {
+	if t.g.dropRequest.Load() {
+		t.g.drop(t, true)
+		t.g.take(t)
+	}
+}
+
+// take is take_gil.
+func (g *GIL) take(t *newThread) {
+	g.mu.Lock()
+	if g.locked {
+		t0 := time.Now()
+		for g.locked {
+			saved := g.switches
+			timedOut := g.timedWait(t)
+			if timedOut && g.locked && g.switches == saved {
+				g.dropRequest.Store(true)
+			}
+		}
+		t.st.wait(t0)
+	}
+	g.locked = true
+	if g.lastHolder != t {
+		g.lastHolder = t
+		g.switches++
+	}
+	// A dropper waiting for a forced switch may go on: whoever it was,
+	// the holder is now another goroutine.
+	if w := g.switchWait; w != nil {
+		g.switchWait = nil
+		w.switched <- struct{}{}
+	}
+	if g.dropRequest.Load() {
+		g.dropRequest.Store(false)
+	}
+	g.stats.took(t.st, time.Now())
+	g.mu.Unlock()
+}
+
+// drop is drop_gil. With force (a drop at the eval breaker or before IO)
+// and a drop request pending, it returns only once another goroutine
+// has taken the GIL.
+func (g *GIL) drop(t *newThread, force bool) {
+	g.mu.Lock()
+	g.stats.dropped(t.st, time.Now(), !force)
+	g.locked = false
+	g.signal()
+	// The check of ceval_gil.c runs after the mutex is released, when
+	// another goroutine may already have taken the GIL; here mu is still
+	// held, so last_holder is t and the wait is always due.
+	if !force || !g.dropRequest.Load() || g.lastHolder != t {
+		g.mu.Unlock()
+		return
+	}
+	g.dropRequest.Store(false)
+	g.switchWait = t
+	g.mu.Unlock()
+	t0 := time.Now()
+	<-t.switched
+	t.st.wait(t0)
+}
+
+// timedWait is COND_TIMED_WAIT on the condition for one interval: it
+// releases mu, waits for a signal or the timeout, and takes mu again. It
+// reports whether it timed out without a signal.
+func (g *GIL) timedWait(t *newThread) (timedOut bool) {
+	t.slot = len(g.waiters)
+	g.waiters = append(g.waiters, t)
+	g.mu.Unlock()
+	if t.timer == nil {
+		t.timer = time.NewTimer(g.interval)
+	} else {
+		t.timer.Reset(g.interval)
+	}
+	select {
+	case <-t.wake:
+		t.timer.Stop()
+		g.mu.Lock()
+		return false
+	case <-t.timer.C:
+	}
+	g.mu.Lock()
+	if t.slot < 0 {
+		// Signalled between the timeout and taking mu: the signal was
+		// sent under mu, so it is in the channel. Count it as a wake-up
+		// rather than lose it.
+		<-t.wake
+		return false
+	}
+	g.unwait(t)
+	return true
+}
+
+// signal is COND_SIGNAL: it wakes one waiter, chosen at random.
+func (g *GIL) signal() {
+	if len(g.waiters) == 0 {
+		return
+	}
+	w := g.waiters[g.rng.IntN(len(g.waiters))]
+	g.unwait(w)
+	w.wake <- struct{}{}
+}
+
+func (g *GIL) unwait(t *newThread) {
+	last := len(g.waiters) - 1
+	moved := g.waiters[last]
+	g.waiters[t.slot] = moved
+	moved.slot = t.slot
+	g.waiters[last] = nil
+	g.waiters = g.waiters[:last]
+	t.slot = -1
+}

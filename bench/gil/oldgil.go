@@ -1,0 +1,121 @@
+package gil
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/parbench/parbench/workloads"
+)
+
+// OldGIL is CPython 2's GIL: a plain lock that the holder releases and
+// at once re-takes every CheckInterval checks ("ticks", the
+// _Py_Ticker of Python/ceval.c), and around IO. There is no hand-off, no
+// drop request and no fairness: on several cores the releaser usually
+// takes the lock straight back before a woken waiter is even running,
+// and CPU-bound goroutines fight over it.
+//
+// The lock is a semaphore as Python 2 used on Linux (sem_wait/sem_post
+// in Python/thread_pthread.h), not a sync.Mutex: Go's mutex turns into a
+// fair FIFO hand-off once a waiter has waited 1ms, which Python 2's lock
+// never did.
+type OldGIL struct {
+	checks int
+	sem    sem
+	ticker int // checks left before the next release; the holder's
+	stats  stats
+}
+
+// NewOldGIL returns a free old GIL that is released every checks checks.
+func NewOldGIL(checks int) *OldGIL {
+	return &OldGIL{checks: checks, ticker: checks, sem: newSem()}
+}
+
+// Name returns "gil-old".
+func (*OldGIL) Name() string { return "gil-old" }
+
+// Thread returns the handle of one new goroutine.
+func (g *OldGIL) Thread() Thread {
+	return &oldThread{g: g, st: g.stats.newThread()}
+}
+
+// Metrics returns switches/s, median tenure, wait share, median hand-off
+// gap and the share of turns taken in order.
+func (g *OldGIL) Metrics(wall time.Duration) []workloads.Metric {
+	return g.stats.metrics(wall)
+}
+
+type oldThread struct {
+	g  *OldGIL
+	st *threadStats
+}
+
+func (t *oldThread) Start()   { t.st.start(); t.take() }
+func (t *oldThread) Stop()    { t.drop(true); t.st.stop() }
+func (t *oldThread) OpStart() {}
+func (t *oldThread) OpEnd()   {}
+func (t *oldThread) BeginIO() { t.drop(false) }
+func (t *oldThread) EndIO()   { t.take() }
+
+// Check counts a tick; every CheckInterval ticks the holder releases the
+// lock and asks for it again at once ("Other threads may run now").
+func (t *oldThread) Check() {
+	g := t.g
+	g.ticker--
+	if g.ticker > 0 {
+		return
+	}
+	g.ticker = g.checks
+	t.drop(false)
+	t.take()
+}
+
+func (t *oldThread) take() {
+	if !t.g.sem.tryAcquire() {
+		t0 := time.Now()
+		t.g.sem.acquire()
+		t.st.wait(t0)
+	}
+	t.g.stats.took(t.st, time.Now())
+}
+
+func (t *oldThread) drop(final bool) {
+	t.g.stats.dropped(t.st, time.Now(), final)
+	t.g.sem.release()
+}
+
+// sem is a binary semaphore that lets a running goroutine barge ahead of
+// woken waiters, as a futex-based sem_t does: release frees the lock and
+// wakes one waiter, which must then win the lock like anyone else.
+type sem struct {
+	locked  atomic.Bool
+	waiters atomic.Int32
+	wake    chan struct{} // holds at most one pending wake-up
+}
+
+func newSem() sem { return sem{wake: make(chan struct{}, 1)} }
+
+func (s *sem) tryAcquire() bool { return s.locked.CompareAndSwap(false, true) }
+
+func (s *sem) acquire() {
+	if s.tryAcquire() {
+		return
+	}
+	s.waiters.Add(1)
+	for !s.tryAcquire() {
+		<-s.wake
+	}
+	s.waiters.Add(-1)
+}
+
+// release frees the lock. A waiter that registered before the lock was
+// freed either sees it free or gets the wake-up: the store and the load
+// below are ordered against acquire's Add and CompareAndSwap.
+func (s *sem) release() {
+	s.locked.Store(false)
+	if s.waiters.Load() > 0 {
+		select {
+		case s.wake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// procStat is what the runner reads from /proc/stat around a sample: the
+// machine's CPU time, in clock ticks, and how many tasks are runnable.
+type procStat struct {
+	ok           bool
+	total, steal uint64
+	procsRunning int
+}
+
+// readProcStat reads /proc/stat; ok is false where there is none.
+func readProcStat() procStat {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return procStat{}
+	}
+	return parseProcStat(b)
+}
+
+func parseProcStat(b []byte) procStat {
+	var st procStat
+	haveCPU, haveRun := false, false
+	s := bufio.NewScanner(bytes.NewReader(b))
+	for s.Scan() {
+		f := strings.Fields(s.Text())
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "cpu":
+			// user nice system idle iowait irq softirq steal [guest guest_nice]:
+			// guest time is already counted in user, so the total is
+			// the first eight.
+			for i := 1; i < len(f) && i <= 8; i++ {
+				v, err := strconv.ParseUint(f[i], 10, 64)
+				if err != nil {
+					return procStat{}
+				}
+				st.total += v
+				if i == 8 {
+					st.steal = v
+				}
+			}
+			haveCPU = len(f) > 8
+		case "procs_running":
+			if len(f) == 2 {
+				n, err := strconv.Atoi(f[1])
+				haveRun = err == nil
+				st.procsRunning = n
+			}
+		}
+	}
+	st.ok = haveCPU && haveRun
+	return st
+}
+
+// noise is the state of the machine during one sample.
+type noise struct {
+	ok bool
+	// steal is the share of the machine's CPU time the hypervisor gave
+	// to other guests during the sample, 0 to 1.
+	steal float64
+	// others is the number of runnable tasks that were not the runner,
+	// averaged over the start and the end of the sample. Both readings
+	// are taken by the runner's goroutine while the workers are parked
+	// or done, so one running task is the runner itself.
+	others float64
+}
+
+func noiseBetween(a, b procStat) noise {
+	if !a.ok || !b.ok {
+		return noise{}
+	}
+	n := noise{ok: true}
+	if b.total > a.total && b.steal >= a.steal {
+		n.steal = float64(b.steal-a.steal) / float64(b.total-a.total)
+	}
+	n.others = max(0, float64(a.procsRunning+b.procsRunning)/2-1)
+	return n
+}

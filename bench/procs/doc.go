@@ -1,0 +1,38 @@
+// Package procs runs a sample's workers as separate OS processes, the
+// way CPython escapes its GIL with multiprocessing: each worker has its
+// own GOMAXPROCS and its own lock (package gil), so `--lock gil --exec
+// processes` is one GIL per process, and the price is start-up and
+// copying every op's input through a pipe.
+//
+// The data flow of one sample:
+//
+//  1. Start re-executes this binary W times (os.Executable, first
+//     argument WorkerArg, EnvWorker set), with GOMAXPROCS in the
+//     environment. A worker's main calls MaybeServe, which serves the
+//     protocol on stdin and stdout instead of the command line.
+//  2. The parent sends each worker a Hello (the Spec, JSON); the worker
+//     starts the workload, its lock and one workload worker, and
+//     answers Ready. The wall time from the first exec to the last
+//     Ready is Pool.Startup.
+//  3. Begin starts each worker's background goroutines (latency/convoy)
+//     and waits until all run.
+//  4. Run is timed by the caller. One parent goroutine per worker draws
+//     chunks from one atomic counter, as the in-process runner does,
+//     and sends each as a Work frame: the op count, then one payload of
+//     Spec.Payload bytes per op, copied in (serialised) by the parent.
+//     The worker checksums each payload, runs the op under its lock and
+//     answers Done. Each worker holds two frames, so it computes on one
+//     while the next travels.
+//  5. End sends the wall time; each worker stops, closes its worker and
+//     answers Stats: ops done, its CPU time, its lock's and workload's
+//     figures (merged by MergeMetrics). Close then closes the pipes and
+//     waits for every process; Abort kills them first.
+//
+// The wire format (frame.go) is a 4-byte big-endian body length, a type
+// byte and the body, at most MaxFrame bytes. A truncated, oversized or
+// unexpected frame, an op's error, a crash or a hang past a deadline
+// fails the sample with a *WorkerError that names the worker, its pid,
+// what it said and the tail of its stderr. A worker reads nothing but
+// its stdin and opens no port its workload does not (io/tcp's echo
+// server is the worker's own).
+package procs

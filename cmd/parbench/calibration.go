@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parbench/parbench/bench"
+	"github.com/parbench/parbench/results"
+)
+
+// calibrationTime is how long each half of the calibration measures.
+const calibrationTime = 25 * time.Millisecond
+
+// calibrationNote measures what a run's numbers stand on: the timer's
+// resolution, and the cost of one empty op through parbench's runner
+// next to testing.B's RunParallel, both at one goroutine on one P. A
+// runner cost far above testing.B's would mean the harness, not the
+// workload, is being measured.
+func calibrationNote(ctx context.Context) results.Note {
+	v := fmt.Sprintf("timer-resolution=%v", bench.TimerResolution())
+	if ns, err := bench.EmptyOpCost(ctx, calibrationTime); err == nil {
+		v += fmt.Sprintf(" runner-empty-op=%.2fns", ns)
+	} else {
+		v += " runner-empty-op=failed:" + err.Error()
+	}
+	v += fmt.Sprintf(" testing-b-empty-op=%.2fns", testingBEmptyOp(calibrationTime))
+	return results.Note{Key: results.NoteCalibration, Value: v}
+}
+
+var testingInit sync.Once
+
+// testingBEmptyOp is testing.B's cost per op of an empty RunParallel
+// body at GOMAXPROCS 1, in nanoseconds, measured for about d.
+func testingBEmptyOp(d time.Duration) float64 {
+	testingInit.Do(testing.Init) // registers -test.benchtime outside `go test`
+	if f := flag.Lookup("test.benchtime"); f != nil {
+		old := f.Value.String()
+		f.Value.Set(d.String())
+		defer f.Value.Set(old)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	r := testing.Benchmark(func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+			}
+		})
+	})
+	if r.N == 0 {
+		return 0
+	}
+	return float64(r.T.Nanoseconds()) / float64(r.N)
+}

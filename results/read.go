@@ -1,0 +1,197 @@
+package results
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// Run is a results file read back: the sweep's settings, every sample in
+// it and every note, checked for the damage an interrupted or hand-edited
+// file shows. It is what `parbench run --resume` continues from.
+type Run struct {
+	// Config is the file configuration of the first result: the machine
+	// and the sweep's settings, with no note keys.
+	Config []Config
+	// Samples holds every result line, in file order.
+	Samples []Sample
+	// Notes holds every note (see WriteNote), in file order.
+	Notes []Note
+	// Complete is the length of the file up to the end of its last
+	// complete line. A file cut off mid-line (a killed run) is longer;
+	// whatever follows Complete is not part of the Run.
+	Complete int
+	// Dangling lists configuration keys that are set at the end of the
+	// file to something other than the first result's value (a note cut
+	// off before its deletion line). A writer that appends must delete
+	// them first, or the appended results would carry them.
+	Dangling []string
+}
+
+// Sample is one result line.
+type Sample struct {
+	Name     string // result name without "Benchmark"
+	Line     int
+	Iters    int
+	SecPerOp float64
+}
+
+// ErrCorrupt is wrapped by ReadRun's errors for a file that is not one
+// intact parbench sweep.
+var ErrCorrupt = errors.New("not an intact parbench results file")
+
+// ReadRun reads a results file named name (for messages) from data.
+// Each error names name:line and wraps ErrCorrupt. An unterminated last
+// line is not an error: it is left out, and Complete says where the
+// intact part ends.
+func ReadRun(name string, data []byte) (*Run, error) {
+	run := &Run{Complete: bytes.LastIndexByte(data, '\n') + 1}
+	data = data[:run.Complete]
+
+	// Pass 1: the configuration lines, as benchfmt applies them, for the
+	// notes and for what is still set at the end.
+	cfg := map[string]string{}
+	line := 0
+	for rest := data; len(rest) > 0; {
+		i := bytes.IndexByte(rest, '\n')
+		l := rest[:i]
+		rest = rest[i+1:]
+		line++
+		key, val, ok := keyValue(l)
+		if !ok {
+			continue
+		}
+		if len(val) == 0 {
+			delete(cfg, key)
+			continue
+		}
+		cfg[key] = string(val)
+		if IsNoteKey(key) {
+			run.Notes = append(run.Notes, Note{Key: key, Value: string(val), Line: line})
+		}
+	}
+
+	// Pass 2: the results, through benchfmt.
+	r := benchfmt.NewReader(bytes.NewReader(data), name)
+	var first map[string]string
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, rec)
+		case *benchfmt.Result:
+			_, ln := rec.Pos()
+			pos := fmt.Sprintf("%s:%d", name, ln)
+			s, err := readSample(rec)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, pos, err)
+			}
+			fileCfg := map[string]string{}
+			for _, c := range rec.Config {
+				if c.File && !IsNoteKey(c.Key) {
+					fileCfg[c.Key] = string(c.Value)
+				}
+			}
+			if first == nil {
+				first = fileCfg
+				for _, c := range rec.Config {
+					if c.File && !IsNoteKey(c.Key) {
+						run.Config = append(run.Config, Config{c.Key, string(c.Value)})
+					}
+				}
+			} else if k, ok := differs(first, fileCfg); ok {
+				return nil, fmt.Errorf("%w: %s: configuration %q changes here (%q, was %q): the file holds more than one sweep",
+					ErrCorrupt, pos, k, fileCfg[k], first[k])
+			}
+			run.Samples = append(run.Samples, s)
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	for k, v := range cfg {
+		if IsNoteKey(k) || first == nil || first[k] != v {
+			run.Dangling = append(run.Dangling, k)
+		}
+	}
+	slices.Sort(run.Dangling)
+	return run, nil
+}
+
+// readSample checks one result: a name parbench can parse, a positive
+// iteration count and a finite, positive sec/op.
+func readSample(res *benchfmt.Result) (Sample, error) {
+	s := Sample{Name: string(res.Name), Iters: res.Iters}
+	_, s.Line = res.Pos()
+	if _, err := ParseName(s.Name); err != nil {
+		return s, err
+	}
+	if res.Iters <= 0 {
+		return s, fmt.Errorf("%s: iteration count %d, want a positive count", s.Name, res.Iters)
+	}
+	for _, v := range res.Values {
+		if v.Unit == "sec/op" {
+			if !(v.Value > 0) || math.IsInf(v.Value, 0) {
+				return s, fmt.Errorf("%s: sec/op %v, want a positive, finite time", s.Name, v.Value)
+			}
+			s.SecPerOp = v.Value
+			return s, nil
+		}
+	}
+	return s, fmt.Errorf("%s: no sec/op value", s.Name)
+}
+
+func differs(a, b map[string]string) (string, bool) {
+	var keys []string
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			keys = append(keys, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return "", false
+	}
+	slices.Sort(keys)
+	return keys[0], true
+}
+
+// keyValue parses a configuration line the way benchfmt does: a key that
+// starts with a lower-case letter and holds no space or upper-case
+// letter, a colon, then blanks and the value (which may be empty).
+func keyValue(line []byte) (key string, val []byte, ok bool) {
+	i := 0
+	for i < len(line) {
+		r, n := utf8.DecodeRune(line[i:])
+		if i == 0 && !unicode.IsLower(r) {
+			return "", nil, false
+		}
+		if unicode.IsSpace(r) || unicode.IsUpper(r) {
+			return "", nil, false
+		}
+		if i > 0 && r == ':' {
+			break
+		}
+		i += n
+	}
+	if i == 0 || i >= len(line) {
+		return "", nil, false
+	}
+	key, val = string(line[:i]), line[i+1:]
+	if len(val) == 0 {
+		return key, val, true
+	}
+	if val[0] != ' ' && val[0] != '\t' {
+		return "", nil, false
+	}
+	return key, bytes.TrimLeft(val, " \t"), true
+}

@@ -1,0 +1,184 @@
+package workloads
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"sync"
+	"time"
+)
+
+func init() { Register(convoyWorkload{}) }
+
+// convoyBackgroundOp is the CPU work of one background op. It only sets
+// how soon a background goroutine notices the end of a sample: the lock
+// sees the work through Env.Check, every Spin unit.
+const convoyBackgroundOp = 200 * time.Microsecond
+
+// ---- latency/convoy ----
+
+type convoyWorkload struct{}
+
+func (convoyWorkload) Name() string { return "latency/convoy" }
+func (convoyWorkload) Summary() string {
+	return "the convoy effect: IO round trips' latency (p50-sec ... max-sec) while --cpu-goroutines N spin under the same lock"
+}
+
+// Start starts an echo server on 127.0.0.1 (io/tcp's, with
+// --server-latency) and sizes the background goroutines' CPU work.
+func (convoyWorkload) Start(p Params) (Instance, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	in, err := tcpWorkload{}.Start(p)
+	if err != nil {
+		return nil, fmt.Errorf("latency/convoy: %w", err)
+	}
+	return &convoyInstance{
+		srv:   in.(*echoServer),
+		cpu:   p.CPUGoroutines,
+		units: SpinUnitsFor(convoyBackgroundOp),
+	}, nil
+}
+
+// convoyInstance is the started workload. Its measured workers are the
+// IO goroutines; its background workers (Backgrounder) are the CPU
+// goroutines; its figures (Sampler) are the IO goroutines' latencies.
+type convoyInstance struct {
+	srv   *echoServer
+	cpu   int // background CPU goroutines per sample
+	units int // Spin units per background op
+
+	mu      sync.Mutex
+	workers []*convoyWorker // this sample's IO workers
+}
+
+// NewWorker returns an IO goroutine: each op is one loopback round trip
+// and one zero-length wait (Python's time.sleep(0)), each a blocking
+// section of its own, so each releases and re-takes the lock.
+func (in *convoyInstance) NewWorker(env Env) (Worker, error) {
+	c, err := net.Dial("tcp", in.srv.Addr().String())
+	if err != nil {
+		return nil, fmt.Errorf("latency/convoy: dial echo server: %w", err)
+	}
+	w := &convoyWorker{c: c, env: env, out: make([]byte, TCPMessage), in: make([]byte, TCPMessage)}
+	for i := range w.out {
+		w.out[i] = byte(i)
+	}
+	in.mu.Lock()
+	in.workers = append(in.workers, w)
+	in.mu.Unlock()
+	return w, nil
+}
+
+// Close stops the echo server.
+func (in *convoyInstance) Close() error { return in.srv.Close() }
+
+// Background returns --cpu-goroutines.
+func (in *convoyInstance) Background() int { return in.cpu }
+
+// NewBackground returns a CPU goroutine: each op is a short spin that
+// checks the lock after every unit, like Python bytecode.
+func (in *convoyInstance) NewBackground(env Env) (Worker, error) {
+	return &spinWorker{env: env, units: in.units}, nil
+}
+
+// BeginSample forgets the previous sample's workers.
+func (in *convoyInstance) BeginSample() {
+	in.mu.Lock()
+	in.workers = nil
+	in.mu.Unlock()
+}
+
+// Units of latency/convoy's figures.
+const (
+	UnitP50  = "p50-sec"
+	UnitP90  = "p90-sec"
+	UnitP99  = "p99-sec"
+	UnitMax  = "max-sec"
+	UnitRate = "ops/s"
+)
+
+// EndSample returns the IO ops' latency percentiles and their rate.
+func (in *convoyInstance) EndSample(wall time.Duration, ops int64) []Metric {
+	in.mu.Lock()
+	var lat []time.Duration
+	for _, w := range in.workers {
+		lat = append(lat, w.lat...)
+	}
+	in.mu.Unlock()
+	ms := LatencyMetrics(lat)
+	if wall > 0 {
+		ms = append(ms, Metric{Value: float64(ops) / wall.Seconds(), Unit: UnitRate})
+	}
+	return ms
+}
+
+// LatencyMetrics returns the p50, p90, p99 and max of lat (nearest rank)
+// in seconds, or nil for no latencies. It sorts lat.
+func LatencyMetrics(lat []time.Duration) []Metric {
+	if len(lat) == 0 {
+		return nil
+	}
+	slices.Sort(lat)
+	q := func(p float64) float64 {
+		i := int(p*float64(len(lat))+0.5) - 1
+		return lat[min(max(i, 0), len(lat)-1)].Seconds()
+	}
+	return []Metric{
+		{Value: q(0.50), Unit: UnitP50},
+		{Value: q(0.90), Unit: UnitP90},
+		{Value: q(0.99), Unit: UnitP99},
+		{Value: lat[len(lat)-1].Seconds(), Unit: UnitMax},
+	}
+}
+
+type convoyWorker struct {
+	c       net.Conn
+	env     Env
+	out, in []byte
+	seq     byte
+	lat     []time.Duration
+}
+
+func (w *convoyWorker) Op() error {
+	t0 := time.Now()
+	w.seq++
+	w.out[0] = w.seq
+	w.env.BeginIO()
+	_, err := w.c.Write(w.out)
+	if err == nil {
+		_, err = io.ReadFull(w.c, w.in)
+	}
+	w.env.EndIO()
+	if err != nil {
+		return fmt.Errorf("latency/convoy: round trip: %w", err)
+	}
+	if !bytes.Equal(w.in, w.out) {
+		return errors.New("latency/convoy: echo differs from request")
+	}
+	w.env.BeginIO()
+	time.Sleep(0)
+	w.env.EndIO()
+	w.lat = append(w.lat, time.Since(t0))
+	return nil
+}
+
+func (w *convoyWorker) Close() error { return w.c.Close() }
+
+// spinWorker is a CPU-bound background goroutine.
+type spinWorker struct {
+	nopCloser
+	env   Env
+	units int
+}
+
+func (w *spinWorker) Op() error {
+	if Spin(w.env, w.units) == 0 {
+		return errors.New("latency/convoy: spin returned 0") // keeps Spin's result live
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package webapp
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parbench/parbench/workloads"
+)
+
+func TestParseFaults(t *testing.T) {
+	for _, tc := range []struct {
+		spec    string
+		want    Faults
+		wantErr string
+	}{
+		{spec: "", want: Faults{}},
+		{spec: "off", want: Faults{}},
+		{spec: "on", want: DefaultFaults()},
+		{spec: "reset=0.1,latency=2ms", want: Faults{Reset: 0.1, Latency: 2 * time.Millisecond}},
+		{spec: "on,drop=0", want: func() Faults { f := DefaultFaults(); f.Drop = 0; return f }()},
+		{spec: "drop=2", wantErr: "drop"},
+		{spec: "drop=0.3,reset=0.3", wantErr: "at most 0.5"},
+		{spec: "latency=-1ms", wantErr: "latency"},
+		{spec: "speed=9", wantErr: "unknown key"},
+		{spec: "drop", wantErr: "key=value"},
+		{spec: "drop=0.1,on", wantErr: "key=value"},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			got, err := ParseFaults(tc.spec)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "--faults") {
+					t.Errorf("error %v, want one naming --faults and %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("= %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParamsValidateChecksDBAndFaults(t *testing.T) {
+	for _, tc := range []struct {
+		db, faults, wantErr string
+	}{
+		{"", "", ""},
+		{"postgres://u:p@127.0.0.1:5432/db", "on", ""},
+		{"mysql://x", "", "--db"},
+		{"", "drop=x", "--faults"},
+	} {
+		p := workloads.DefaultParams()
+		p.DB, p.Faults = tc.db, tc.faults
+		err := p.Validate()
+		if (err == nil) != (tc.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("Validate(db=%q, faults=%q) = %v, want error naming %q", tc.db, tc.faults, err, tc.wantErr)
+		}
+	}
+}
+
+func FuzzParseFaults(f *testing.F) {
+	for _, s := range []string{"", "on", "on,drop=0.1", "latency=1ms,jitter=2ms,reset=0.01,busy=5ms,seed=9", "drop=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		got, err := ParseFaults(spec)
+		if err != nil {
+			if !strings.Contains(err.Error(), "--faults") {
+				t.Errorf("error %q does not name --faults", err)
+			}
+			return
+		}
+		for _, r := range []float64{got.Drop, got.Reset, got.Bad} {
+			if !(r >= 0 && r <= 1) {
+				t.Errorf("%q: rate %v out of [0, 1]", spec, r)
+			}
+		}
+		if got.Drop+got.Reset > 0.5 || got.Latency < 0 || got.Jitter < 0 || got.Busy < 0 || got.Timeout < 0 {
+			t.Errorf("%q: accepted out-of-range faults %+v", spec, got)
+		}
+	})
+}

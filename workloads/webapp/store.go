@@ -1,0 +1,491 @@
+package webapp
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"modernc.org/sqlite"
+)
+
+// Sizes of the data set every instance starts with.
+const (
+	numDocs        = 4097  // doc 0 is the hot one; 1..4096 are one per client
+	defaultBigRows = 20000 // rows the heavy report scans, ~200 bytes each
+	hotDoc         = 0
+)
+
+// Errors of the store, which the service maps to HTTP statuses.
+var (
+	errNotFound = errors.New("no such document")
+	errConflict = errors.New("version conflict")
+	errBusy     = errors.New("database busy")
+)
+
+// doc is one document as the API shows it.
+type doc struct {
+	ID      int64 `json:"id"`
+	Counter int64 `json:"counter"`
+	Version int64 `json:"version"`
+}
+
+// store is the database behind the service: a pool of writers and a pool
+// of readers. SQLite admits one writer at a time, so its write pool has
+// one connection and writers queue in database/sql rather than in
+// SQLite's busy-sleep loop; its readers run beside the writer under WAL.
+// PostgreSQL locks rows, so both pools are one.
+type store struct {
+	pg      bool
+	bigRows int64
+	w, r    *sql.DB
+	admin   *sql.DB // PostgreSQL: drops the schema at close
+	dir     string  // SQLite: the temporary directory
+	schema  string  // PostgreSQL: this instance's schema
+	busy    time.Duration
+}
+
+func openStore(c config) (s *store, err error) {
+	s = &store{busy: c.faults.Busy, bigRows: c.bigRows}
+	if s.bigRows == 0 {
+		s.bigRows = defaultBigRows
+	}
+	defer func() {
+		if err != nil {
+			s.close()
+			s = nil
+		}
+	}()
+	if c.dsn == "" {
+		err = s.openSQLite(c.tempDir)
+	} else {
+		err = s.openPostgres(c.dsn)
+	}
+	if err != nil {
+		return s, err
+	}
+	return s, s.setup()
+}
+
+func (s *store) openSQLite(tempDir string) error {
+	dir, err := os.MkdirTemp(tempDir, "parbench-webapp-")
+	if err != nil {
+		return fmt.Errorf("webapp: %w", err)
+	}
+	s.dir = dir
+	// WAL lets readers run beside the writer; NORMAL sync is the usual
+	// setting under WAL (durable at checkpoints, never corrupt); the busy
+	// timeout makes a locked database wait before it fails.
+	dsn := "file:" + filepath.Join(dir, "app.db") +
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)"
+	if s.w, err = sql.Open("sqlite", dsn); err != nil {
+		return fmt.Errorf("webapp: open sqlite: %w", err)
+	}
+	s.w.SetMaxOpenConns(1)
+	if s.r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
+		return fmt.Errorf("webapp: open sqlite: %w", err)
+	}
+	s.r.SetMaxOpenConns(sqliteReaders)
+	s.r.SetMaxIdleConns(sqliteReaders)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := warm(ctx, s.w, 1); err != nil {
+		return fmt.Errorf("webapp: open sqlite: %w", err)
+	}
+	if err := warm(ctx, s.r, sqliteReaders); err != nil {
+		return fmt.Errorf("webapp: open sqlite: %w", err)
+	}
+	return nil
+}
+
+// sqliteReaders is the SQLite read pool's size: the service's connection
+// limit for reads.
+const sqliteReaders = 8
+
+func (s *store) openPostgres(dsn string) error {
+	s.pg = true
+	var err error
+	if s.admin, err = sql.Open("pgx", dsn); err != nil {
+		return fmt.Errorf("webapp: --db: %w", err)
+	}
+	s.admin.SetMaxOpenConns(1)
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "parbench_" + hex.EncodeToString(b[:])
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := s.admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return fmt.Errorf("webapp: --db: %w", err)
+	}
+	s.schema = schema
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return fmt.Errorf("webapp: --db: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	if s.w, err = sql.Open("pgx", u.String()); err != nil {
+		return fmt.Errorf("webapp: --db: %w", err)
+	}
+	s.w.SetMaxOpenConns(pgConns)
+	s.w.SetMaxIdleConns(pgConns)
+	s.r = s.w
+	// A connection (TCP, then SCRAM) takes longer than the busy limit
+	// of --faults.
+	if err := warm(ctx, s.w, pgConns); err != nil {
+		return fmt.Errorf("webapp: --db: %w", err)
+	}
+	return nil
+}
+
+// warm opens a pool's n connections now, so that no sample pays for
+// opening one, and the process holds the same descriptors before and
+// after each sample (the runner checks that nothing leaks).
+func warm(ctx context.Context, db *sql.DB, n int) error {
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+	}
+	return nil
+}
+
+// pgConns is the PostgreSQL pool's size: the service's connection limit.
+const pgConns = 24
+
+func (s *store) setup() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stmts := []string{
+		`CREATE TABLE docs (id BIGINT PRIMARY KEY, counter BIGINT NOT NULL, version BIGINT NOT NULL, body TEXT NOT NULL)`,
+		`CREATE TABLE idem (key TEXT PRIMARY KEY, doc BIGINT NOT NULL, counter BIGINT NOT NULL, version BIGINT NOT NULL)`,
+		`CREATE TABLE big (id BIGINT PRIMARY KEY, data TEXT NOT NULL)`,
+		`CREATE TABLE stats (id BIGINT PRIMARY KEY, total BIGINT NOT NULL, runs BIGINT NOT NULL)`,
+		`INSERT INTO stats VALUES (1, 0, 0)`,
+	}
+	if s.pg {
+		stmts = append(stmts,
+			fmt.Sprintf(`INSERT INTO docs SELECT i, 0, 1, 'doc' FROM generate_series(0, %d) i`, numDocs-1),
+			fmt.Sprintf(`INSERT INTO big SELECT i, repeat(md5(i::text), 6) FROM generate_series(1, %d) i`, s.bigRows),
+			`ANALYZE`)
+	} else {
+		stmts = append(stmts,
+			fmt.Sprintf(`WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM s WHERE i < %d)
+				INSERT INTO docs SELECT i, 0, 1, 'doc' FROM s`, numDocs-1),
+			fmt.Sprintf(`WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM s WHERE i < %d)
+				INSERT INTO big SELECT i, hex(randomblob(96)) FROM s`, s.bigRows))
+	}
+	for _, q := range stmts {
+		if _, err := s.w.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("webapp: setup: %w", err)
+		}
+	}
+	return nil
+}
+
+// close closes the pools and removes what openStore made.
+func (s *store) close() error {
+	var errs []error
+	if s.r != nil && s.r != s.w {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	if s.admin != nil {
+		if s.schema != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, err := s.admin.ExecContext(ctx, "DROP SCHEMA "+s.schema+" CASCADE")
+			cancel()
+			errs = append(errs, err)
+		}
+		errs = append(errs, s.admin.Close())
+	}
+	if s.dir != "" {
+		errs = append(errs, os.RemoveAll(s.dir))
+	}
+	return errors.Join(errs...)
+}
+
+// q rewrites ? placeholders as $1, $2, ... for PostgreSQL.
+func (s *store) q(query string) string {
+	if !s.pg {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// conn takes a connection from pool, waiting at most the busy limit: a
+// service at its connection limit answers 503 rather than queueing
+// without bound.
+func (s *store) conn(ctx context.Context, pool *sql.DB) (*sql.Conn, error) {
+	if s.busy > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.busy)
+		defer cancel()
+	}
+	c, err := pool.Conn(ctx)
+	if err != nil {
+		// A new connection's dial fails with its own timeout error
+		// when the wait's deadline cuts it short.
+		var ne net.Error
+		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || pgconn.Timeout(err) ||
+			(errors.As(err, &ne) && ne.Timeout()) {
+			return nil, fmt.Errorf("%w: no connection free within %v", errBusy, s.busy)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// classify maps database errors that mean "try again" to errBusy.
+func classify(err error) error {
+	if err == nil || errors.Is(err, errBusy) || errors.Is(err, errNotFound) || errors.Is(err, errConflict) {
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+			return fmt.Errorf("%w: %v", errBusy, err)
+		case 19: // SQLITE_CONSTRAINT: a concurrent retry stored the key first
+			return fmt.Errorf("%w: %v", errBusy, err)
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "53300", "55P03", "40001", "40P01", "23505": // too many connections, lock, serialization, deadlock, unique
+			return fmt.Errorf("%w: %v", errBusy, err)
+		}
+	}
+	return err
+}
+
+// tx runs fn in a transaction that takes the write lock first: SQLite's
+// BEGIN IMMEDIATE; in PostgreSQL, fn locks the rows it reads. It runs to
+// the end even if the client gives up: a half-done request is worse.
+func (s *store) tx(ctx context.Context, fn func(c *sql.Conn) error) error {
+	c, err := s.conn(ctx, s.w)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx = context.WithoutCancel(ctx)
+	begin := "BEGIN IMMEDIATE"
+	if s.pg {
+		begin = "BEGIN"
+	}
+	if _, err := c.ExecContext(ctx, begin); err != nil {
+		return classify(err)
+	}
+	if err := fn(c); err != nil {
+		s.rollback(ctx, c)
+		return classify(err)
+	}
+	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+		s.rollback(ctx, c)
+		return classify(err)
+	}
+	return nil
+}
+
+// rollback ends a failed transaction; a connection that cannot roll back
+// is discarded rather than returned to the pool mid-transaction.
+func (s *store) rollback(ctx context.Context, c *sql.Conn) {
+	if _, err := c.ExecContext(ctx, "ROLLBACK"); err != nil {
+		c.Raw(func(any) error { return driver.ErrBadConn })
+	}
+}
+
+// replay returns the stored result of an idempotency key, if any.
+func (s *store) replay(ctx context.Context, c *sql.Conn, key string) (doc, bool, error) {
+	if key == "" {
+		return doc{}, false, nil
+	}
+	var d doc
+	err := c.QueryRowContext(ctx, s.q(`SELECT doc, counter, version FROM idem WHERE key = ?`), key).
+		Scan(&d.ID, &d.Counter, &d.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return doc{}, false, nil
+	}
+	return d, err == nil, err
+}
+
+func (s *store) remember(ctx context.Context, c *sql.Conn, key string, d doc) error {
+	if key == "" {
+		return nil
+	}
+	_, err := c.ExecContext(ctx, s.q(`INSERT INTO idem (key, doc, counter, version) VALUES (?, ?, ?, ?)`),
+		key, d.ID, d.Counter, d.Version)
+	return err
+}
+
+// get reads a document from the read pool.
+func (s *store) get(ctx context.Context, id int64) (doc, error) {
+	c, err := s.conn(ctx, s.r)
+	if err != nil {
+		return doc{}, err
+	}
+	defer c.Close()
+	d := doc{ID: id}
+	// The query runs to the end even if the client gives up: pgx closes
+	// a connection whose query is cancelled, and a new one costs more
+	// than finishing.
+	err = c.QueryRowContext(context.WithoutCancel(ctx), s.q(`SELECT counter, version FROM docs WHERE id = ?`), id).Scan(&d.Counter, &d.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return doc{}, errNotFound
+	}
+	return d, classify(err)
+}
+
+// increment adds one to a document's counter under a lock taken before
+// the read: the pessimistic way. A replayed key returns the first result.
+func (s *store) increment(ctx context.Context, id int64, key string) (d doc, err error) {
+	lockRead := `SELECT counter, version FROM docs WHERE id = ?`
+	if s.pg {
+		lockRead += ` FOR UPDATE`
+	}
+	err = s.tx(ctx, func(c *sql.Conn) error {
+		ctx := context.WithoutCancel(ctx)
+		d = doc{ID: id}
+		if err := c.QueryRowContext(ctx, s.q(lockRead), id).Scan(&d.Counter, &d.Version); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return errNotFound
+			}
+			return err
+		}
+		if old, ok, err := s.replay(ctx, c, key); ok || err != nil {
+			d = old
+			return err
+		}
+		d.Counter++
+		d.Version++
+		if _, err := c.ExecContext(ctx, s.q(`UPDATE docs SET counter = ?, version = ? WHERE id = ?`), d.Counter, d.Version, id); err != nil {
+			return err
+		}
+		return s.remember(ctx, c, key, d)
+	})
+	return d, err
+}
+
+// put sets a document's counter. With ifVersion >= 0 it is a
+// compare-and-set on the version (optimistic); with ifVersion < 0 it
+// overwrites whatever is there (naive), outside any transaction.
+func (s *store) put(ctx context.Context, id, counter, ifVersion int64, key string) (d doc, err error) {
+	d = doc{ID: id}
+	if ifVersion < 0 && key == "" {
+		c, err := s.conn(ctx, s.w)
+		if err != nil {
+			return d, err
+		}
+		defer c.Close()
+		err = c.QueryRowContext(context.WithoutCancel(ctx),
+			s.q(`UPDATE docs SET counter = ?, version = version + 1 WHERE id = ? RETURNING counter, version`),
+			counter, id).Scan(&d.Counter, &d.Version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return d, errNotFound
+		}
+		return d, classify(err)
+	}
+	err = s.tx(ctx, func(c *sql.Conn) error {
+		ctx := context.WithoutCancel(ctx)
+		if old, ok, err := s.replay(ctx, c, key); ok || err != nil {
+			d = old
+			return err
+		}
+		query := `UPDATE docs SET counter = ?, version = version + 1 WHERE id = ? AND version = ? RETURNING counter, version`
+		args := []any{counter, id, ifVersion}
+		if ifVersion < 0 {
+			query = `UPDATE docs SET counter = ?, version = version + 1 WHERE id = ? RETURNING counter, version`
+			args = args[:2]
+		}
+		err := c.QueryRowContext(ctx, s.q(query), args...).Scan(&d.Counter, &d.Version)
+		if errors.Is(err, sql.ErrNoRows) {
+			var cur int64
+			err = c.QueryRowContext(ctx, s.q(`SELECT version FROM docs WHERE id = ?`), id).Scan(&cur)
+			if errors.Is(err, sql.ErrNoRows) {
+				return errNotFound
+			}
+			if err == nil {
+				d.Version = cur
+				return errConflict
+			}
+		}
+		if err != nil {
+			return err
+		}
+		return s.remember(ctx, c, key, d)
+	})
+	return d, err
+}
+
+// report is the heavy neighbour: a write transaction that scans the big
+// table and stores a total. On SQLite it holds the database's one write
+// lock for the whole scan; on PostgreSQL it locks one row of stats.
+func (s *store) report(ctx context.Context) (total int64, err error) {
+	lock := `SELECT runs FROM stats WHERE id = 1`
+	if s.pg {
+		lock += ` FOR UPDATE`
+	}
+	err = s.tx(ctx, func(c *sql.Conn) error {
+		ctx := context.WithoutCancel(ctx)
+		var runs, n int64
+		if err := c.QueryRowContext(ctx, lock).Scan(&runs); err != nil {
+			return err
+		}
+		if err := c.QueryRowContext(ctx, `SELECT sum(length(data)), count(*) FROM big`).Scan(&total, &n); err != nil {
+			return err
+		}
+		if n != s.bigRows {
+			return fmt.Errorf("report scanned %d rows, want %d", n, s.bigRows)
+		}
+		_, err := c.ExecContext(ctx, s.q(`UPDATE stats SET total = ?, runs = runs + 1 WHERE id = 1`), total)
+		return err
+	})
+	return total, err
+}
+
+// sum is the sum of every counter, read straight from the database.
+func (s *store) sum(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.w.QueryRowContext(ctx, `SELECT sum(counter) FROM docs`).Scan(&n)
+	return n, err
+}
+
+// forget drops the stored idempotency keys between samples.
+func (s *store) forget(ctx context.Context) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM idem`)
+	return err
+}
