@@ -7,6 +7,7 @@ BIN       := bin/parbench
 STAMP     := $(shell date -u +%Y%m%dT%H%M%SZ)
 HOST      := $(shell hostname)
 OUT       ?= results/$(HOST)-$(STAMP).txt
+HTML      := $(OUT:.txt=.html)
 BENCHSTAT := $(GO) tool benchstat
 
 # The default sweep: every workload, GOMAXPROCS 1..2x the CPUs, goroutines
@@ -17,7 +18,7 @@ QUICK_FLAGS ?= --workloads cpu/sha256,io/sleep,mixed --procs 1,2 --goroutines 1,
 
 FUZZTIME  ?= 10s
 
-.PHONY: help build bench bench-quick test fuzz compare clean
+.PHONY: help build bench bench-quick test fuzz profile report compare clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -31,7 +32,8 @@ bench: build ## the default sweep; writes results/<host>-<time>.txt and prints b
 	@echo; echo "== parallel speedup: columns are GOMAXPROCS =="; $(BENCHSTAT) -col /gomaxprocs $(OUT)
 	@echo; echo "== concurrency: columns are goroutines =="; $(BENCHSTAT) -col /goroutines $(OUT)
 	@echo; echo "== report =="; $(BIN) report $(OUT)
-	@echo; echo "results: $(OUT)"
+	@$(BIN) report --html $(HTML) $(OUT)
+	@echo; echo "results: $(OUT)"; echo "html report: $(HTML)"
 
 bench-quick: build ## a small sweep in under 2 minutes
 	@mkdir -p results
@@ -39,7 +41,8 @@ bench-quick: build ## a small sweep in under 2 minutes
 	@echo; $(BENCHSTAT) -col /gomaxprocs $(OUT)
 	@echo; $(BENCHSTAT) -col /goroutines $(OUT)
 	@echo; $(BIN) report $(OUT)
-	@echo; echo "results: $(OUT)"
+	@$(BIN) report --html $(HTML) $(OUT)
+	@echo; echo "results: $(OUT)"; echo "html report: $(HTML)"
 
 test: ## gofmt, go vet, staticcheck (pinned in go.mod) and go test -race over every package
 	@out=$$(gofmt -l -s .); test -z "$$out" || { echo "gofmt -s needed:"; echo "$$out"; exit 1; }
@@ -54,13 +57,19 @@ fuzz: ## each fuzz test of every package for FUZZTIME (default 10s): the parsers
 	  done; \
 	done
 
+PROFILE_FLAGS ?= --workload cpu/sha256 --lock gil --procs 2 --goroutines 4 --duration 4s
+PROFILE_DIR   ?= profiles/$(HOST)-$(STAMP)
+
+profile: build ## profile a CPU-bound point under the GIL: profiles, a trace, a summary and the go tool pprof commands
+	$(BIN) profile $(PROFILE_FLAGS) --out $(PROFILE_DIR)
+
 report: build ## analyse results files: make report FILES="results/a.txt results/b.txt"
 	@test -n "$(FILES)" || { echo "usage: make report FILES=results/x.txt" >&2; exit 2; }
 	$(BIN) report $(FILES)
 
 compare: ## benchstat between two results files: make compare OLD=a.txt NEW=b.txt
 	@test -n "$(OLD)" -a -n "$(NEW)" || { echo "usage: make compare OLD=old.txt NEW=new.txt" >&2; exit 2; }
-	$(BENCHSTAT) -ignore date,host,parbench-commit,parbench-version $(OLD) $(NEW)
+	$(BENCHSTAT) -ignore date,host,parbench-commit,parbench-version,profiles $(OLD) $(NEW)
 
 clean: ## remove bin/
 	rm -rf bin

@@ -263,17 +263,22 @@ func hasAny(name string, set []string) bool {
 }
 
 // waitSite is the first frame of a wait's stack outside the lock's
-// package: the code that asked for the lock (a workload's Check, the
-// runner's OpStart).
+// package, the code that asked for the lock, with the lock method it
+// called: "workloads.(*sha256Worker).Op (Check)", or the runner's
+// goroutine start "(Start)".
 func waitSite(s *profile.Sample) string {
-	site := "?"
+	site, via := "?", ""
 	frames(s, func(n string) bool {
 		if strings.HasPrefix(n, gilPkg) {
+			via = n[strings.LastIndex(n, ".")+1:]
 			return true
 		}
 		site = n
 		return false
 	})
+	if via != "" {
+		site += " (" + via + ")"
+	}
 	return site
 }
 

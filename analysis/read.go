@@ -122,7 +122,7 @@ type cell struct {
 
 // settingKeys are the file configuration keys, beyond the machine, that
 // change what one op costs; files that differ in them are not merged.
-var settingKeys = []string{"io-latency", "server-latency", "io-fraction", "op-time", "switch-interval", "check-interval", "cpu-goroutines"}
+var settingKeys = []string{"io-latency", "server-latency", "io-fraction", "op-time", "switch-interval", "check-interval", "cpu-goroutines", "database", "faults"}
 
 // NewBuilder returns a Builder, or an error if opt.Filter does not parse.
 func NewBuilder(opt Options) (*Builder, error) {

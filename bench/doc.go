@@ -32,4 +32,12 @@
 //
 // Strong scaling (the default) shares a fixed total of ops among the
 // goroutines; weak scaling gives each goroutine a fixed share instead.
+//
+// Every sample also reads the runtime's metrics (package rtmetrics)
+// just before and just after its timed window: scheduler latency p50
+// and p99, mutex wait, GC CPU share and user CPU, as more "value unit"
+// pairs. With Config.Profile set (package prof, parbench run --profile)
+// each sample runs under its point's pprof labels, the lock records its
+// waits for the gil profile, and one point's first sample is traced;
+// without it those hooks are nil checks outside the timed window.
 package bench

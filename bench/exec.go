@@ -232,8 +232,8 @@ func (r *runner) measureProcs(pt *point, ops int64, ab *abandon) (sampleResult, 
 }
 
 // withPayload makes each op of w first read (checksum) a payload of n
-// bytes shared by every goroutine, the in-process twin of what a worker
-// process does with the copy it receives. n == 0 returns w.
+// bytes already in memory: the in-process twin of what a worker process
+// does with the copy it receives, minus the copy. n == 0 returns w.
 func withPayload(w workloads.Worker, n int) workloads.Worker {
 	if n == 0 {
 		return w

@@ -1,11 +1,13 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/url"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -230,8 +232,32 @@ func (c *Config) FileConfig(now time.Time) []results.Config {
 		results.Config{Key: "io-fraction", Value: strconv.FormatFloat(c.Params.IOFraction, 'g', -1, 64)},
 		results.Config{Key: "op-time", Value: c.Params.OpTime.String()},
 		results.Config{Key: "cpu-goroutines", Value: strconv.Itoa(c.Params.CPUGoroutines)},
+		results.Config{Key: "database", Value: redactDSN(c.Params.DB)},
+		results.Config{Key: "faults", Value: cmp.Or(c.Params.Faults, "off")},
 	)
 	return append(cfg, c.Exec.fileConfig()...)
+}
+
+// redactDSN describes the webapp workloads' database for the file
+// configuration: "sqlite (embedded)" by default, else the DSN without its
+// password, which must never land in a results file.
+func redactDSN(dsn string) string {
+	if dsn == "" {
+		return "sqlite (embedded)"
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "unparsable DSN"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "redacted")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // FormatPercent writes a fraction as --target-ci takes it: "2%", or

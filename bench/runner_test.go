@@ -235,3 +235,16 @@ func TestDefaultProcs(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactDSN(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "sqlite (embedded)",
+		"postgres://bench:secret@127.0.0.1:5432/parbench?sslmode=disable": "postgres://bench@127.0.0.1:5432/parbench?sslmode=disable",
+		"postgres://127.0.0.1/parbench?password=secret":                   "postgres://127.0.0.1/parbench?password=redacted",
+	} {
+		got := redactDSN(in)
+		if got != want || strings.Contains(got, "secret") {
+			t.Errorf("redactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

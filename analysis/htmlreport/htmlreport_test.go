@@ -131,7 +131,7 @@ func TestStructure(t *testing.T) {
 	checkStructure(t, html, rep, secs)
 	for _, want := range []string{
 		`<ul class="fits">`, "serial fraction s = ", // laws.txt has fits, with intervals
-		"cpu: AMD EPYC", // the run configuration of report-vm.txt
+		"<td>cpu</td><td>AMD EPYC</td>",    // the run configuration of report-vm.txt
 		`<code>switch-interval=1ms</code>`, // convoy rows told apart by their settings
 	} {
 		if !strings.Contains(html, want) {

@@ -62,6 +62,8 @@ func TestMain(m *testing.M) {
 		select {}
 	}
 	MaybeServe()
+	// Under -race a process sleeps 1s at exit; workers need not.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	os.Exit(m.Run())
 }
 

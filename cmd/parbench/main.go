@@ -4,6 +4,7 @@
 //
 //	parbench run [flags]     sweep workloads over GOMAXPROCS, goroutines and lock modes
 //	parbench list            list the workloads and lock modes
+//	parbench profile [flags] profile one point: cpu, mutex, block and gil profiles, a trace, a summary
 //
 // A run writes the standard Go benchmark format, one line per sample:
 //

@@ -157,3 +157,25 @@ func FuzzReport(f *testing.F) {
 		}
 	})
 }
+
+// TestReportPictures: --html writes one page and --png a PNG per plot;
+// without --format, no text report on stdout.
+func TestReportPictures(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "r.html")
+	code, out, errs := runReport(t, "--html", page, "--png", filepath.Join(dir, "png"), reportInputs["vm"])
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "html: "+page) || strings.Count(out, "png: ") != 4 || strings.Contains(out, "==") {
+		t.Errorf("stdout:\n%s", out)
+	}
+	data, err := os.ReadFile(page)
+	if err != nil || !strings.Contains(string(data), `<table id="verdicts">`) || strings.Count(string(data), "<svg ") != 4 {
+		t.Errorf("page: %v, %d bytes", err, len(data))
+	}
+	code, out, _ = runReport(t, "--html", page, "--format", "md", reportInputs["vm"])
+	if code != exitOK || !strings.Contains(out, "## parbench report") {
+		t.Errorf("--html with --format md: exit %d, stdout %.100q", code, out)
+	}
+}

@@ -1,0 +1,196 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parbench/parbench/bench/procs"
+	"github.com/parbench/parbench/results"
+	"github.com/parbench/parbench/workloads"
+	"golang.org/x/perf/benchfmt"
+)
+
+// TestMain lets this test binary serve as the worker processes of
+// --exec processes.
+func TestMain(m *testing.M) {
+	procs.MaybeServe()
+	// Under -race a process sleeps 1s at exit; workers need not.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	os.Exit(m.Run())
+}
+
+// execFault crashes or hangs on its 5th op, in a worker process only.
+type execFault struct{ mode string }
+
+func (w execFault) Name() string    { return "test/exec-" + w.mode }
+func (w execFault) Summary() string { return "worker process that " + w.mode + "es" }
+func (w execFault) Start(workloads.Params) (workloads.Instance, error) {
+	return &execFaultInst{mode: w.mode}, nil
+}
+
+type execFaultInst struct {
+	mode string
+	ops  int
+}
+
+func (in *execFaultInst) NewWorker(workloads.Env) (workloads.Worker, error) { return in, nil }
+func (in *execFaultInst) Close() error                                      { return nil }
+func (in *execFaultInst) Op() error {
+	in.ops++
+	if in.ops == 5 && procs.IsWorker() {
+		switch in.mode {
+		case "crash":
+			fmt.Fprintln(os.Stderr, "crash: worker gives up")
+			os.Exit(7)
+		case "hang":
+			select {}
+		}
+	}
+	return nil
+}
+
+func init() {
+	workloads.Register(execFault{"crash"})
+	workloads.Register(execFault{"hang"})
+}
+
+func lookup(t *testing.T, name string) workloads.Workload {
+	t.Helper()
+	ws, err := workloads.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws[0]
+}
+
+func noWorkersLeft(t *testing.T) {
+	t.Helper()
+	pids, err := procs.Children()
+	if err != nil {
+		t.Skipf("no process list: %v", err)
+	}
+	if len(pids) > 0 {
+		t.Errorf("worker processes outlived the run: %v", pids)
+	}
+}
+
+func TestExecProcessesNames(t *testing.T) {
+	c := testConfig(lookup(t, "cpu/sha256"), lookup(t, "io/tcp"))
+	c.Locks = []string{"gil"}
+	c.Procs, c.Goroutines, c.Count = []int{1}, []int{2}, 2
+	c.Exec = ExecConfig{Modes: []string{ExecGoroutines, ExecProcesses}, Payloads: []int{0, 1024}}
+	rs := run(t, c)
+	got := map[string]int{}
+	for _, r := range rs {
+		got[string(r.Name)]++
+		p, err := results.ParseName(string(r.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, hasStartup := unitValue(r, UnitStartup)
+		if (p.Get("exec") == ExecProcesses) != hasStartup {
+			t.Errorf("%s: %s present = %v", r.Name, UnitStartup, hasStartup)
+		}
+	}
+	for _, w := range []string{"CPU/sha256", "IO/tcp"} {
+		for _, x := range []string{"goroutines", "processes"} {
+			for _, p := range []string{"0", "1024"} {
+				name := w + "/lock=gil/exec=" + x + "/payload=" + p + "/goroutines=2-1"
+				if got[name] != 2 {
+					t.Errorf("%s: %d samples, want 2 (have %v)", name, got[name], got)
+				}
+			}
+		}
+	}
+	noWorkersLeft(t)
+}
+
+func unitValue(r *benchfmt.Result, unit string) (float64, bool) {
+	for _, v := range r.Values {
+		if v.Unit == unit {
+			return v.Value, true
+		}
+	}
+	return 0, false
+}
+
+// A goroutines-only sweep keeps the names it had before --exec.
+func TestExecGoroutinesKeepsNames(t *testing.T) {
+	c := testConfig()
+	c.Exec = ExecConfig{Modes: []string{ExecGoroutines}}
+	for _, p := range c.Points() {
+		if p.Extra != nil {
+			t.Errorf("%s carries %v", p.Name(), p.Extra)
+		}
+	}
+	for _, kv := range c.FileConfig(time.Now()) {
+		if kv.Key == "exec" || kv.Key == "payload" {
+			t.Errorf("file configuration has %s", kv.Key)
+		}
+	}
+}
+
+func TestExecValidate(t *testing.T) {
+	webapp := countWorkload{name: "webapp/orders"}
+	tests := []struct {
+		e    ExecConfig
+		ws   []workloads.Workload
+		want string
+	}{
+		{ExecConfig{Modes: []string{"threads"}}, nil, `--exec "threads"`},
+		{ExecConfig{Modes: []string{ExecProcesses, ExecProcesses}}, nil, "given twice"},
+		{ExecConfig{Payloads: []int{1024}}, nil, "only --exec processes"},
+		{ExecConfig{IncludeStartup: true}, nil, "--include-startup"},
+		{ExecConfig{Modes: []string{ExecProcesses}, Payloads: []int{procs.MaxPayload + 1}}, nil, "--payload"},
+		{ExecConfig{Modes: []string{ExecProcesses}}, []workloads.Workload{webapp}, "webapp/orders runs as goroutines only"},
+		{ExecConfig{Modes: []string{ExecGoroutines}}, []workloads.Workload{webapp}, ""},
+	}
+	for _, tt := range tests {
+		err := tt.e.validate(tt.ws)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("%+v: %v", tt.e, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%+v: %v, want an error containing %q", tt.e, err, tt.want)
+		}
+	}
+}
+
+func TestExecWorkerFailures(t *testing.T) {
+	tests := []struct {
+		mode string
+		want []string
+	}{
+		{"crash", []string{"worker", "exit status 7", "crash: worker gives up"}},
+		{"hang", []string{"did not finish"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			c := testConfig(lookup(t, "test/exec-"+tt.mode))
+			c.Procs, c.Goroutines, c.Count = []int{1}, []int{2}, 1
+			c.Benchtime = 50 * time.Millisecond
+			c.SampleTimeout = 5 * time.Second
+			c.Exec = ExecConfig{Modes: []string{ExecProcesses}}
+			err := Run(context.Background(), c, nil, func(*benchfmt.Result) error { return nil })
+			var failed *FailedError
+			if !errors.As(err, &failed) {
+				t.Fatalf("Run = %v, want a *FailedError", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			time.Sleep(100 * time.Millisecond) // the abandoned sample reaps its workers
+			noWorkersLeft(t)
+		})
+	}
+}
