@@ -289,14 +289,17 @@ func (b *Builder) limits(g *Group, byLevel map[level]*Point, v *Verdict, judged 
 			units = append(units, u)
 		}
 		sort.Strings(units)
+		lockLimited := false
 		for _, u := range units {
 			w := judged.Metrics[u]
 			if isShareOfWait(u) && w >= b.opt.WaitShare && w <= 1 {
 				v.Limits = append(v.Limits, fmt.Sprintf("limited by the lock: goroutines wait %.0f%% of the time for it (%s)", 100*w, u))
+				lockLimited = true
 			}
 		}
-		// Memory bandwidth: cpu/stream.
-		if strings.Contains(g.Workload, "stream") && judged.Parallel != nil && judged.Procs > 1 && !gained {
+		// Memory bandwidth: cpu/stream, unless the lock already explains
+		// the lack of speedup.
+		if strings.Contains(g.Workload, "stream") && judged.Parallel != nil && judged.Procs > 1 && !gained && !lockLimited {
 			v.Limits = append(v.Limits, fmt.Sprintf("limited by memory bandwidth: the cores share it (efficiency %.0f%% at %d procs)", 100*judged.Parallel.Efficiency, judged.Procs))
 		}
 		// Waiting, not computing.
@@ -342,23 +345,34 @@ func (b *Builder) limits(g *Group, byLevel map[level]*Point, v *Verdict, judged 
 				continue
 			}
 			if cv := coefVar(p.secs); cv > b.opt.MaxCV {
-				v.Flags = append(v.Flags, fmt.Sprintf("unreliable: samples at %d procs, %d goroutines spread %.0f%% (coefficient of variation above %.0f%%: a noisy machine)", p.Procs, p.Goroutines, 100*cv, 100*b.opt.MaxCV))
+				v.Flags = append(v.Flags, fmt.Sprintf("unreliable: samples at %d procs, %d goroutines spread %.0f%% (robust coefficient of variation above %.0f%%: a noisy machine)", p.Procs, p.Goroutines, 100*cv, 100*b.opt.MaxCV))
 			}
 			if st, ok := p.Metrics["steal-frac"]; ok && st > b.opt.MaxSteal {
 				v.Flags = append(v.Flags, fmt.Sprintf("unreliable: %.0f%% CPU steal at %d procs, %d goroutines (the hypervisor took the CPUs)", 100*st, p.Procs, p.Goroutines))
 			}
 		}
 	}
-	// Flags: speedup beyond the CPUs, or beyond the procs.
+	// Flags: speedup beyond the CPUs, or beyond the procs. If the
+	// baseline kept its CPU busy a share par1 of the time (parallelism at
+	// one P), an op costs par1 x T(1) of CPU, and with n CPUs or Ps it
+	// cannot take less than that over n: S(p) <= n / par1. So CPU-bound
+	// work (par1 = 1) is bound by the CPU count, while work that mostly
+	// waits (an fsync, a sleep) may gain beyond it.
 	for _, p := range g.Points {
 		if p.Parallel == nil || p.Procs == 1 || !b.real(p.Parallel) {
 			continue
 		}
+		busy := 1.0
+		if base := byLevel[level{1, p.Goroutines}]; base != nil {
+			if par, ok := base.Metrics["parallelism"]; ok && par > 0 && par < 1 {
+				busy = par
+			}
+		}
 		s := p.Parallel.Speedup
 		switch {
-		case cpus > 0 && s.Lo > float64(cpus):
-			v.Flags = append(v.Flags, fmt.Sprintf("%s at %d procs, %d goroutines exceeds the %d CPUs the file reports: check the measurement (a slow baseline, a changed machine)", fmtX(s.Value), p.Procs, p.Goroutines, cpus))
-		case s.Lo > float64(p.Procs):
+		case cpus > 0 && s.Lo > float64(cpus)/busy:
+			v.Flags = append(v.Flags, fmt.Sprintf("%s at %d procs, %d goroutines exceeds what %d CPUs allow: check the measurement (a slow baseline, a changed machine)", fmtX(s.Value), p.Procs, p.Goroutines, cpus))
+		case s.Lo > float64(p.Procs)/busy:
 			v.Flags = append(v.Flags, fmt.Sprintf("superlinear: %s at %d procs, %d goroutines (caches, or a slow baseline)", fmtX(s.Value), p.Procs, p.Goroutines))
 		}
 	}
@@ -419,23 +433,22 @@ func isShareOfWait(unit string) bool {
 	return strings.HasSuffix(strings.ToLower(unit), "wait-share")
 }
 
-// coefVar is the sample standard deviation over the mean; 0 for fewer
+// coefVar is a robust coefficient of variation: the median absolute
+// deviation scaled to a normal standard deviation (x 1.4826), over the
+// median. One outlier sample, which the median and its interval shrug
+// off, does not make a point look noisy; a wide spread does. 0 for fewer
 // than two samples.
 func coefVar(xs []float64) float64 {
 	if len(xs) < 2 {
 		return 0
 	}
-	var sum float64
-	for _, x := range xs {
-		sum += x
-	}
-	mean := sum / float64(len(xs))
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	if mean == 0 {
+	m := median(xs)
+	if m == 0 {
 		return 0
 	}
-	return math.Sqrt(ss/float64(len(xs)-1)) / mean
+	dev := make([]float64, len(xs))
+	for i, x := range xs {
+		dev[i] = math.Abs(x - m)
+	}
+	return 1.4826 * median(dev) / m
 }

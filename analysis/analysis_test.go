@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"golang.org/x/perf/benchfmt"
 	"math"
 	"strconv"
 	"strings"
@@ -168,11 +169,28 @@ func TestVerdicts(t *testing.T) {
 		f.benches[0].goroutines = []int{4}
 		f.benches[0].secs = func(p, g int) float64 { return 1e-6 / float64(p) } // 4x on 2 CPUs
 		g := group(t, report(t, f.write(t, 1)), "cpu/x", "none")
-		if len(g.Verdict.Flags) == 0 || !strings.Contains(g.Verdict.Flags[0], "exceeds the 2 CPUs") {
+		if len(g.Verdict.Flags) == 0 || !strings.Contains(g.Verdict.Flags[0], "exceeds what 2 CPUs allow") {
 			t.Errorf("no flag for 4x on 2 CPUs: %s", g.Verdict)
 		}
 		if g.Verdict.Procs != 2 {
 			t.Errorf("verdict judged %d procs, want the 2 the machine has", g.Verdict.Procs)
+		}
+	})
+	t.Run("beyond the CPUs is not flagged for waiting work", func(t *testing.T) {
+		// Goroutines that mostly wait (parallelism 0.05) can gain from
+		// more Ps than CPUs: no flag.
+		f := twoLevels(2, 10, 0.03)
+		f.benches[0].procs = []int{1, 2, 4}
+		f.benches[0].goroutines = []int{4}
+		f.benches[0].secs = func(p, g int) float64 { return 1e-6 / float64(p) }
+		f.benches[0].metrics = func(p, g int) []benchfmt.Value {
+			return []benchfmt.Value{{Value: 0.05 * float64(p), Unit: "parallelism"}}
+		}
+		g := group(t, report(t, f.write(t, 1)), "cpu/x", "none")
+		for _, flag := range g.Verdict.Flags {
+			if strings.Contains(flag, "exceeds what 2 CPUs allow") {
+				t.Errorf("waiting work flagged: %s", flag)
+			}
 		}
 	})
 }

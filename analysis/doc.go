@@ -86,7 +86,7 @@
 //	                     "slower" | "not-enough-samples" | "one-level",
 //	    "verdict_point": {"procs", "goroutines"},
 //	    "limits": ["limited by ...", ...],
-//	    "flags": ["... exceeds the 2 CPUs the file reports ...", ...]
+//	    "flags": ["... exceeds what 2 CPUs allow ...", ...]
 //	  }]
 //	}
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,23 +67,41 @@ func (r *Report) verdictTable() *table {
 	return t
 }
 
+// tableUnits are the units besides time that a group's table shows when
+// its results carry them, in this order: what the work did (parallelism),
+// what the lock cost, and the workloads' own figures (latency
+// percentiles, the webapp's conflicts, retries and lost updates, the
+// process workers' start-up). The runtime's and the noise figures stay
+// out of the table; benchstat compares them.
+var tableUnits = []string{
+	"parallelism", "wait-share",
+	"p50-sec", "p90-sec", "p99-sec", "max-sec", "ops/s",
+	"conflicts/op", "retries/op", "lost-updates", "dup-updates",
+	"startup-sec",
+}
+
 // extraUnits are the units besides time that a group's table shows:
-// parallelism and any lock wait figure.
+// those of tableUnits its points have, then any other lock wait share.
 func extraUnits(g *Group) []string {
 	seen := map[string]bool{}
 	for _, p := range g.Points {
 		for u := range p.Metrics {
-			if u == "parallelism" || isShareOfWait(u) {
-				seen[u] = true
-			}
+			seen[u] = true
 		}
 	}
-	units := make([]string, 0, len(seen))
-	for u := range seen {
-		units = append(units, u)
+	var units, others []string
+	for _, u := range tableUnits {
+		if seen[u] {
+			units = append(units, u)
+		}
 	}
-	sort.Strings(units)
-	return units
+	for u := range seen {
+		if isShareOfWait(u) && !slices.Contains(units, u) {
+			others = append(others, u)
+		}
+	}
+	sort.Strings(others)
+	return append(units, others...)
 }
 
 // pointTable is a group's points: one row per (goroutines, procs).
@@ -101,8 +120,7 @@ func pointTable(g *Group, confidence float64) *table {
 		row = append(row, ratioCells(p.Concurrent, false)...)
 		row = append(row, strconv.Itoa(p.N))
 		for _, u := range units {
-			v, ok := p.Metrics[u]
-			row = append(row, map[bool]string{true: fmt.Sprintf("%.3g", v), false: "-"}[ok])
+			row = append(row, fmtMetric(p.Metrics, u))
 		}
 		t.add(row...)
 	}
@@ -148,6 +166,20 @@ func fmtSecs(e Estimate) string {
 		s += fmt.Sprintf(" ±%.0f%%", 100*d)
 	}
 	return s
+}
+
+// fmtMetric formats a point's median of unit: seconds scaled like
+// benchstat's (13.2µs), other figures to 3 significant digits, "-" when
+// the point has none.
+func fmtMetric(m map[string]float64, unit string) string {
+	v, ok := m[unit]
+	if !ok {
+		return "-"
+	}
+	if benchunit.ClassOf(unit) == benchunit.Decimal && strings.HasSuffix(unit, "-sec") {
+		return benchunit.Scale(v, benchunit.Decimal) + "s"
+	}
+	return fmt.Sprintf("%.3g", v)
 }
 
 func fmtNum(x float64) string {

@@ -4,6 +4,7 @@
 //
 //	parbench run [flags]     sweep workloads over GOMAXPROCS, goroutines and lock modes
 //	parbench list            list the workloads and lock modes
+//	parbench report FILE...  speedup, efficiency, fits and a verdict per workload and lock
 //	parbench profile [flags] profile one point: cpu, mutex, block and gil profiles, a trace, a summary
 //
 // A run writes the standard Go benchmark format, one line per sample:
@@ -15,6 +16,11 @@
 //	go tool benchstat -col /gomaxprocs results/x.txt   # parallel speedup
 //	go tool benchstat -col /goroutines results/x.txt   # concurrency gain
 //	go tool benchstat -col /lock results/x.txt         # what the lock costs
+//
+// and parbench report reads it back to answer the question directly:
+//
+//	parbench report results/x.txt                      # verdicts, tables, Amdahl and USL fits
+//	parbench report --html x.html results/x.txt        # the same as one page with plots
 //
 // To see parallel speedup, sweep GOMAXPROCS at a fixed goroutine count
 // at least as large as the largest GOMAXPROCS; to see concurrency without
