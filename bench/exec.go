@@ -210,19 +210,14 @@ func (r *runner) measureProcs(pt *point, ops int64, ab *abandon) (sampleResult, 
 	if err := pool.Close(); err != nil {
 		return sampleResult{}, err
 	}
-	want := ops
-	if weak {
-		want = ops * int64(g)
-	}
-	var sum int64
 	for i, d := range done {
-		sum += d
 		if st.Ops[i] != d {
 			return sampleResult{}, fmt.Errorf("worker %d did %d ops, the parent sent it %d", i, st.Ops[i], d)
 		}
 	}
-	if sum != want {
-		return sampleResult{}, fmt.Errorf("did %d ops, want %d: the work division lost or duplicated ops", sum, want)
+	sum, err := checkOps(done, ops, g, weak)
+	if err != nil {
+		return sampleResult{}, err
 	}
 	if e.IncludeStartup {
 		wall += pool.Startup

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -94,4 +95,22 @@ func divideStop(failed *atomic.Bool, g int, n int64, chunk int64, perWorker bool
 	wall = time.Since(t0)
 	mark(false)
 	return done, wall, first
+}
+
+// checkOps adds up the ops each goroutine (or worker process) did and
+// checks the total against what the sample asked for: ops in all
+// (strong scaling) or ops each for g goroutines (weak).
+func checkOps(done []int64, ops int64, g int, weak bool) (int64, error) {
+	want := ops
+	if weak {
+		want = ops * int64(g)
+	}
+	var sum int64
+	for _, d := range done {
+		sum += d
+	}
+	if sum != want {
+		return sum, fmt.Errorf("did %d ops, want %d: the work division lost or duplicated ops", sum, want)
+	}
+	return sum, nil
 }

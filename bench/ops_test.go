@@ -123,3 +123,25 @@ func TestDivideClock(t *testing.T) {
 		t.Errorf("stopped=%v wall=%v, want the clock stopped after a positive time", stopped.Load(), wall)
 	}
 }
+
+// TestCheckOps checks the runner's own count: a lost or a duplicated op
+// fails the sample.
+func TestCheckOps(t *testing.T) {
+	for _, tc := range []struct {
+		done []int64
+		ops  int64
+		weak bool
+		ok   bool
+	}{
+		{[]int64{5, 5}, 10, false, true},
+		{[]int64{5, 4}, 10, false, false}, // one lost
+		{[]int64{6, 5}, 10, false, false}, // one done twice
+		{[]int64{10, 10, 10}, 10, true, true},
+		{[]int64{10, 9, 10}, 10, true, false},
+	} {
+		sum, err := checkOps(tc.done, tc.ops, len(tc.done), tc.weak)
+		if (err == nil) != tc.ok {
+			t.Errorf("checkOps(%v, %d, weak=%v) = %d, %v; want ok=%v", tc.done, tc.ops, tc.weak, sum, err, tc.ok)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/parbench/parbench/bench/background"
 	"math"
 	"math/rand/v2"
 	"net/url"
@@ -717,13 +718,13 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 		return sampleResult{}, ErrHung
 	}
 	runtime.GC()
-	bg, err := startBackground(pt.inst, lock)
+	bg, err := background.Start(pt.inst, lock)
 	if err != nil {
 		return sampleResult{}, err
 	}
-	defer bg.end()
+	defer bg.End()
 	if bg != nil {
-		ab.onAbandon(func() { bg.stop.Store(true) })
+		ab.onAbandon(bg.Stop)
 	}
 	stat0 := readProcStat()
 	var cpu0, cpu1 time.Duration
@@ -756,7 +757,7 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 			return err
 		})
 	stat1 := readProcStat()
-	if bgErr := bg.end(); err == nil {
+	if bgErr := bg.End(); err == nil {
 		err = bgErr
 	}
 	if err == nil && ab.stop.Load() {
@@ -765,16 +766,9 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	if err != nil {
 		return sampleResult{}, err
 	}
-	want := ops
-	if weak {
-		want = ops * int64(g)
-	}
-	var sum int64
-	for _, d := range done {
-		sum += d
-	}
-	if sum != want {
-		return sampleResult{}, fmt.Errorf("did %d ops, want %d: the work division lost or duplicated ops", sum, want)
+	sum, err := checkOps(done, ops, g, weak)
+	if err != nil {
+		return sampleResult{}, err
 	}
 	closeWorkers()
 	metrics := lock.Metrics(wall)

@@ -79,10 +79,19 @@ var ErrBadName = errors.New("bad result name")
 // "Benchmark" prefix). Positional parts after the base name form the
 // workload path; key=value parts set Lock, Goroutines or Extra; a final
 // -N sets Procs. A plain `go test -bench` name such as "CPU/sha256-2"
-// parses with Lock "" and Goroutines 0.
+// parses with Lock "" and Goroutines 0, and so does one with Go's prefix,
+// "BenchmarkCPU/sha256-2" ("Benchmark" then a capital letter, as the
+// testing package requires). Empty parts ("CPU//x") are an error.
 func ParseName(name string) (Point, error) {
 	var p Point
-	rest := strings.TrimPrefix(name, "Benchmark")
+	rest := name
+	// Go's own prefix, as in go test's output: "Benchmark" then a
+	// capital, as testing requires (BenchmarkCPU, not Benchmarkcpu).
+	if r, ok := strings.CutPrefix(name, "Benchmark"); ok {
+		if c, _ := utf8.DecodeRuneInString(r); unicode.IsUpper(c) {
+			rest = r
+		}
+	}
 	if i := strings.LastIndexByte(rest, '-'); i >= 0 && i < len(rest)-1 && allDigits(rest[i+1:]) {
 		n, err := strconv.Atoi(rest[i+1:])
 		if err != nil || n <= 0 {
@@ -97,6 +106,9 @@ func ParseName(name string) (Point, error) {
 	}
 	path := []string{strings.ToLower(parts[0])}
 	for _, part := range parts[1:] {
+		if part == "" {
+			return Point{}, fmt.Errorf("%w %q: empty part between slashes", ErrBadName, name)
+		}
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
 			if len(path) > 0 && len(p.Extra) == 0 && p.Lock == "" && p.Goroutines == 0 {

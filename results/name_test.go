@@ -48,7 +48,7 @@ func TestParseGoTestNames(t *testing.T) {
 }
 
 func TestParseNameErrors(t *testing.T) {
-	for _, name := range []string{"", "/x", "CPU/lock=none/sha256", "CPU/goroutines=0-1", "CPU/goroutines=x-1", "CPU-0"} {
+	for _, name := range []string{"", "/x", "CPU/lock=none/sha256", "CPU/goroutines=0-1", "CPU/goroutines=x-1", "CPU-0", "CPU//sha256", "CPU/sha256/"} {
 		if p, err := ParseName(name); err == nil {
 			t.Errorf("ParseName(%q) = %+v, want an error", name, p)
 		}

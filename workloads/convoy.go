@@ -1,11 +1,8 @@
 package workloads
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"slices"
 	"sync"
 	"time"
@@ -60,14 +57,11 @@ type convoyInstance struct {
 // and one zero-length wait (Python's time.sleep(0)), each a blocking
 // section of its own, so each releases and re-takes the lock.
 func (in *convoyInstance) NewWorker(env Env) (Worker, error) {
-	c, err := net.Dial("tcp", in.srv.Addr().String())
+	tw, err := in.srv.dial("latency/convoy", env)
 	if err != nil {
-		return nil, fmt.Errorf("latency/convoy: dial echo server: %w", err)
+		return nil, err
 	}
-	w := &convoyWorker{c: c, env: env, out: make([]byte, TCPMessage), in: make([]byte, TCPMessage)}
-	for i := range w.out {
-		w.out[i] = byte(i)
-	}
+	w := &convoyWorker{tcpWorker: tw}
 	in.mu.Lock()
 	in.workers = append(in.workers, w)
 	in.mu.Unlock()
@@ -137,28 +131,14 @@ func LatencyMetrics(lat []time.Duration) []Metric {
 }
 
 type convoyWorker struct {
-	c       net.Conn
-	env     Env
-	out, in []byte
-	seq     byte
-	lat     []time.Duration
+	*tcpWorker
+	lat []time.Duration
 }
 
 func (w *convoyWorker) Op() error {
 	t0 := time.Now()
-	w.seq++
-	w.out[0] = w.seq
-	w.env.BeginIO()
-	_, err := w.c.Write(w.out)
-	if err == nil {
-		_, err = io.ReadFull(w.c, w.in)
-	}
-	w.env.EndIO()
-	if err != nil {
-		return fmt.Errorf("latency/convoy: round trip: %w", err)
-	}
-	if !bytes.Equal(w.in, w.out) {
-		return errors.New("latency/convoy: echo differs from request")
+	if err := w.tcpWorker.Op(); err != nil {
+		return err
 	}
 	w.env.BeginIO()
 	time.Sleep(0)
@@ -166,8 +146,6 @@ func (w *convoyWorker) Op() error {
 	w.lat = append(w.lat, time.Since(t0))
 	return nil
 }
-
-func (w *convoyWorker) Close() error { return w.c.Close() }
 
 // spinWorker is a CPU-bound background goroutine.
 type spinWorker struct {

@@ -2,7 +2,6 @@ package workloads
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -125,11 +124,17 @@ func (s *echoServer) echo(c net.Conn) {
 func (s *echoServer) Addr() net.Addr { return s.ln.Addr() }
 
 func (s *echoServer) NewWorker(env Env) (Worker, error) {
+	return s.dial("io/tcp", env)
+}
+
+// dial connects a new round-trip worker to the server; name prefixes
+// its errors.
+func (s *echoServer) dial(name string, env Env) (*tcpWorker, error) {
 	c, err := net.Dial("tcp", s.ln.Addr().String())
 	if err != nil {
-		return nil, fmt.Errorf("io/tcp: dial echo server: %w", err)
+		return nil, fmt.Errorf("%s: dial echo server: %w", name, err)
 	}
-	w := &tcpWorker{c: c, env: env, out: make([]byte, TCPMessage), in: make([]byte, TCPMessage)}
+	w := &tcpWorker{name: name, c: c, env: env, out: make([]byte, TCPMessage), in: make([]byte, TCPMessage)}
 	for i := range w.out {
 		w.out[i] = byte(i)
 	}
@@ -150,6 +155,7 @@ func (s *echoServer) Close() error {
 }
 
 type tcpWorker struct {
+	name    string // the workload, for errors
 	c       net.Conn
 	env     Env
 	out, in []byte
@@ -166,10 +172,10 @@ func (w *tcpWorker) Op() error {
 	}
 	w.env.EndIO()
 	if err != nil {
-		return fmt.Errorf("io/tcp: round trip: %w", err)
+		return fmt.Errorf("%s: round trip: %w", w.name, err)
 	}
 	if !bytes.Equal(w.in, w.out) {
-		return errors.New("io/tcp: echo differs from request")
+		return fmt.Errorf("%s: echo differs from request", w.name)
 	}
 	return nil
 }

@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parbench/parbench/bench/background"
 	"io"
 	"os"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/parbench/parbench/bench/gil"
@@ -62,7 +61,7 @@ type server struct {
 	lock    gil.Lock
 	th      gil.Thread
 	worker  workloads.Worker
-	bg      *background
+	bg      *background.Group
 	started bool
 	ops     int64
 	closed  bool
@@ -160,7 +159,7 @@ func (s *server) start() error {
 
 func (s *server) begin() error {
 	var err error
-	if s.bg, err = startBackground(s.inst, s.lock); err != nil {
+	if s.bg, err = background.Start(s.inst, s.lock); err != nil {
 		return err
 	}
 	return s.send(tBegun, nil)
@@ -217,7 +216,7 @@ func (s *server) end(wall time.Duration) error {
 		s.th.Stop()
 		s.started = false
 	}
-	bgErr := s.bg.end()
+	bgErr := s.bg.End()
 	s.worker.Close()
 	s.worker = nil
 	if bgErr != nil {
@@ -239,73 +238,11 @@ func (s *server) close() {
 	if s.started {
 		s.th.Stop()
 	}
-	s.bg.end()
+	s.bg.End()
 	if s.worker != nil {
 		s.worker.Close()
 	}
 	if s.inst != nil {
 		s.inst.Close()
 	}
-}
-
-// background runs an Instance's background goroutines (see
-// workloads.Backgrounder) in a worker, as the runner does in-process.
-type background struct {
-	stop    atomic.Bool
-	wg      sync.WaitGroup
-	workers []workloads.Worker
-	errOnce sync.Once
-	err     error
-	once    sync.Once
-}
-
-func startBackground(inst workloads.Instance, lock gil.Lock) (*background, error) {
-	bg, ok := inst.(workloads.Backgrounder)
-	if !ok || bg.Background() == 0 {
-		return nil, nil
-	}
-	b := &background{}
-	var running sync.WaitGroup
-	for range bg.Background() {
-		th := lock.Thread()
-		w, err := bg.NewBackground(th)
-		if err != nil {
-			b.end()
-			return nil, fmt.Errorf("background goroutine: %w", err)
-		}
-		b.workers = append(b.workers, w)
-		running.Add(1)
-		b.wg.Add(1)
-		go func() {
-			defer b.wg.Done()
-			running.Done()
-			th.Start()
-			defer th.Stop()
-			for !b.stop.Load() {
-				th.OpStart()
-				err := w.Op()
-				th.OpEnd()
-				if err != nil {
-					b.errOnce.Do(func() { b.err = fmt.Errorf("background goroutine: %w", err) })
-					return
-				}
-			}
-		}()
-	}
-	running.Wait()
-	return b, nil
-}
-
-func (b *background) end() error {
-	if b == nil {
-		return nil
-	}
-	b.once.Do(func() {
-		b.stop.Store(true)
-		b.wg.Wait()
-		for _, w := range b.workers {
-			w.Close()
-		}
-	})
-	return b.err
 }

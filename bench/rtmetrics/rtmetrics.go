@@ -67,7 +67,8 @@ func Read() Snapshot {
 		samples[i].Name = n
 	}
 	metrics.Read(samples[:])
-	s := Snapshot{user: userCPU(), ok: true}
+	user, _ := ProcessCPU()
+	s := Snapshot{user: user, ok: true}
 	if samples[iSched].Value.Kind() == metrics.KindFloat64Histogram {
 		h := samples[iSched].Value.Float64Histogram()
 		s.sched = append([]uint64(nil), h.Counts...)

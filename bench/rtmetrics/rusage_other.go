@@ -4,5 +4,6 @@ package rtmetrics
 
 import "time"
 
-// userCPU returns 0: there is no getrusage, and user-sec/op is left out.
-func userCPU() time.Duration { return 0 }
+// ProcessCPU returns 0, 0: there is no getrusage, so parallelism and
+// user-sec/op are reported as 0 or left out.
+func ProcessCPU() (user, total time.Duration) { return 0, 0 }

@@ -7,11 +7,13 @@ import (
 	"time"
 )
 
-// userCPU returns the user CPU time this process has used.
-func userCPU() time.Duration {
+// ProcessCPU returns the CPU time this process has used, user and user
+// plus system, from getrusage. Both are 0 where it fails.
+func ProcessCPU() (user, total time.Duration) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return 0, 0
 	}
-	return time.Duration(ru.Utime.Nano())
+	user = time.Duration(ru.Utime.Nano())
+	return user, user + time.Duration(ru.Stime.Nano())
 }
