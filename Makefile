@@ -69,9 +69,13 @@ report: build ## analyse results files: make report FILES="results/a.txt results
 	@test -n "$(FILES)" || { echo "usage: make report FILES=results/x.txt" >&2; exit 2; }
 	$(BIN) report $(FILES)
 
+# Keys that say when and how a run was made, not what a result measured:
+# two runs that differ only in these compare side by side.
+COMPARE_IGNORE ?= date,host,parbench-commit,parbench-version,profiles,workloads,procs,goroutines,locks,count,target-ci,benchtime
+
 compare: ## benchstat between two results files: make compare OLD=a.txt NEW=b.txt
 	@test -n "$(OLD)" -a -n "$(NEW)" || { echo "usage: make compare OLD=old.txt NEW=new.txt" >&2; exit 2; }
-	$(BENCHSTAT) -ignore date,host,parbench-commit,parbench-version,profiles $(OLD) $(NEW)
+	$(BENCHSTAT) -ignore $(COMPARE_IGNORE) $(OLD) $(NEW)
 
 clean: ## remove bin/
 	rm -rf bin
