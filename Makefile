@@ -35,7 +35,7 @@ bench: build ## the default sweep; writes results/<host>-<time>.txt and prints b
 	@echo; echo "== concurrency: columns are goroutines =="; $(BENCHSTAT) -col /goroutines $(OUT)
 	@echo; echo "== report =="; $(BIN) report $(OUT)
 	@$(BIN) report --html $(HTML) $(OUT)
-	@echo; echo "results: $(OUT)"; echo "html report: $(HTML)"
+	@echo; echo "results: $(OUT)"
 
 bench-quick: build ## a small sweep in under 2 minutes
 	@mkdir -p results
@@ -44,7 +44,7 @@ bench-quick: build ## a small sweep in under 2 minutes
 	@echo; $(BENCHSTAT) -col /goroutines $(OUT)
 	@echo; $(BIN) report $(OUT)
 	@$(BIN) report --html $(HTML) $(OUT)
-	@echo; echo "results: $(OUT)"; echo "html report: $(HTML)"
+	@echo; echo "results: $(OUT)"
 
 test: ## gofmt, go vet, staticcheck (pinned in go.mod) and go test -race over every package
 	@out=$$(gofmt -l -s .); test -z "$$out" || { echo "gofmt -s needed:"; echo "$$out"; exit 1; }

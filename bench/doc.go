@@ -18,8 +18,11 @@
 //     confidence interval of its median is narrow enough (at least
 //     MinAdaptive samples); a note records why each point stopped.
 //  4. Each sample: set GOMAXPROCS, make a fresh lock and workers, run a
-//     GC, release the goroutines together, and time until the last op is
-//     done. Check that exactly the requested ops were done. A watchdog
+//     GC, start the workload's background goroutines under the same lock
+//     (package background: latency/convoy's CPU goroutines), release the
+//     goroutines together, and time until the last op is done. A point
+//     of --exec processes runs its ops in worker processes instead, each
+//     with its own GOMAXPROCS and lock (package procs). Check that exactly the requested ops were done. A watchdog
 //     abandons a sample that outlives Config.SampleTimeout; a panic is
 //     caught with its stack; afterwards goroutines and open descriptors
 //     must be back to their level before the sample. Any of these fails
