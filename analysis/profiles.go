@@ -385,13 +385,27 @@ func fmtNanos(ns int64) string {
 	return fmt.Sprintf("%dns", ns)
 }
 
-// WriteProfiles writes, for each group of r whose results file names a
-// profiles folder, the profile summary of its workload and lock. files
-// maps each results file read to its file configuration; groups from
-// files without profiles are skipped. It returns the profiles folders
-// that could not be read as warnings.
-func WriteProfiles(w io.Writer, r *Report, files map[string][]benchfmt.Config, top int) (warnings []error, err error) {
-	var all []*Profiles
+// AttachProfiles reads the profiles folders that the results files name
+// (files maps each file read to its file configuration) and adds to the
+// verdict of each group they cover the profile's own account of it (see
+// ProfileSummary.Cause), so that "concurrent, not parallel" names its
+// cause with a number from the profile in every format. Folders that
+// cannot be read come back as warnings.
+func (r *Report) AttachProfiles(files map[string][]benchfmt.Config) (warnings []error) {
+	all, warnings := readAllProfiles(files)
+	for _, g := range r.Groups {
+		for _, p := range all {
+			if c := p.Summary(groupMatch(g), 1).Cause(); c != "" {
+				g.Verdict.Limits = append(g.Verdict.Limits, c)
+			}
+		}
+	}
+	return warnings
+}
+
+// readAllProfiles reads the profiles folder of each results file that
+// names one, in file name order.
+func readAllProfiles(files map[string][]benchfmt.Config) (all []*Profiles, warnings []error) {
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)
@@ -409,6 +423,25 @@ func WriteProfiles(w io.Writer, r *Report, files map[string][]benchfmt.Config, t
 		}
 		all = append(all, p)
 	}
+	return all, warnings
+}
+
+// groupMatch is the pprof labels that select a group's samples.
+func groupMatch(g *Group) map[string]string {
+	match := map[string]string{"workload": g.Workload}
+	if g.Lock != "" {
+		match["lock"] = g.Lock
+	}
+	return match
+}
+
+// WriteProfiles writes, for each group of r whose results file names a
+// profiles folder, the profile summary of its workload and lock. files
+// maps each results file read to its file configuration; groups from
+// files without profiles are skipped. It returns the profiles folders
+// that could not be read as warnings.
+func WriteProfiles(w io.Writer, r *Report, files map[string][]benchfmt.Config, top int) (warnings []error, err error) {
+	all, warnings := readAllProfiles(files)
 	if len(all) == 0 {
 		return warnings, nil
 	}
@@ -416,12 +449,8 @@ func WriteProfiles(w io.Writer, r *Report, files map[string][]benchfmt.Config, t
 		return warnings, err
 	}
 	for _, g := range r.Groups {
-		match := map[string]string{"workload": g.Workload}
-		if g.Lock != "" {
-			match["lock"] = g.Lock
-		}
 		for _, p := range all {
-			s := p.Summary(match, top)
+			s := p.Summary(groupMatch(g), top)
 			if s.CPU == 0 && s.Wait == 0 {
 				continue
 			}

@@ -179,3 +179,25 @@ func TestWriteProfiles(t *testing.T) {
 		t.Errorf("no profiles key: wrote %q, %v", b.String(), err)
 	}
 }
+
+// TestAttachProfiles checks that the verdict of a group covered by a
+// profile names the lock wait with the profile's number, and that a
+// group of another lock, or a file without profiles, gets nothing.
+func TestAttachProfiles(t *testing.T) {
+	dir := testProfiles(t)
+	rep := &Report{Groups: []*Group{{Workload: "cpu/sha256", Lock: "gil"}, {Workload: "cpu/other", Lock: "gil"}}}
+	files := map[string][]benchfmt.Config{filepath.Join(dir, "r.txt"): {{Key: ProfilesKey, Value: []byte("."), File: true}}}
+	if warns := rep.AttachProfiles(files); len(warns) > 0 {
+		t.Fatalf("AttachProfiles: %v", warns)
+	}
+	if got := rep.Groups[0].Verdict.String(); !strings.Contains(got, "profile: 75% of goroutine time waiting for the lock") {
+		t.Errorf("verdict %q does not name the lock wait from the profile", got)
+	}
+	if got := rep.Groups[1].Verdict.String(); got != "" {
+		t.Errorf("a group the profile does not cover got %q", got)
+	}
+	rep.Groups[0].Verdict.Limits = nil
+	if warns := rep.AttachProfiles(map[string][]benchfmt.Config{"x.txt": nil}); len(warns) > 0 || len(rep.Groups[0].Verdict.Limits) > 0 {
+		t.Errorf("no profiles key: limits %v, warnings %v", rep.Groups[0].Verdict.Limits, warns)
+	}
+}

@@ -244,19 +244,39 @@ func writeReportProfiles(rep *analysis.Report, names []string, format string, st
 	if format != "text" {
 		return nil
 	}
+	cfgs, err := fileConfigs(names)
+	if err != nil {
+		return err
+	}
+	// Unreadable folders were already reported by attachProfiles.
+	_, err = analysis.WriteProfiles(stdout, rep, cfgs, 5)
+	return err
+}
+
+// attachProfiles adds the profiles' account of each group to its
+// verdict, for every format.
+func attachProfiles(rep *analysis.Report, names []string, stderr io.Writer) error {
+	cfgs, err := fileConfigs(names)
+	if err != nil {
+		return err
+	}
+	for _, w := range rep.AttachProfiles(cfgs) {
+		fmt.Fprintf(stderr, "parbench: warning: %v\n", w)
+	}
+	return nil
+}
+
+// fileConfigs returns the file configuration of each results file.
+func fileConfigs(names []string) (map[string][]benchfmt.Config, error) {
 	cfgs := map[string][]benchfmt.Config{}
 	for _, name := range names {
 		cfg, err := fileConfig(name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cfgs[name] = cfg
 	}
-	warns, err := analysis.WriteProfiles(stdout, rep, cfgs, 5)
-	for _, w := range warns {
-		fmt.Fprintf(stderr, "parbench: warning: %v\n", w)
-	}
-	return err
+	return cfgs, nil
 }
 
 // fileConfig returns the file configuration of a results file's first

@@ -36,7 +36,7 @@ func TestRunProfile(t *testing.T) {
 	if code := parbench([]string{"report", out}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("report: exit %d, stderr: %s", code, stderr.String())
 	}
-	for _, want := range []string{"\nProfiles\n", "cpu/sha256  lock=gil  (", "lock wait ", "top functions by CPU"} {
+	for _, want := range []string{"\nProfiles\n", "cpu/sha256  lock=gil  (", "lock wait ", "top functions by CPU", "; profile: "} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, stdout.String())
 		}

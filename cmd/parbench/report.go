@@ -96,6 +96,9 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%s: %w", joinArgs(fs.Args()), err)
 	}
+	if err := attachProfiles(rep, fs.Args(), stderr); err != nil { // profile.go
+		return err
+	}
 	if *htmlOut != "" || *pngDir != "" {
 		if err := writePictures(rep, fs.Args(), *htmlOut, *pngDir, stdout, stderr); err != nil { // pictures.go
 			return err
