@@ -688,7 +688,7 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 		return sampleResult{}, err
 	}
 	g := pt.Goroutines
-	threads := make([]gil.Thread, g)
+	threads := make(threadSet, g)
 	workers := make([]workloads.Worker, g)
 	closeWorkers := func() {
 		for i, w := range workers {
@@ -747,8 +747,7 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	}
 	weak := r.c.Scaling == Weak
 	done, wall, err := divideStop(&ab.stop, g, ops, pt.chunk, weak, mark,
-		func(w int) { threads[w].Start() },
-		func(w int) { threads[w].Stop() },
+		threads.start, threads.stop,
 		func(w int, _ int64) error {
 			th := threads[w]
 			th.OpStart()
@@ -820,3 +819,11 @@ func (c *Config) Points() []results.Point {
 	}
 	return pts
 }
+
+// threadSet is a sample's lock handles, one per goroutine. Its methods
+// are named (not closures) so that a profile of lock waits names the
+// place a goroutine first asked for the lock: bench.threadSet.start.
+type threadSet []gil.Thread
+
+func (ts threadSet) start(w int) { ts[w].Start() }
+func (ts threadSet) stop(w int)  { ts[w].Stop() }
