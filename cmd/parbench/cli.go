@@ -199,13 +199,22 @@ func (f *runFlags) config() (bench.Config, error) {
 	return c, nil
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer) error {
-	fs, f := newRunFlags(stderr)
+// parseFlags parses a command's flags: -h comes back as flag.ErrHelp
+// (exit 0, after the usage text), a bad flag as a usage error (exit 2).
+func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return usageError{err}
+	}
+	return nil
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs, f := newRunFlags(stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q (flags only)", fs.Arg(0))

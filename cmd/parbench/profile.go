@@ -147,11 +147,8 @@ func cmdProfile(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, profileUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("profile: unexpected argument %q (flags only)", fs.Arg(0))

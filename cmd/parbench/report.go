@@ -52,11 +52,8 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, reportUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("report: no results files (usage: parbench report [--filter F] [--format text|md|csv|json] FILE...)")
