@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"golang.org/x/perf/benchfmt"
 	"math"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/perf/benchfmt"
 )
 
 // within checks that a fit's estimate covers the true value: inside its
