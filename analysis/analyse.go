@@ -8,13 +8,13 @@ import (
 )
 
 // analyse turns one group's samples into points, fits and a verdict.
-func (b *Builder) analyse(k groupKey, cells map[level]*cell) *Group {
+func (b *Builder) analyse(k groupKey, cells map[level]*cell) (*Group, map[level]*Point) {
 	opt := b.opt
 	g := &Group{
 		Workload: k.workload, Lock: k.lock, Extra: k.extra,
 		Machine: k.machine, Scaling: k.scaling, Settings: k.settings,
 	}
-	name := fmt.Sprintf("%s|%s|%s|%v|%s|%s", k.workload, k.lock, k.extra, k.machine, k.scaling, k.settings)
+	name := groupName(k)
 	lvs := make([]level, 0, len(cells))
 	for lv := range cells {
 		lvs = append(lvs, lv)
@@ -33,6 +33,7 @@ func (b *Builder) analyse(k groupKey, cells map[level]*cell) *Group {
 			SecPerOp: summarize(c.secs, opt.Confidence, &opt.Thresholds),
 			Metrics:  map[string]float64{},
 			secs:     c.secs,
+			samples:  c.metrics,
 		}
 		for unit, vs := range c.metrics {
 			p.Metrics[unit] = median(vs)
@@ -50,9 +51,15 @@ func (b *Builder) analyse(k groupKey, cells map[level]*cell) *Group {
 			}
 		}
 	}
+	g.Saturation = b.saturation(g, name) // curve.go: the cap the fits and verdict use when the CPUs are unknown
 	g.Fits = b.fit(g, byLevel, name)
-	g.Verdict = b.verdict(g, byLevel)
-	return g
+	return g, byLevel
+}
+
+// groupName is a group's seed name: the bootstrap's generators and the
+// claims' keys derive from it.
+func groupName(k groupKey) string {
+	return fmt.Sprintf("%s|%s|%s|%v|%s|%s", k.workload, k.lock, k.extra, k.machine, k.scaling, k.settings)
 }
 
 // ratio compares p with its baseline base; lv is p's level on the
@@ -88,7 +95,8 @@ func (b *Builder) fit(g *Group, byLevel map[level]*Point, name string) Fits {
 	}
 	weak := g.Scaling == "weak"
 	na := func(why string) LawFit {
-		return LawFit{FitInfo: FitInfo{Status: FitNotApplicable, Reason: why, R2: math.NaN(), RMSRelErr: math.NaN()}, SerialFraction: nanEstimate()}
+		n := math.NaN()
+		return LawFit{FitInfo: FitInfo{Status: FitNotApplicable, Reason: why, R2: n, RMSRelErr: n, LackOfFitF: n, LackOfFitP: n}, SerialFraction: nanEstimate()}
 	}
 	if weak {
 		f.Amdahl = na("a weak-scaling file (work grows with goroutines): Amdahl's law is for a fixed total")

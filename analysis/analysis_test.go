@@ -363,6 +363,14 @@ func TestJSONSchema(t *testing.T) {
 		get(g, "fits", "usl", k, "value")
 		get(g, "fits", "usl", k, "se")
 	}
+	// Version 2: where the USL peaks, and the lack-of-fit test.
+	if w := get(g, "fits", "usl", "peak_where"); w != PeakBeyond {
+		t.Errorf("usl peak_where %v for cpu/mandelbrot, want %q", w, PeakBeyond)
+	}
+	for _, k := range []string{"f", "df1", "df2", "p"} {
+		get(g, "fits", "amdahl", "lack_of_fit", k)
+		get(g, "fits", "usl", "lack_of_fit", k)
+	}
 }
 
 // FuzzRead feeds arbitrary files to the whole analysis and every format:

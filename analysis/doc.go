@@ -8,16 +8,25 @@
 //
 // The data flow:
 //
-//  1. Read results with benchfmt (Builder.Read). A malformed line arrives
-//     as a *benchfmt.SyntaxError and becomes a Warning with its file:line;
-//     reading goes on.
+//  1. Read results with benchfmt (Builder.Read, or Builder.ReadAs to
+//     name the file's machine). A malformed line arrives as a
+//     *benchfmt.SyntaxError and becomes a Warning with its file:line;
+//     reading goes on. So does whatever else is skipped or may be
+//     misread: a second time per op on one line, a NaN in another unit.
 //  2. Filter with benchproc (Options.Filter, benchstat's -filter syntax).
 //  3. Parse each name with results.ParseName into workload, lock,
 //     goroutines and GOMAXPROCS (a name without -N ran at GOMAXPROCS=1,
-//     as go test writes it), and group by workload, lock, other name
-//     keys, machine (the cpu, host, ncpu, cpu-quota, goos and goarch file
-//     keys: two machines are never one curve), scaling and workload
-//     settings.
+//     as go test writes it; a /gomaxprocs=N key, where a tool writes
+//     one, is the level too), warning where a -N suffix looks like part
+//     of the name (beyond 4x the CPUs, or also followed by a suffix of
+//     its own). Group by workload, lock, other name keys, machine (the
+//     cpu, host, ncpu, cpu-quota, goos and goarch file keys, the
+//     ReadAs label, Options.NCPU; a file with no host and no ncpu line,
+//     as go test writes, is a machine of its own: two machines are never
+//     one curve), scaling and workload settings. Files of one group
+//     merge unless their samples at a point disagree (Mann-Whitney p
+//     below alpha, medians MinEffect apart): then each file is its own
+//     machine, with a warning.
 //  4. Per point: the median time per op with benchmath's interval, then
 //     two speedups, each the ratio of medians with a seeded bootstrap
 //     interval and a Mann-Whitney U p-value (benchmath.AssumeNothing):
@@ -25,41 +34,60 @@
 //     efficiency S/p and the Karp-Flatt serial fraction; and concurrency
 //     C(G) = T(1 goroutine)/T(G goroutines) at the same GOMAXPROCS.
 //  5. Fit, on the S(p) curve the verdict judges and only up to the CPUs
-//     the file reports: Amdahl's law (strong scaling), Gustafson's law
+//     the file reports (or Options.NCPU; with neither, the count is
+//     unknown, said in the machine line and a warning, and the curve is
+//     cut at the last level significantly faster than every level below,
+//     Group.Saturation): Amdahl's law (strong scaling), Gustafson's law
 //     (weak scaling, on the goroutines = GOMAXPROCS diagonal) and the
 //     Universal Scalability Law, each with bootstrap uncertainties and R².
-//     Too few levels for a law is said, not fitted.
+//     Too few levels for a law is said, not fitted. A lack-of-fit F-test
+//     against the replicates' own noise (LackOfFitAlpha) marks a law the
+//     data reject as a poor fit, from which no ceiling or peak is read.
 //  6. Judge: one verdict per group, naming the limiting factor the data
 //     show (a lock wait share, memory bandwidth, oversubscription,
-//     waiting instead of computing) and flagging a speedup beyond the
-//     file's CPUs.
+//     waiting instead of computing), a peak the curve falls from
+//     (retrograde), a machine too busy to judge (inconclusive, from the
+//     samples' other-runnable and steal-frac), and flagging a speedup
+//     beyond the procs or the file's CPUs. Every statement is a Claim
+//     with a test: two passes over all groups, the first collecting
+//     every claim's p-value (Holm-corrected within a scan of several
+//     points), the second making the claims that pass after the
+//     Benjamini-Hochberg correction across the whole report
+//     (Options.FDR). The fits' lack-of-fit tests are a family of their
+//     own, corrected the same way, and an Amdahl fit whose ceiling a
+//     measured speedup really exceeds is poor too.
 //  7. Write: WriteText, WriteMarkdown, WriteCSV or WriteJSON.
 //
 // The verdict judges one point, chosen before looking at the results, so
 // that many points do not mean many chances of a false "significant": the
-// largest GOMAXPROCS within the machine's CPUs, at the smallest goroutine
-// count at least as large (so every P can have work). A change counts only
+// largest GOMAXPROCS within the machine's CPUs (or, when their count is
+// unknown, up to Group.Saturation), at the smallest goroutine count at
+// least as large (so every P can have work). A change counts only
 // if the test is significant at Options.Thresholds.CompareAlpha, the
 // bootstrap interval excludes 1x, and it is at least Options.MinEffect.
 // The bootstrap is seeded (Options.Seed, and the point's name), so the
 // same files give the same report byte for byte.
 //
-// # JSON schema (version 1)
+// # JSON schema (version 2)
 //
 // WriteJSON writes one object. Numbers that are undefined (a p-value for
-// the baseline itself, a peak with no retrograde) are null. An estimate is
+// the baseline itself, a peak that does not exist) are null. An estimate is
 // {"value", "lo", "hi", "se"}: the value, its confidence interval at
 // "confidence" and its standard error (the bootstrap replicates' standard
 // deviation; null for a median's order-statistic interval).
 //
 //	{
-//	  "version": 1,
+//	  "version": 2,
 //	  "confidence": 0.95,
 //	  "warnings": ["file:line: message", ...],
 //	  "groups": [{
 //	    "workload": "cpu/sha256", "lock": "none", "extra": "",
 //	    "machine": {"cpu", "host", "goos", "goarch", "ncpu", "cpu_quota",
-//	                "cpus": CPUs the process had (ncpu capped by quota; 0 unknown)},
+//	                "cpus": CPUs the process had (ncpu capped by quota; 0 unknown),
+//	                "label": --machine's label, "file": the file when it is its
+//	                own machine, "ncpu_given": ncpu came from --ncpu,
+//	                "saturation": with no CPU count, the GOMAXPROCS level the
+//	                curves were cut at (0: not inferred)},
 //	    "scaling": "strong" | "weak" | "",
 //	    "settings": "io-latency=1ms ...",
 //	    "points": [{
@@ -79,21 +107,56 @@
 //	      "amdahl":    {fit..., "serial_fraction": estimate},
 //	      "gustafson": {fit..., "serial_fraction": estimate},
 //	      "usl":       {fit..., "lambda", "sigma", "kappa", "peak_n",
-//	                    "peak_throughput": estimates (lambda and the peak in ops/s)}
+//	                    "peak_throughput": estimates (lambda and the peak in ops/s),
+//	                    "peak_where": "none" | "at-one" | "inside" | "beyond"}
 //	    },
 //	    "verdict": "the one line, limits and flags included",
 //	    "verdict_class": "parallel" | "concurrent-not-parallel" | "not-parallel" |
-//	                     "slower" | "not-enough-samples" | "one-level",
+//	                     "slower" | "retrograde" | "inconclusive" |
+//	                     "not-enough-samples" | "one-level",
 //	    "verdict_point": {"procs", "goroutines"},
 //	    "limits": ["limited by ...", ...],
-//	    "flags": ["... exceeds what 2 CPUs allow ...", ...]
-//	  }]
+//	    "flags": ["... exceeds what 2 CPUs allow ...", ...],
+//	    "claims": [{                     // every claim the verdict tested
+//	      "kind": "parallel" | "slower" | "peak" | "concurrency" |
+//	              "oversubscription-goroutines" | "oversubscription-procs" |
+//	              "beyond",
+//	      "text": "the claim in words" ("" for a family with no real effect),
+//	      "p_value": its p-value (Holm-adjusted within a family),
+//	      "p_adjusted": after the Benjamini-Hochberg control across all
+//	                    the report's claims (= p_value when "fdr" is 0),
+//	      "made": true when it passed the bar and is in the verdict}]
+//	  }],
+//	  "claims_tested": claims tested across all groups,
+//	  "fdr": the false discovery rate they were controlled at (0: off)
 //	}
 //
-// where fit... is "status" ("ok", "too-few-levels", "not-applicable",
-// "failed"), "reason", "goroutines" (the curve fitted; 0 with
-// goroutines = procs), "levels" (the GOMAXPROCS values fitted), "r2" and
-// "rms_rel_err". Keys are only ever added within a version.
+// where fit... is "status" ("ok", "poor-fit", "too-few-levels",
+// "not-applicable", "failed"), "reason", "goroutines" (the curve fitted;
+// 0 with goroutines = procs), "levels" (the GOMAXPROCS values fitted),
+// "r2" (negative when the fit is worse than a flat line), "rms_rel_err"
+// and "lack_of_fit": null | {"f", "df1", "df2", "p"}, the lack-of-fit
+// F-test whose p below LackOfFitAlpha makes the status "poor-fit" (null
+// without replicate samples to test against). A poor fit's parameters
+// are the law's best try, not findings.
+//
+// The USL's throughput X(N) for N >= 1 peaks at N* = sqrt((1-sigma)/kappa)
+// when that is at least 1. "peak_where" says where the point fit's peak
+// lies: "at-one" when sigma >= 1 or N* <= 1 (every added proc costs
+// throughput; "peak_n" is 1 and "peak_throughput" lambda), "inside" the
+// levels fitted, "beyond" them (an extrapolation), or "none" when
+// kappa = 0 and sigma < 1 ("peak_n" null, "peak_throughput" the
+// asymptote lambda/sigma, null if sigma = 0); "" when the USL was not
+// fitted. The bootstrap replicates follow the same rule, so "peak_n"'s
+// interval is never below 1.
+//
+// Keys are only ever added within a version. Version 2 changed
+// "peak_n" (1, not null, when the peak is at N = 1) and
+// "peak_throughput" (lambda there, not lambda/sigma), and added
+// "peak_where", "lack_of_fit" and the status "poor-fit", the machine's
+// "label", "file", "ncpu_given" and "saturation", the verdict
+// classes "retrograde" and "inconclusive", and "claims", "claims_tested"
+// and "fdr".
 //
 // Sources: G. M. Amdahl, AFIPS 1967; J. L. Gustafson, "Reevaluating
 // Amdahl's law", CACM 31(5), 1988; N. J. Gunther, Guerrilla Capacity

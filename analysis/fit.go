@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
+
+	"github.com/aclements/go-moremath/mathx"
 )
 
 // A law is a scalability model that is linear in its coefficients once
@@ -198,7 +201,8 @@ func (d curveData) throughputs(rng *rand.Rand, buf []float64) []float64 {
 	for i, s := range d.secs {
 		if rng != nil {
 			buf = resample(rng, buf, s)
-			s = buf
+			xs[i] = 1 / medianInPlace(buf)
+			continue
 		}
 		xs[i] = 1 / median(s)
 	}
@@ -237,7 +241,7 @@ func bootFit(l law, d curveData, opt Options, rng *rand.Rand, params func([]floa
 
 // fitSerial fits Amdahl's or Gustafson's law to d.
 func fitSerial(l law, d curveData, opt Options, rng *rand.Rand) LawFit {
-	f := LawFit{FitInfo: FitInfo{Goroutines: d.goroutines, Levels: d.levels(), R2: math.NaN(), RMSRelErr: math.NaN()}, SerialFraction: nanEstimate()}
+	f := LawFit{FitInfo: newFitInfo(d), SerialFraction: nanEstimate()}
 	if len(d.ns) < opt.MinLevels {
 		f.Status = FitTooFewLevels
 		f.Reason = fmt.Sprintf("%d GOMAXPROCS level(s) (%s); %s's law needs %d to fit one parameter and check it", len(d.ns), d.levelList(), l.name, opt.MinLevels)
@@ -248,17 +252,15 @@ func fitSerial(l law, d curveData, opt Options, rng *rand.Rand) LawFit {
 		f.Status, f.Reason = FitFailed, "no non-negative least-squares solution"
 		return f
 	}
-	f.Status = FitOK
 	f.SerialFraction = est[0]
-	f.R2, f.RMSRelErr = goodness(l, c, d.ns, d.throughputs(nil, nil))
+	f.judge(l, c, d)
 	return f
 }
 
 // fitUSL fits the Universal Scalability Law to d.
 func fitUSL(d curveData, opt Options, rng *rand.Rand) USLFit {
 	n := nanEstimate()
-	f := USLFit{FitInfo: FitInfo{Goroutines: d.goroutines, Levels: d.levels(), R2: math.NaN(), RMSRelErr: math.NaN()},
-		Lambda: n, Sigma: n, Kappa: n, PeakN: n, PeakX: n}
+	f := USLFit{FitInfo: newFitInfo(d), Lambda: n, Sigma: n, Kappa: n, PeakN: n, PeakX: n}
 	if len(d.ns) < opt.MinLevelsUSL {
 		f.Status = FitTooFewLevels
 		f.Reason = fmt.Sprintf("%d GOMAXPROCS level(s) (%s); the USL has 3 parameters and needs %d (measure 6 or more, N=1 included)", len(d.ns), d.levelList(), opt.MinLevelsUSL)
@@ -266,23 +268,220 @@ func fitUSL(d curveData, opt Options, rng *rand.Rand) USLFit {
 	}
 	est, c, ok := bootFit(usl, d, opt, rng, func(c []float64) []float64 {
 		lambda, sigma, kappa := 1/c[0], c[1]/c[0], c[2]/c[0]
-		peak, peakX := math.Inf(1), math.Inf(1)
-		if kappa > 0 && sigma < 1 {
-			peak = math.Sqrt((1 - sigma) / kappa)
-			peakX = lambda * peak / (1 + sigma*(peak-1) + kappa*peak*(peak-1))
-		} else if sigma > 0 {
-			peakX = lambda / sigma // the asymptote of a contention-only curve
-		}
+		peak, peakX, _ := uslPeak(lambda, sigma, kappa)
 		return []float64{lambda, sigma, kappa, peak, peakX}
 	})
 	if !ok {
 		f.Status, f.Reason = FitFailed, "no non-negative least-squares solution"
 		return f
 	}
-	f.Status = FitOK
 	f.Lambda, f.Sigma, f.Kappa, f.PeakN, f.PeakX = est[0], est[1], est[2], est[3], est[4]
-	f.R2, f.RMSRelErr = goodness(usl, c, d.ns, d.throughputs(nil, nil))
+	_, _, f.PeakWhere = uslPeak(f.Lambda.Value, f.Sigma.Value, f.Kappa.Value)
+	if f.PeakWhere == PeakInside && f.PeakN.Value > d.ns[len(d.ns)-1] {
+		f.PeakWhere = PeakBeyond
+	}
+	f.judge(usl, c, d)
 	return f
+}
+
+// newFitInfo is the FitInfo of a fit to d before it is made.
+func newFitInfo(d curveData) FitInfo {
+	n := math.NaN()
+	return FitInfo{Goroutines: d.goroutines, Levels: d.levels(), R2: n, RMSRelErr: n, LackOfFitF: n, LackOfFitP: n}
+}
+
+// judge sets the goodness of fit c of l to d, and the status: FitOK,
+// or FitPoorFit when the lack-of-fit test rejects the law.
+func (fi *FitInfo) judge(l law, c []float64, d curveData) {
+	fi.R2, fi.RMSRelErr = goodness(l, c, d.ns, d.throughputs(nil, nil))
+	fi.LackOfFitF, fi.LackOfFitP, fi.DF1, fi.DF2 = lackOfFit(l, c, d)
+	fi.poorFit(fi.LackOfFitP < LackOfFitAlpha, fi.LackOfFitP)
+}
+
+// poorFit sets the status from the lack-of-fit test's decision: poor,
+// with adj the p-value that decided (after the report's false discovery
+// rate control where that is on), or ok.
+func (fi *FitInfo) poorFit(poor bool, adj float64) {
+	fi.Status, fi.Reason = FitOK, ""
+	if !poor {
+		return
+	}
+	fi.Status = FitPoorFit
+	fi.Reason = fmt.Sprintf("lack of fit beyond the replicate noise: F = %.3g on %d and %d df, %s",
+		fi.LackOfFitF, fi.DF1, fi.DF2, fmtP(fi.LackOfFitP))
+	if adj != fi.LackOfFitP {
+		fi.Reason += fmt.Sprintf(", %s after the false discovery rate control", strings.TrimPrefix(strings.TrimPrefix(fmtP(adj), "p="), "p"))
+	}
+}
+
+// uslPeak returns where the USL's X(N) = lambda N / (1 + sigma (N-1) +
+// kappa N (N-1)) is highest for N >= 1, the throughput there, and which
+// Peak* case that is (PeakInside standing for both inside and beyond).
+// dX/dN has the sign of 1 - sigma - kappa N^2 (Gunther 2007, ch. 4), so
+// X rises up to N* = sqrt((1-sigma)/kappa) and falls after it. With
+// sigma >= 1, or N* <= 1, it never rises: the peak is N = 1, X = lambda.
+// With kappa = 0 and sigma < 1 it rises for ever: no peak, and the
+// throughput returned is the asymptote lambda/sigma (+Inf if sigma = 0).
+func uslPeak(lambda, sigma, kappa float64) (n, x float64, where string) {
+	switch {
+	case sigma >= 1:
+		return 1, lambda, PeakAtOne
+	case kappa > 0:
+		n = math.Sqrt((1 - sigma) / kappa)
+		if n <= 1 {
+			return 1, lambda, PeakAtOne
+		}
+		return n, lambda * n / (1 + sigma*(n-1) + kappa*n*(n-1)), PeakInside
+	case sigma > 0:
+		return math.Inf(1), lambda / sigma, PeakNone
+	}
+	return math.Inf(1), math.Inf(1), PeakNone
+}
+
+// LackOfFitAlpha is the significance level of the lack-of-fit test: a
+// fit whose p-value is below it is FitPoorFit. A report tests two fits
+// per group and may hold dozens of groups, so 0.01 keeps a false "poor
+// fit" rare while any misfit several times the medians' noise is still
+// found.
+const LackOfFitAlpha = 0.01
+
+// medianVar is the variance of the median of n normal samples over the
+// variance of their mean, as n grows: pi/2. For the small n of a
+// benchmark it is less (about 1.38 at n = 10), so using pi/2 overstates
+// the medians' noise a little and the test errs toward "the law fits".
+const medianVar = math.Pi / 2
+
+// lackOfFit is the lack-of-fit F-test of fit c of l to d (Draper and
+// Smith, Applied Regression Analysis, 3rd ed., 1998, sec. 2.1), on the
+// relative scale the fit minimises and with the level medians the fit
+// uses. The pure error is the replicates' spread: the pooled variance
+// s² of log(sec/op) within levels, on DF2 = sum(n_i - 1) degrees of
+// freedom. Each level's median then has relative variance about
+// (pi/2) s²/n_i. The lack of fit is the fit's relative residuals r_i
+// (what fitLaw minimises) against that: with L levels and k non-zero
+// coefficients,
+//
+//	F = [sum_i n_i r_i² / (pi/2) / (L - k)] / s²,
+//
+// which follows F(L-k, DF2) when the law holds and the noise is the
+// same, relative to the time, at every level. It returns F, its upper
+// tail p-value and the degrees of freedom; F and p are NaN when there is
+// nothing to test (a coefficient per level, or replicates that do not
+// vary).
+func lackOfFit(l law, c []float64, d curveData) (f, p float64, df1, df2 int) {
+	xs := d.throughputs(nil, nil)
+	df1 = len(d.ns)
+	for _, v := range c {
+		if v != 0 {
+			df1--
+		}
+	}
+	var ssPE, ssLF float64
+	for i, s := range d.secs {
+		if len(s) >= 2 {
+			var m float64
+			for _, v := range s {
+				m += math.Log(v)
+			}
+			m /= float64(len(s))
+			for _, v := range s {
+				ssPE += (math.Log(v) - m) * (math.Log(v) - m)
+			}
+			df2 += len(s) - 1
+		}
+		y := l.y(d.ns[i], xs[i])
+		r := (dot(c, l.features(d.ns[i])) - y) / y
+		ssLF += float64(len(s)) * r * r / medianVar
+	}
+	// Replicates that never differ (a coarse timer, a hand-made file)
+	// give no noise to test against.
+	if df1 < 1 || df2 < 1 || !(ssPE > 0) || math.IsInf(ssPE, 0) || math.IsNaN(ssLF) {
+		return math.NaN(), math.NaN(), df1, df2
+	}
+	f = (ssLF / float64(df1)) / (ssPE / float64(df2))
+	return f, fSurvival(f, float64(df1), float64(df2)), df1, df2
+}
+
+// fSurvival returns P(X > f) for X ~ F(d1, d2): the regularized
+// incomplete beta function I_x(d2/2, d1/2) at x = d2/(d2 + d1 f).
+func fSurvival(f, d1, d2 float64) float64 {
+	switch {
+	case math.IsNaN(f):
+		return math.NaN()
+	case f <= 0:
+		return 1
+	case math.IsInf(f, 1):
+		return 0
+	}
+	// mathx.BetaInc is the regularized incomplete beta function
+	// I_x(a, b), the one x/perf's Mann-Whitney test builds on.
+	return mathx.BetaInc(d2/(d2+d1*f), d2/2, d1/2)
+}
+
+// checkCeiling makes an ok Amdahl fit poor when a speedup measured on
+// its curve lies above the ceiling 1/s the fit allows: a law whose limit
+// the data already pass does not describe them. The claim meets the bar
+// of every claim: the point's whole interval beyond the ceiling plus the
+// noise floor, and its one-sided Mann-Whitney test against the
+// baseline's times scaled down by the ceiling significant after Holm's
+// correction over the levels scanned (a scan of 16 levels must not fire
+// on noise).
+func checkCeiling(f *LawFit, g *Group, opt Options) {
+	if f.Status != FitOK || !(f.SerialFraction.Value > 0) {
+		return
+	}
+	ceil := 1 / f.SerialFraction.Value
+	var cands []*Point
+	var ps []float64
+	for _, p := range g.Points {
+		if p.Goroutines != f.Goroutines || p.Parallel == nil || math.IsNaN(p.Parallel.P) || !slices.Contains(f.Levels, p.Procs) {
+			continue
+		}
+		var base *Point
+		for _, q := range g.Points {
+			if q.Procs == 1 && q.Goroutines == p.Goroutines {
+				base = q
+			}
+		}
+		if base == nil {
+			continue
+		}
+		scaled := make([]float64, len(base.secs))
+		for i, x := range base.secs {
+			scaled[i] = x / ceil
+		}
+		cands = append(cands, p)
+		ps = append(ps, oneSided(compare(scaled, p.secs, &opt.Thresholds), p.Parallel.Speedup.Value > ceil))
+	}
+	adj := holm(ps)
+	var worst *Point
+	for i, p := range cands {
+		if adj[i] < opt.Thresholds.CompareAlpha && p.Parallel.Speedup.Lo > ceil*(1+opt.MinEffect) &&
+			(worst == nil || p.Parallel.Speedup.Value > worst.Parallel.Speedup.Value) {
+			worst = p
+		}
+	}
+	if worst != nil {
+		f.Status = FitPoorFit
+		f.Reason = fmt.Sprintf("the %s measured at %d procs (CI %s) is above the 1/s = %s this fit allows",
+			fmtX(worst.Parallel.Speedup.Value), worst.Procs, fmtCI(worst.Parallel.Speedup), fmtX(ceil))
+	}
+}
+
+// aboveCeiling returns the point of fi's curve with the largest
+// speedup at or above ceil, or nil: where the format withholds a ceiling
+// claim that a measurement already reaches.
+func aboveCeiling(g *Group, fi FitInfo, ceil float64) *Point {
+	var best *Point
+	for _, p := range g.Points {
+		if p.Goroutines != fi.Goroutines || p.Parallel == nil || math.IsNaN(p.Parallel.P) || !slices.Contains(fi.Levels, p.Procs) {
+			continue
+		}
+		if p.Parallel.Speedup.Value > ceil && (best == nil || p.Parallel.Speedup.Value > best.Parallel.Speedup.Value) {
+			best = p
+		}
+	}
+	return best
 }
 
 func nanEstimate() Estimate {

@@ -158,9 +158,14 @@ func ratioCells(r *Ratio, parallel bool) []string {
 	return cells
 }
 
-// fmtSecs formats a median time per op with its interval as ±%.
+// fmtSecs formats a median time per op with its interval as ±%, or
+// "± ∞" where there are too few samples for an interval (as benchstat
+// writes it, benchmath.Summary.PctRangeString).
 func fmtSecs(e Estimate) string {
 	s := benchunit.Scale(e.Value, benchunit.ClassOf("sec/op")) + "s"
+	if math.IsInf(e.Lo, 0) || math.IsInf(e.Hi, 0) {
+		return s + " ± ∞"
+	}
 	if e.Value > 0 && !math.IsNaN(e.Lo) && !math.IsNaN(e.Hi) {
 		d := math.Max(e.Hi-e.Value, e.Value-e.Lo) / e.Value
 		s += fmt.Sprintf(" ±%.0f%%", 100*d)
@@ -221,14 +226,21 @@ func fitLines(g *Group, confidence float64) []string {
 	gof := func(fi FitInfo) string {
 		return fmt.Sprintf("R² %s, rms error %.1f%%", fmtNum(fi.R2), 100*fi.RMSRelErr)
 	}
+	// poor opens the line of a fit the data reject: no ceiling or peak
+	// follows it, only the law's best try.
+	poor := func(name string, fi FitInfo) string {
+		return fmt.Sprintf("%s (%s): poor fit, the law does not describe these data (%s); its best try:", name, curve(fi), fi.Reason)
+	}
 	law := func(name string, f LawFit, maxS bool) {
 		switch f.Status {
 		case FitOK:
 			s := fmt.Sprintf("%s (%s): serial fraction s = %s", name, curve(f.FitInfo), fmtEst(f.SerialFraction, confidence))
 			if maxS && f.SerialFraction.Value > 0 {
-				s += fmt.Sprintf(", so at most %s however many procs", fmtX(1/f.SerialFraction.Value))
+				s += ceilingClause(g, f)
 			}
 			lines = append(lines, s+"; "+gof(f.FitInfo))
+		case FitPoorFit:
+			lines = append(lines, fmt.Sprintf("%s s = %s; %s", poor(name, f.FitInfo), fmtEst(f.SerialFraction, confidence), gof(f.FitInfo)))
 		case FitNotApplicable:
 		default:
 			lines = append(lines, fmt.Sprintf("%s: %s: %s", name, strings.ReplaceAll(f.Status, "-", " "), f.Reason))
@@ -237,19 +249,13 @@ func fitLines(g *Group, confidence float64) []string {
 	law("Amdahl", g.Fits.Amdahl, true)
 	law("Gustafson", g.Fits.Gustafson, false)
 	u := g.Fits.USL
+	params := fmt.Sprintf("sigma = %s, kappa = %s, lambda = %s ops/s",
+		fmtEst(u.Sigma, confidence), fmtEst(u.Kappa, confidence), fmtEst(u.Lambda, confidence))
 	switch u.Status {
 	case FitOK:
-		s := fmt.Sprintf("USL (%s): sigma = %s, kappa = %s, lambda = %s ops/s",
-			curve(u.FitInfo), fmtEst(u.Sigma, confidence), fmtEst(u.Kappa, confidence), fmtEst(u.Lambda, confidence))
-		if math.IsInf(u.PeakN.Value, 1) {
-			s += "; no peak (kappa = 0): throughput levels off"
-		} else {
-			s += fmt.Sprintf("; peak at N* = %s procs, %s ops/s", fmtEst(u.PeakN, confidence), fmtNum(u.PeakX.Value))
-			if n := len(u.Levels); n > 0 && u.PeakN.Value > float64(u.Levels[n-1]) {
-				s += " (beyond the levels measured: an extrapolation)"
-			}
-		}
-		lines = append(lines, s+"; "+gof(u.FitInfo))
+		lines = append(lines, fmt.Sprintf("USL (%s): %s; %s; %s", curve(u.FitInfo), params, peakClause(u, confidence), gof(u.FitInfo)))
+	case FitPoorFit:
+		lines = append(lines, fmt.Sprintf("%s %s; %s", poor("USL", u.FitInfo), params, gof(u.FitInfo)))
 	case FitNotApplicable:
 	default:
 		lines = append(lines, fmt.Sprintf("USL: %s: %s", strings.ReplaceAll(u.Status, "-", " "), u.Reason))
@@ -266,16 +272,66 @@ func fitLines(g *Group, confidence float64) []string {
 	return lines
 }
 
+// ceilingClause is what an ok Amdahl fit says of its ceiling 1/s: "so
+// at most 1/s however many procs", unless a speedup measured on its
+// curve already reaches it (checkCeiling has made a fit whose ceiling a
+// measured interval passes a poor one).
+func ceilingClause(g *Group, f LawFit) string {
+	ceil := 1 / f.SerialFraction.Value
+	if p := aboveCeiling(g, f.FitInfo, ceil); p != nil {
+		return fmt.Sprintf("; no ceiling claimed: the %s measured at %d procs already reaches the 1/s = %s this fit allows",
+			fmtX(p.Parallel.Speedup.Value), p.Procs, fmtX(ceil))
+	}
+	return fmt.Sprintf(", so at most %s however many procs", fmtX(ceil))
+}
+
+// peakClause says where an ok USL fit's throughput peaks, in the words
+// that are true of its coefficients (see uslPeak).
+func peakClause(u USLFit, confidence float64) string {
+	sigma, kappa := u.Sigma.Value, u.Kappa.Value
+	switch u.PeakWhere {
+	case PeakAtOne:
+		why := fmt.Sprintf("sigma = %s >= 1: every added proc costs throughput", fmtNum(sigma))
+		switch {
+		case sigma == 1 && kappa == 0:
+			why = "sigma = 1, kappa = 0: added procs add no throughput"
+		case sigma < 1:
+			why = fmt.Sprintf("N* = sqrt((1-sigma)/kappa) = %s <= 1: every added proc costs throughput", fmtNum(math.Sqrt((1-sigma)/kappa)))
+		}
+		return fmt.Sprintf("peak at N = 1, %s ops/s (%s)", fmtNum(u.PeakX.Value), why)
+	case PeakNone:
+		if sigma == 0 {
+			return "no peak (sigma = 0, kappa = 0): throughput grows in proportion to N"
+		}
+		return fmt.Sprintf("no peak (kappa = 0): throughput levels off toward lambda/sigma = %s ops/s", fmtNum(u.PeakX.Value))
+	}
+	s := fmt.Sprintf("peak at N* = %s procs, %s ops/s", fmtEst(u.PeakN, confidence), fmtNum(u.PeakX.Value))
+	if u.PeakWhere == PeakBeyond {
+		s += " (beyond the levels measured: an extrapolation)"
+	}
+	return s
+}
+
+// claimsLine says how many claims the verdicts tested and the rule that
+// decided which were made.
+func (r *Report) claimsLine() string {
+	if r.FDR > 0 {
+		return fmt.Sprintf("%d claim%s tested, false discovery rate held at %g%% across them (Benjamini-Hochberg; --fdr 0 tests each on its own)",
+			r.Claims, plural(r.Claims), 100*r.FDR)
+	}
+	return fmt.Sprintf("%d claim%s tested, each on its own at alpha (no false discovery rate control: --fdr 0)", r.Claims, plural(r.Claims))
+}
+
 // WriteText writes the report as aligned plain text for a terminal.
 func (r *Report) WriteText(w io.Writer) error {
 	confidence := r.Confidence
-	fmt.Fprintf(w, "parbench report: %d group%s on %d machine%s\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines))
+	fmt.Fprintf(w, "parbench report: %d group%s on %d machine%s; %s\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines), r.claimsLine())
 	if err := r.verdictTable().text(w, ""); err != nil {
 		return err
 	}
 	for _, g := range r.Groups {
 		fmt.Fprintf(w, "\n== %s ==\n", g.Label())
-		fmt.Fprintf(w, "machine: %s\n", g.Machine)
+		fmt.Fprintf(w, "machine: %s\n", g.machineLine())
 		if s := groupSettings(g); s != "" {
 			fmt.Fprintf(w, "settings: %s\n", s)
 		}
@@ -323,11 +379,11 @@ func writeWarnings(w io.Writer, warns []error, bullet string) error {
 // section per group.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	confidence := r.Confidence
-	fmt.Fprintf(w, "## parbench report\n\n%d group%s on %d machine%s.\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines))
+	fmt.Fprintf(w, "## parbench report\n\n%d group%s on %d machine%s; %s.\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines), r.claimsLine())
 	r.verdictTable().markdown(w)
 	for _, g := range r.Groups {
 		fmt.Fprintf(w, "\n### %s\n\n", g.Label())
-		fmt.Fprintf(w, "Machine: %s.", g.Machine)
+		fmt.Fprintf(w, "Machine: %s.", g.machineLine())
 		if s := groupSettings(g); s != "" {
 			fmt.Fprintf(w, " Settings: `%s`.", s)
 		}

@@ -10,7 +10,7 @@ import (
 // JSONVersion is the version of the JSON schema WriteJSON writes (the
 // "version" key). Adding keys keeps it; renaming or removing one, or
 // changing a meaning, increments it.
-const JSONVersion = 1
+const JSONVersion = 2
 
 // The JSON schema, kept apart from the Go types so that either can grow
 // without breaking the other. See the package documentation.
@@ -20,6 +20,15 @@ type (
 		Confidence float64     `json:"confidence"`
 		Groups     []jsonGroup `json:"groups"`
 		Warnings   []string    `json:"warnings"`
+		Claims     int         `json:"claims_tested"`
+		FDR        float64     `json:"fdr"`
+	}
+	jsonClaim struct {
+		Kind      string   `json:"kind"`
+		Text      string   `json:"text"`
+		P         *float64 `json:"p_value"`
+		PAdjusted *float64 `json:"p_adjusted"`
+		Made      bool     `json:"made"`
 	}
 	jsonGroup struct {
 		Workload     string      `json:"workload"`
@@ -35,6 +44,7 @@ type (
 		VerdictAt    jsonLevel   `json:"verdict_point"`
 		Limits       []string    `json:"limits"`
 		Flags        []string    `json:"flags"`
+		Claims       []jsonClaim `json:"claims"`
 	}
 	jsonMachine struct {
 		CPU    string `json:"cpu"`
@@ -44,6 +54,13 @@ type (
 		NCPU   int    `json:"ncpu"`
 		Quota  string `json:"cpu_quota"`
 		CPUs   int    `json:"cpus"`
+		// Label and File tell machines apart that the header cannot;
+		// NCPUGiven: ncpu came from --ncpu; Saturation: with no CPU
+		// count, the level the curves were cut at (0: not inferred).
+		Label      string `json:"label"`
+		File       string `json:"file"`
+		NCPUGiven  bool   `json:"ncpu_given"`
+		Saturation int    `json:"saturation"`
 	}
 	jsonLevel struct {
 		Procs      int `json:"procs"`
@@ -82,6 +99,13 @@ type (
 		Levels     []int    `json:"levels"`
 		R2         *float64 `json:"r2"`
 		RMSRelErr  *float64 `json:"rms_rel_err"`
+		LackOfFit  *jsonLOF `json:"lack_of_fit"`
+	}
+	jsonLOF struct {
+		F   *float64 `json:"f"`
+		DF1 int      `json:"df1"`
+		DF2 int      `json:"df2"`
+		P   *float64 `json:"p"`
 	}
 	jsonLaw struct {
 		jsonFitInfo
@@ -89,11 +113,12 @@ type (
 	}
 	jsonUSL struct {
 		jsonFitInfo
-		Lambda jsonEst `json:"lambda"`
-		Sigma  jsonEst `json:"sigma"`
-		Kappa  jsonEst `json:"kappa"`
-		PeakN  jsonEst `json:"peak_n"`
-		PeakX  jsonEst `json:"peak_throughput"`
+		Lambda    jsonEst `json:"lambda"`
+		Sigma     jsonEst `json:"sigma"`
+		Kappa     jsonEst `json:"kappa"`
+		PeakN     jsonEst `json:"peak_n"`
+		PeakX     jsonEst `json:"peak_throughput"`
+		PeakWhere string  `json:"peak_where"`
 	}
 	jsonFits struct {
 		Amdahl    jsonLaw `json:"amdahl"`
@@ -117,7 +142,11 @@ func info(f FitInfo) jsonFitInfo {
 	if lv == nil {
 		lv = []int{}
 	}
-	return jsonFitInfo{f.Status, f.Reason, f.Goroutines, lv, num(f.R2), num(f.RMSRelErr)}
+	j := jsonFitInfo{Status: f.Status, Reason: f.Reason, Goroutines: f.Goroutines, Levels: lv, R2: num(f.R2), RMSRelErr: num(f.RMSRelErr)}
+	if !math.IsNaN(f.LackOfFitP) {
+		j.LackOfFit = &jsonLOF{num(f.LackOfFitF), f.DF1, f.DF2, num(f.LackOfFitP)}
+	}
+	return j
 }
 
 func ratioJSON(r *Ratio) *jsonRatio {
@@ -142,7 +171,8 @@ func strs(xs []string) []string {
 
 // WriteJSON writes the report in the schema of JSONVersion, indented.
 func (r *Report) WriteJSON(w io.Writer) error {
-	out := jsonReport{Version: JSONVersion, Confidence: r.Confidence, Groups: []jsonGroup{}, Warnings: []string{}}
+	out := jsonReport{Version: JSONVersion, Confidence: r.Confidence, Groups: []jsonGroup{}, Warnings: []string{},
+		Claims: r.Claims, FDR: r.FDR}
 	for _, e := range r.Warnings {
 		out.Warnings = append(out.Warnings, e.Error())
 	}
@@ -150,11 +180,15 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		m := g.Machine
 		jg := jsonGroup{
 			Workload: g.Workload, Lock: g.Lock, Extra: g.Extra,
-			Machine: jsonMachine{m.CPU, m.Host, m.GOOS, m.GOARCH, m.NCPU, m.Quota, m.CPUs()},
+			Machine: jsonMachine{m.CPU, m.Host, m.GOOS, m.GOARCH, m.NCPU, m.Quota, m.CPUs(), m.Label, m.File, m.NCPUGiven, g.Saturation},
 			Scaling: g.Scaling, Settings: g.Settings, Points: []jsonPoint{},
 			Verdict: g.Verdict.String(), VerdictClass: g.Verdict.Class,
 			VerdictAt: jsonLevel{g.Verdict.Procs, g.Verdict.Goroutines},
 			Limits:    strs(g.Verdict.Limits), Flags: strs(g.Verdict.Flags),
+			Claims: []jsonClaim{},
+		}
+		for _, c := range g.Verdict.Claims {
+			jg.Claims = append(jg.Claims, jsonClaim{c.Kind, c.Text, num(c.P), num(c.PAdjusted), c.Made})
 		}
 		for _, p := range g.Points {
 			metrics := map[string]float64{}
@@ -177,7 +211,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		jg.Fits = jsonFits{
 			Amdahl:    jsonLaw{info(f.Amdahl.FitInfo), est(f.Amdahl.SerialFraction)},
 			Gustafson: jsonLaw{info(f.Gustafson.FitInfo), est(f.Gustafson.SerialFraction)},
-			USL:       jsonUSL{info(f.USL.FitInfo), est(f.USL.Lambda), est(f.USL.Sigma), est(f.USL.Kappa), est(f.USL.PeakN), est(f.USL.PeakX)},
+			USL:       jsonUSL{info(f.USL.FitInfo), est(f.USL.Lambda), est(f.USL.Sigma), est(f.USL.Kappa), est(f.USL.PeakN), est(f.USL.PeakX), f.USL.PeakWhere},
 		}
 		out.Groups = append(out.Groups, jg)
 	}

@@ -47,11 +47,24 @@ type Options struct {
 	// which the lock is named as the limiting factor.
 	WaitShare float64
 	// MaxCV and MaxSteal flag a verdict as unreliable when the samples
-	// of the judged point or its baseline spread more than MaxCV
-	// (standard deviation over mean), or when the share of CPU time
-	// stolen by the hypervisor (the runner's steal-frac unit) exceeds
-	// MaxSteal.
+	// of the judged point or its baseline spread more than MaxCV (a
+	// robust coefficient of variation: the median absolute deviation,
+	// scaled by 1.4826 to estimate a normal standard deviation, over the
+	// median), or when the share of CPU time stolen by the hypervisor
+	// (the runner's steal-frac unit) exceeds MaxSteal.
 	MaxCV, MaxSteal float64
+	// NCPU, when positive, is the CPU count of every file read: it sets
+	// the count where a file has no ncpu line (go test output has none)
+	// and overrides the file's ncpu and cpu-quota where it has one. 0
+	// reads the count from each file; where a file does not say, each
+	// curve is judged only up to where it stops rising
+	// (Group.Saturation).
+	NCPU int
+	// FDR is the false discovery rate at which the claims of all the
+	// report's verdicts are controlled together (Benjamini-Hochberg):
+	// a file of many groups is many chances of a false alarm. 0 turns
+	// it off, and each claim is then tested at CompareAlpha on its own.
+	FDR float64
 }
 
 // DefaultOptions returns 95% intervals, alpha 0.05, 1000 resamples,
@@ -70,6 +83,7 @@ func DefaultOptions() Options {
 		WaitShare:    0.1,
 		MaxCV:        0.10,
 		MaxSteal:     0.05,
+		FDR:          0.05,
 	}
 }
 
@@ -97,18 +111,30 @@ func (w *Warning) Error() string {
 type Builder struct {
 	opt      Options
 	filter   *benchproc.Filter
-	samples  map[groupKey]map[level]*cell
+	samples  map[groupKey]map[level]*cell // by file: Report merges them
+	files    map[string]int               // file name -> reading order
+	label    string                       // the machine label of the file ReadAs reads
+	once     map[string]bool              // warnings given once per file and name
+	groups   []*Group                     // the report's groups, while Report judges them
 	warnings []error
 	results  int
+	// suffixed are the names read with a -N suffix (first position),
+	// bases those names without it: see nameWarnings.
+	suffixed    map[string]position
+	suffixOrder []string
+	bases       map[string]bool
 }
 
 // groupKey says which samples may share a curve: same workload, lock,
-// other name keys, machine and workload settings.
+// other name keys, machine and workload settings. The Builder keeps
+// each file's samples apart (file); Report merges the files of one
+// group unless they disagree (merged).
 type groupKey struct {
 	workload, lock, extra string
 	machine               Machine
 	settings              string
 	scaling               string
+	file                  string
 }
 
 // level is one point of a group: GOMAXPROCS and goroutines.
@@ -124,9 +150,14 @@ type cell struct {
 // change what one op costs; files that differ in them are not merged.
 var settingKeys = []string{"io-latency", "server-latency", "io-fraction", "op-time", "switch-interval", "check-interval", "cpu-goroutines", "database", "faults"}
 
-// NewBuilder returns a Builder, or an error if opt.Filter does not parse.
+// NewBuilder returns a Builder, or an error if opt.Filter does not parse
+// or opt.NCPU is negative.
 func NewBuilder(opt Options) (*Builder, error) {
-	b := &Builder{opt: opt, samples: map[groupKey]map[level]*cell{}}
+	if opt.NCPU < 0 || opt.NCPU > 1<<20 {
+		return nil, fmt.Errorf("NCPU %d: want a positive CPU count, or 0 to read it from each file", opt.NCPU)
+	}
+	b := &Builder{opt: opt, samples: map[groupKey]map[level]*cell{}, files: map[string]int{},
+		once: map[string]bool{}, suffixed: map[string]position{}, bases: map[string]bool{}}
 	if opt.Filter != "" {
 		f, err := benchproc.NewFilter(opt.Filter)
 		if err != nil {
@@ -140,7 +171,23 @@ func NewBuilder(opt Options) (*Builder, error) {
 // Read reads one results file. Malformed lines become warnings (with the
 // file:line of benchfmt.SyntaxError) and reading goes on; the error is
 // only for a failure to read.
+//
+// The file's machine is what its configuration lines say (cpu, host,
+// ncpu, cpu-quota, goos, goarch). Where they cannot tell machines apart
+// (no host and no ncpu line, as in go test output), the file is a
+// machine of its own: two such files never share a curve. ReadAs names
+// the machine instead.
 func (b *Builder) Read(r io.Reader, fileName string) error {
+	return b.ReadAs(r, fileName, "")
+}
+
+// ReadAs reads one results file as Read does, measured on the machine
+// named label. Files read with the same label and the same machine
+// configuration share curves, whatever their names; different labels
+// keep them apart, as different machines. An empty label is Read.
+func (b *Builder) ReadAs(r io.Reader, fileName, label string) error {
+	b.label = label
+	defer func() { b.label = "" }()
 	rd := benchfmt.NewReader(r, fileName)
 	for rd.Scan() {
 		switch rec := rd.Result().(type) {
@@ -163,6 +210,15 @@ func (b *Builder) Add(res *benchfmt.Result) {
 	warn := func(format string, args ...any) {
 		b.warnings = append(b.warnings, &Warning{file, line, fmt.Sprintf(format, args...)})
 	}
+	// warnOnce warns about one kind of problem once per file and name:
+	// every sample of a benchmark has it.
+	warnOnce := func(kind, format string, args ...any) {
+		k := file + "\x00" + string(res.Name) + "\x00" + kind
+		if !b.once[k] {
+			b.once[k] = true
+			warn(format, args...)
+		}
+	}
 	if b.filter != nil {
 		m, err := b.filter.Match(res)
 		if err != nil {
@@ -181,17 +237,41 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		warn("%s: time per op %v is not a positive number; sample skipped", res.Name, secs)
 		return
 	}
+	if n := countUnit(res, "sec/op"); n > 1 {
+		warnOnce("sec/op", "%s: %d times per op on one line; only the first (%s) is used", res.Name, n, fmtTime(secs))
+	}
 	pt, err := results.ParseName(string(res.Name.Full()))
 	if err != nil {
 		warn("%v; sample skipped", err)
 		return
 	}
-	if pt.Procs == 0 {
-		pt.Procs = 1 // go test omits the -N suffix at GOMAXPROCS=1
-	}
+	suffix := pt.Procs
 	var extra []string
 	for _, kv := range pt.Extra {
 		extra = append(extra, kv.Key+"="+kv.Value)
+	}
+	extra, v, ok := takeProcsKey(extra)
+	if ok {
+		n, ok := parseProcs(v)
+		if !ok {
+			warn("%s: gomaxprocs=%q is not a positive integer; sample skipped", res.Name, v)
+			return
+		}
+		if suffix > 0 && suffix != n {
+			warnOnce("gomaxprocs", "%s: the name's gomaxprocs=%d and its -%d suffix disagree; read as GOMAXPROCS=%d, as the key says", res.Name, n, suffix, n)
+		}
+		pt.Procs = n
+	}
+	if pt.Procs == 0 {
+		pt.Procs = 1 // go test omits the -N suffix at GOMAXPROCS=1
+	}
+	m := b.machineOf(res, file)
+	if suffix > 0 && !ok {
+		b.noteSuffix(string(res.Name), position{file, line})
+		if cpus := m.CPUs(); cpus > 0 && suffix > 4*cpus {
+			warnOnce("suffix", "%s: the -%d suffix reads as GOMAXPROCS=%d, more than 4 times the %d CPUs; if -%d is part of the name (go test writes no suffix at GOMAXPROCS=1), rename the sub-benchmark (e.g. %s)",
+				res.Name, suffix, suffix, cpus, suffix, suggestKey(string(res.Name)))
+		}
 	}
 	var settings []string
 	for _, k := range settingKeys {
@@ -203,9 +283,13 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		workload: pt.Workload,
 		lock:     pt.Lock,
 		extra:    strings.Join(extra, "/"),
-		machine:  machineOf(res),
+		machine:  m,
 		settings: strings.Join(settings, " "),
 		scaling:  res.GetConfig("scaling"),
+		file:     file,
+	}
+	if _, ok := b.files[file]; !ok {
+		b.files[file] = len(b.files)
 	}
 	g := b.samples[key]
 	if g == nil {
@@ -220,12 +304,27 @@ func (b *Builder) Add(res *benchfmt.Result) {
 	}
 	c.secs = append(c.secs, secs)
 	for _, v := range res.Values {
-		if v.Unit == "sec/op" || math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+		if v.Unit == "sec/op" {
+			continue
+		}
+		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+			warnOnce("nan "+v.Unit, "%s: %v %s is not a number; value skipped", res.Name, v.Value, v.Unit)
 			continue
 		}
 		c.metrics[v.Unit] = append(c.metrics[v.Unit], v.Value)
 	}
 	b.results++
+}
+
+// countUnit returns how many values of unit a result has.
+func countUnit(res *benchfmt.Result, unit string) int {
+	n := 0
+	for _, v := range res.Values {
+		if v.Unit == unit {
+			n++
+		}
+	}
+	return n
 }
 
 // machineOf reads the machine from a result's file configuration.
@@ -253,20 +352,78 @@ func (b *Builder) Report() (*Report, error) {
 	if b.results == 0 {
 		return rep, ErrNoResults
 	}
-	keys := make([]groupKey, 0, len(b.samples))
-	for k := range b.samples {
+	samples, warns := b.merged()
+	rep.Warnings = append(rep.Warnings, b.nameWarnings()...)
+	rep.Warnings = append(rep.Warnings, warns...)
+	keys := make([]groupKey, 0, len(samples))
+	for k := range samples {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+	var byLevels []map[level]*Point
 	for _, k := range keys {
-		rep.Groups = append(rep.Groups, b.analyse(k, b.samples[k]))
+		g, byLevel := b.analyse(k, samples[k])
+		rep.Groups = append(rep.Groups, g)
+		byLevels = append(byLevels, byLevel)
 	}
+	// Judge twice: the first pass collects every claim's p-value, the
+	// second makes the claims that pass after the correction across all
+	// of them. The fits' lack-of-fit tests are a family of their own, so
+	// that a file of many real speedups (many tiny p-values, which relax
+	// the Benjamini-Hochberg threshold) does not let noise reject a law.
+	b.groups = rep.Groups
+	defer func() { b.groups = nil }()
+	first, fits := &tester{}, &tester{}
+	fitKey := func(i, law int) string { return fmt.Sprintf("%s|fit|%d", groupName(keys[i]), law) }
+	for i, g := range rep.Groups {
+		b.verdict(g, byLevels[i], first, groupName(keys[i]))
+		for law, fi := range g.Fits.infos() {
+			if fi.Status == FitOK || fi.Status == FitPoorFit {
+				fits.p(fitKey(i, law), fi.LackOfFitP)
+			}
+		}
+	}
+	second := b.adjust(first)
+	fitsAdj := b.adjust(fits)
+	for i, g := range rep.Groups {
+		g.Verdict = b.verdict(g, byLevels[i], second, groupName(keys[i]))
+		// A lack of fit is a claim too: with the rate controlled, a law
+		// is rejected when its p-value passes LackOfFitAlpha and its
+		// adjusted p-value passes the rate (the correction only ever
+		// withdraws a rejection).
+		for law, fi := range g.Fits.infos() {
+			if b.opt.FDR > 0 && !math.IsNaN(fi.LackOfFitP) && (fi.Status == FitOK || fi.Status == FitPoorFit) {
+				adj := fitsAdj.p(fitKey(i, law), fi.LackOfFitP)
+				fi.poorFit(fi.LackOfFitP < LackOfFitAlpha && adj < b.opt.FDR, adj)
+			}
+		}
+		if g.Scaling != "weak" {
+			checkCeiling(&g.Fits.Amdahl, g, b.opt)
+		}
+	}
+	rep.Claims, rep.FDR = len(first.raw)+len(fits.raw), b.opt.FDR
+	rep.Warnings = append(rep.Warnings, b.groupWarnings(rep.Groups)...)
 	machines := map[Machine]bool{}
 	for _, g := range rep.Groups {
 		machines[g.Machine] = true
 	}
 	rep.Machines = len(machines)
 	return rep, nil
+}
+
+// adjust returns the second pass's tester for the p-values t collected:
+// Benjamini-Hochberg-adjusted when the false discovery rate is
+// controlled, else as they are.
+func (b *Builder) adjust(t *tester) *tester {
+	adj := t.raw
+	if b.opt.FDR > 0 {
+		adj = benjaminiHochberg(t.raw)
+	}
+	out := &tester{adjusted: map[string]float64{}}
+	for i, k := range t.keys {
+		out.adjusted[k] = adj[i]
+	}
+	return out
 }
 
 // keyLess orders groups by machine, workload, lock ("none" first, the

@@ -15,20 +15,36 @@ type Report struct {
 	Machines int
 	// Confidence is the level of every interval in the report.
 	Confidence float64
+	// Claims is the number of claims tested across all groups, and FDR
+	// the false discovery rate they were controlled at (0: off, each
+	// claim at alpha on its own).
+	Claims int
+	FDR    float64
 	// Warnings are findings about the input that are not failures:
 	// malformed lines (with file:line), names that do not parse.
 	Warnings []error
 }
 
 // Machine is where a group's results were measured, from the file
-// configuration. Results from two machines are never in one group.
+// configuration, the label the file was read with and Options.NCPU.
+// Results from two machines are never in one group.
 type Machine struct {
 	CPU, Host, GOOS, GOARCH string
 	// NCPU is the CPUs the process could use (runtime.NumCPU); 0 when
-	// the file does not say.
+	// neither the file nor Options.NCPU says.
 	NCPU int
+	// NCPUGiven reports that NCPU is Options.NCPU, not the file's.
+	NCPUGiven bool
 	// Quota is the cgroup CPU quota as written ("none", "1.5"), or "".
 	Quota string
+	// Label is the machine's name as Builder.ReadAs was given it, or "".
+	Label string
+	// File is the one results file the machine's results come from,
+	// when nothing else tells it apart from another file's machine: a
+	// file whose configuration names no host and no CPU count (go test
+	// output) read without a label, or files that disagree (see
+	// Builder.Report). "" otherwise.
+	File string
 }
 
 // CPUs returns the CPUs the results file says the process had: NCPU,
@@ -48,12 +64,17 @@ func (m Machine) String() string {
 	if m.CPU != "" {
 		parts = append(parts, m.CPU)
 	}
-	if m.NCPU > 0 {
+	switch {
+	case m.NCPU > 0:
 		s := fmt.Sprintf("%d CPUs", m.NCPU)
-		if m.Quota != "" && m.Quota != "none" {
+		if m.NCPUGiven {
+			s += " (as given)"
+		} else if m.Quota != "" && m.Quota != "none" {
 			s += " (quota " + m.Quota + ")"
 		}
 		parts = append(parts, s)
+	default:
+		parts = append(parts, "CPU count unknown")
 	}
 	if m.Host != "" {
 		parts = append(parts, "host "+m.Host)
@@ -61,8 +82,11 @@ func (m Machine) String() string {
 	if m.GOOS != "" || m.GOARCH != "" {
 		parts = append(parts, m.GOOS+"/"+m.GOARCH)
 	}
-	if len(parts) == 0 {
-		return "unknown machine"
+	if m.Label != "" {
+		parts = append(parts, "machine "+m.Label)
+	}
+	if m.File != "" {
+		parts = append(parts, "file "+m.File)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -76,6 +100,12 @@ type Group struct {
 	// Extra holds further name keys, "k=v/k=v".
 	Extra   string
 	Machine Machine
+	// Saturation is, when the machine's CPU count is unknown, the
+	// GOMAXPROCS level where the S(p) curve stops rising significantly
+	// (see Builder.saturation): the fits and the verdict judge no level
+	// beyond it, as they judge none beyond a known CPU count. 0 when the
+	// CPU count is known or the curve has a single level.
+	Saturation int
 	// Scaling is the file's "scaling" ("strong", "weak"), "" if absent.
 	Scaling string
 	// Settings are the workload settings from the file configuration
@@ -123,7 +153,8 @@ type Point struct {
 	// parallelism, cpu-sec/op, a lock's wait-share.
 	Metrics map[string]float64
 
-	secs []float64
+	secs    []float64
+	samples map[string][]float64 // the other units' samples
 }
 
 // Ratio is a speedup of a point over its baseline point.
@@ -164,18 +195,30 @@ type Fits struct {
 	USL               USLFit
 }
 
+// infos returns the fits' common parts in a fixed order, for the
+// report's corrections; the pointers write through to f.
+func (f *Fits) infos() []*FitInfo {
+	return []*FitInfo{&f.Amdahl.FitInfo, &f.Gustafson.FitInfo, &f.USL.FitInfo}
+}
+
 // Fit statuses.
 const (
 	FitOK            = "ok"
 	FitTooFewLevels  = "too-few-levels"
 	FitNotApplicable = "not-applicable"
 	FitFailed        = "failed"
+	// FitPoorFit is a fit the data reject: its lack of fit is beyond
+	// what the replicate samples' noise explains (the lack-of-fit F-test
+	// of LackOfFitAlpha), or a measured speedup on the curve lies above
+	// the ceiling the fit allows. Its parameters are the best the law can
+	// do, and the report draws no ceiling or peak from them.
+	FitPoorFit = "poor-fit"
 )
 
 // FitInfo is what every fit reports besides its parameters.
 type FitInfo struct {
-	// Status is FitOK, FitTooFewLevels, FitNotApplicable or FitFailed;
-	// Reason says why in words when it is not FitOK.
+	// Status is FitOK, FitPoorFit, FitTooFewLevels, FitNotApplicable or
+	// FitFailed; Reason says why in words when it is not FitOK.
 	Status, Reason string
 	// Goroutines is the goroutine count of the curve fitted (for
 	// Gustafson on weak scaling: 0, the diagonal goroutines = procs).
@@ -183,8 +226,14 @@ type FitInfo struct {
 	// Levels are the GOMAXPROCS values fitted.
 	Levels []int
 	// R2 is the coefficient of determination of the fit on the median
-	// speedups, RMSRelErr the root mean square relative residual.
+	// speedups (negative when the fit is worse than the mean),
+	// RMSRelErr the root mean square relative residual.
 	R2, RMSRelErr float64
+	// LackOfFitF is the lack-of-fit F statistic on DF1 and DF2 degrees
+	// of freedom, and LackOfFitP its p-value (see lackOfFit); NaN when
+	// the levels have no replicate samples to test against.
+	LackOfFitF, LackOfFitP float64
+	DF1, DF2               int
 }
 
 // LawFit is a fit of Amdahl's or Gustafson's law.
@@ -202,10 +251,31 @@ type USLFit struct {
 	// Lambda is throughput at N=1 (ops per second), Sigma contention,
 	// Kappa coherency (crosstalk).
 	Lambda, Sigma, Kappa Estimate
-	// PeakN is N* = sqrt((1-sigma)/kappa), where throughput peaks; +Inf
-	// when kappa is 0. PeakX is the throughput there (ops per second).
+	// PeakN is the N >= 1 where the fitted throughput is highest:
+	// N* = sqrt((1-sigma)/kappa) when that is at least 1; 1 when
+	// sigma >= 1 or N* < 1 (every added proc costs throughput); +Inf when
+	// there is no peak (kappa = 0, sigma < 1). PeakX is the throughput at
+	// the peak (lambda at N = 1), or without a peak the asymptote
+	// lambda/sigma it levels off toward (+Inf when sigma = 0).
 	PeakN, PeakX Estimate
+	// PeakWhere says where the point fit's peak lies: one of the Peak*
+	// constants.
+	PeakWhere string
 }
+
+// Where a USL fit's throughput peaks (USLFit.PeakWhere).
+const (
+	// PeakNone: kappa = 0 and sigma < 1, so throughput rises for ever,
+	// levelling off toward lambda/sigma (without bound if sigma = 0).
+	PeakNone = "none"
+	// PeakAtOne: sigma >= 1 or N* < 1, so throughput is highest at
+	// N = 1.
+	PeakAtOne = "at-one"
+	// PeakInside: 1 < N* <= the largest level fitted.
+	PeakInside = "inside"
+	// PeakBeyond: N* beyond the largest level fitted (an extrapolation).
+	PeakBeyond = "beyond"
+)
 
 // Verdict classes.
 const (
@@ -223,6 +293,13 @@ const (
 	// OneLevel: only one GOMAXPROCS level at the verdict's goroutine
 	// count, so there is no curve to judge.
 	VerdictOneLevel = "one-level"
+	// Retrograde: the speedup peaks below the judged GOMAXPROCS and
+	// really falls from the peak by the judged level.
+	VerdictRetrograde = "retrograde"
+	// Inconclusive: the file's own figures show that other programs (or
+	// the hypervisor) took the machine's CPUs during the judged point or
+	// its baseline, so a lack of speedup there proves nothing.
+	VerdictInconclusive = "inconclusive"
 )
 
 // Verdict is a group's answer to "did concurrency become parallel
@@ -239,6 +316,31 @@ type Verdict struct {
 	// Flags are results that should not be believed as they stand,
 	// such as a speedup beyond the CPUs the file reports.
 	Flags []string
+	// Claims are the statements the verdict tested, made or not, with
+	// their p-values before and after the report's corrections.
+	Claims []Claim
+}
+
+// Claim is one statement a verdict may make and the test behind it.
+// Every claim meets the same bar: its adjusted p-value passes (below the
+// false discovery rate, or below alpha when that is off), its interval
+// excludes no effect and the effect is at least Options.MinEffect.
+type Claim struct {
+	// Kind is what the claim is about: "parallel" or "slower" (the main
+	// verdict), "peak", "concurrency", "oversubscription-goroutines",
+	// "oversubscription-procs" or "beyond" (a speedup beyond the procs
+	// or the CPUs).
+	Kind string
+	// Text is the claim in words; "" for a family with no real effect.
+	Text string
+	// P is the claim's p-value, after Holm's correction within its
+	// family for a scan of several points; PAdjusted is P after the
+	// Benjamini-Hochberg correction across every claim of the report
+	// (equal to P when Options.FDR is 0).
+	P, PAdjusted float64
+	// Made reports whether the claim passed the bar and is in the
+	// verdict.
+	Made bool
 }
 
 // String returns the verdict line with its limits and flags.

@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"github.com/montanaflynn/stats"
@@ -26,6 +27,21 @@ func median(xs []float64) float64 {
 		return math.NaN()
 	}
 	return m
+}
+
+// medianInPlace returns the median of xs, sorting xs: for the
+// bootstrap's own resample buffers, where stats.Median's copy and NaN
+// scan would cost more than the sort (NaN for none).
+func medianInPlace(xs []float64) float64 {
+	n := len(xs)
+	if n == 0 {
+		return math.NaN()
+	}
+	slices.Sort(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
 }
 
 // resample fills dst with len(src) draws from src with replacement.
@@ -78,7 +94,7 @@ func ratio(rng *rand.Rand, base, pt []float64, n int, c float64) Estimate {
 	for i := range reps {
 		bb = resample(rng, bb, base)
 		pp = resample(rng, pp, pt)
-		reps[i] = median(bb) / median(pp)
+		reps[i] = medianInPlace(bb) / medianInPlace(pp)
 	}
 	return interval(value, reps, c)
 }

@@ -101,7 +101,13 @@ func (f synthFile) write(tb testing.TB, seed uint64) []byte {
 // report analyses data with the default options.
 func report(tb testing.TB, data []byte) *Report {
 	tb.Helper()
-	b, err := NewBuilder(DefaultOptions())
+	return reportWith(tb, data, DefaultOptions())
+}
+
+// reportWith analyses data with opt.
+func reportWith(tb testing.TB, data []byte, opt Options) *Report {
+	tb.Helper()
+	b, err := NewBuilder(opt)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -150,16 +156,38 @@ func uslSecs(lambda, sigma, kappa float64, cpus int) func(p, g int) float64 {
 	}
 }
 
+// kneeSecs is a speedup that is ideal up to knee procs and flat after
+// it: T(p) = t1 / min(p, g, knee), a law neither Amdahl nor the USL has.
+func kneeSecs(t1 float64, knee int) func(p, g int) float64 {
+	return func(p, g int) float64 {
+		k := min(p, knee)
+		if g > 0 {
+			k = min(k, g)
+		}
+		return t1 / float64(k)
+	}
+}
+
+// oneCurve is a strong-scaling file of one benchmark, cpu/x lock=none,
+// on an ncpu machine: n samples at each of procs, all at goroutines =
+// ncpu, so the fits see exactly these levels.
+func oneCurve(ncpu int, procs []int, n int, noise float64, secs func(p, g int) float64) synthFile {
+	return synthFile{config: machine("m", ncpu, "strong"), n: n, noise: noise, benches: []bench{
+		{name: "CPU/x", lock: "none", procs: procs, goroutines: []int{ncpu}, secs: secs},
+	}}
+}
+
 // oversubscribed adds the cost of CPU work with more goroutines than
-// procs, or more procs than CPUs: 3% per doubling.
+// procs, or more procs than CPUs: 5% per doubling, clearly above the
+// report's 3% noise floor.
 func oversubscribed(f func(p, g int) float64, cpus int) func(p, g int) float64 {
 	return func(p, g int) float64 {
 		t := f(p, g)
 		if g > p {
-			t *= 1 + 0.03*math.Log2(float64(g)/float64(p))
+			t *= 1 + 0.05*math.Log2(float64(g)/float64(p))
 		}
 		if p > cpus {
-			t *= 1 + 0.03*math.Log2(float64(p)/float64(cpus))
+			t *= 1 + 0.05*math.Log2(float64(p)/float64(cpus))
 		}
 		return t
 	}

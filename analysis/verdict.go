@@ -7,10 +7,143 @@ import (
 	"strings"
 )
 
-// verdict judges g in one line.
-func (b *Builder) verdict(g *Group, byLevel map[level]*Point) Verdict {
+// Every statement a verdict makes is a claim, and every claim meets one
+// bar, the main verdict's: its p-value is below alpha after the
+// corrections below, its confidence interval excludes "no effect", and
+// the effect is at least Options.MinEffect. The claims:
+//
+//   - main: S(p) at the judged point against GOMAXPROCS=1 (parallel or
+//     slower);
+//   - peak: a speedup that peaks below the judged level and falls by
+//     the judged one (retrograde);
+//   - concurrency: C(G) at the fewest procs and most goroutines;
+//   - oversubscription by goroutines (more goroutines than procs) and by
+//     procs (more GOMAXPROCS than CPUs);
+//   - beyond: a speedup beyond the procs (superlinear) or beyond the
+//     CPUs, tested against the bound, not against 1x.
+//
+// A claim that scans several points (the oversubscription scans, the
+// beyond scan) is one family: its p-values are adjusted with Holm's
+// step-down method, and the peak, picked as the largest of several
+// levels, is adjusted by the number of levels it was picked from. Each
+// group then contributes one p-value per claim it tested, and across all
+// groups of the report the false discovery rate is controlled with the
+// Benjamini-Hochberg procedure at Options.FDR (0: off, each claim at
+// alpha on its own).
+
+// tester records the p-values of one report's claims in a first pass
+// and hands back their adjusted values in the second.
+type tester struct {
+	adjusted map[string]float64 // nil in the first pass
+	keys     []string
+	raw      []float64
+}
+
+// p registers claim key's p-value (first pass) or returns its adjusted
+// value (second pass). A NaN p-value is no test and is not registered.
+func (t *tester) p(key string, p float64) float64 {
+	if math.IsNaN(p) {
+		return p
+	}
+	if t.adjusted != nil {
+		if a, ok := t.adjusted[key]; ok {
+			return a
+		}
+		return p
+	}
+	t.keys = append(t.keys, key)
+	t.raw = append(t.raw, p)
+	return p
+}
+
+// benjaminiHochberg returns the BH-adjusted p-values of ps (Benjamini
+// and Hochberg, JRSS B 57(1), 1995): p(i) m / i, made monotone from the
+// largest down and capped at 1. A claim is a discovery at false
+// discovery rate q when its adjusted p-value is below q.
+func benjaminiHochberg(ps []float64) []float64 {
+	m, idx := len(ps), ascending(ps)
+	out := make([]float64, m)
+	run := 1.0
+	for r := m - 1; r >= 0; r-- {
+		i := idx[r]
+		run = math.Min(run, ps[i]*float64(m)/float64(r+1))
+		out[i] = math.Min(1, run)
+	}
+	return out
+}
+
+// ascending returns the indices of ps in ascending order of p.
+func ascending(ps []float64) []int {
+	idx := make([]int, len(ps))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ps[idx[a]] < ps[idx[b]] })
+	return idx
+}
+
+// holm returns Holm's step-down adjusted p-values of one family (Holm,
+// Scand. J. Statist. 6(2), 1979): (m-i+1) p(i), made monotone from the
+// smallest up and capped at 1.
+func holm(ps []float64) []float64 {
+	m := len(ps)
+	out := make([]float64, m)
+	run := 0.0
+	for r, i := range ascending(ps) {
+		run = math.Max(run, math.Min(1, float64(m-r)*ps[i]))
+		out[i] = run
+	}
+	return out
+}
+
+// judgement is what one pass over a group needs.
+type judgement struct {
+	b       *Builder
+	g       *Group
+	byLevel map[level]*Point
+	t       *tester
+	name    string // the group's seed name, also the prefix of claim keys
+	claims  []Claim
+}
+
+// claim records one tested claim: p is its p-value after any family
+// correction, effect whether the effect and interval part of the bar
+// holds. It reports whether the claim is made.
+func (j *judgement) claim(kind, text string, p float64, effect bool) bool {
+	adj := j.t.p(j.name+"|"+kind, p)
+	made := effect && j.b.significant(adj)
+	j.claims = append(j.claims, Claim{Kind: kind, Text: text, P: p, PAdjusted: adj, Made: made})
+	return made
+}
+
+// significant reports whether an adjusted p-value passes: below the
+// false discovery rate when it is controlled, else below alpha.
+func (b *Builder) significant(p float64) bool {
+	if b.opt.FDR > 0 {
+		return p < b.opt.FDR
+	}
+	return p < b.opt.Thresholds.CompareAlpha
+}
+
+// effect reports whether a ratio's effect part of the bar holds: its
+// interval excludes 1x and it is at least MinEffect away from 1x.
+func (b *Builder) effect(s Estimate) bool {
+	return (s.Lo > 1 || s.Hi < 1) && math.Abs(s.Value-1) >= b.opt.MinEffect
+}
+
+// verdict judges g in one line. t records the claims' p-values (first
+// pass) or supplies their adjusted values (second pass).
+func (b *Builder) verdict(g *Group, byLevel map[level]*Point, t *tester, name string) Verdict {
+	j := &judgement{b: b, g: g, byLevel: byLevel, t: t, name: name}
+	v := j.verdict()
+	v.Claims = j.claims
+	return v
+}
+
+func (j *judgement) verdict() Verdict {
+	b, g := j.b, j.g
 	alpha := b.opt.Thresholds.CompareAlpha
-	cpus := g.Machine.CPUs()
+	cpus := g.cpuCap() // the known CPUs, or where the curve stops rising
 	var v Verdict
 	gr, ok := verdictCurve(g)
 	var judged *Point
@@ -30,8 +163,8 @@ func (b *Builder) verdict(g *Group, byLevel map[level]*Point) Verdict {
 		if judged != nil {
 			v.Procs, v.Goroutines = judged.Procs, judged.Goroutines
 		}
-		v.Text += b.concurrency(g, byLevel)
-		b.limits(g, byLevel, &v, judged)
+		v.Text += j.concurrency()
+		j.limits(&v, judged, nil)
 		return v
 	}
 	v.Procs, v.Goroutines = judged.Procs, judged.Goroutines
@@ -41,8 +174,7 @@ func (b *Builder) verdict(g *Group, byLevel map[level]*Point) Verdict {
 	if judged.Goroutines > 0 {
 		at += fmt.Sprintf(", %d goroutine%s", judged.Goroutines, plural(judged.Goroutines))
 	}
-	switch {
-	case minP(r.BaseN, judged.N) >= alpha:
+	if minP(r.BaseN, judged.N) >= alpha {
 		need := 1
 		for minP(need, need) >= alpha {
 			need++
@@ -50,14 +182,26 @@ func (b *Builder) verdict(g *Group, byLevel map[level]*Point) Verdict {
 		v.Class = VerdictNotEnoughSamples
 		v.Text = fmt.Sprintf("not enough samples: %d and %d at 1 and %d procs; a Mann-Whitney test needs %d a side to reach p<%g (run with --count 10)",
 			r.BaseN, judged.N, judged.Procs, need, alpha)
-	case b.real(r) && s.Value > 1:
+		v.Text += j.concurrency()
+		j.limits(&v, judged, nil)
+		return v
+	}
+	kind := "parallel"
+	if s.Value < 1 {
+		kind = "slower"
+	}
+	real := j.claim(kind, fmt.Sprintf("%s %s", fmtX(s.Value), at), r.P, b.effect(s))
+	adj := j.claims[len(j.claims)-1].PAdjusted
+	pText := j.fmtClaimP(r.P, adj)
+	switch {
+	case real && s.Value > 1:
 		v.Class = VerdictParallel
 		v.Text = fmt.Sprintf("parallel: %s %s (%d%% CI %s, %s), efficiency %.0f%%",
-			fmtX(s.Value), at, pct(b.opt.Confidence), fmtCI(s), fmtP(r.P), 100*r.Efficiency)
-	case b.real(r) && s.Value < 1:
+			fmtX(s.Value), at, pct(b.opt.Confidence), fmtCI(s), pText, 100*r.Efficiency)
+	case real && s.Value < 1:
 		v.Class = VerdictSlower
 		v.Text = fmt.Sprintf("slower in parallel: %s %s (%d%% CI %s, %s)",
-			fmtX(s.Value), at, pct(b.opt.Confidence), fmtCI(s), fmtP(r.P))
+			fmtX(s.Value), at, pct(b.opt.Confidence), fmtCI(s), pText)
 	default:
 		v.Class = VerdictNotParallel
 		v.Text = "not parallel"
@@ -65,34 +209,146 @@ func (b *Builder) verdict(g *Group, byLevel map[level]*Point) Verdict {
 			v.Class = VerdictConcurrentNotParallel
 			v.Text = "concurrent, not parallel"
 		}
-		why := "no significant gain, " + fmtP(r.P)
+		why := "no significant gain, " + pText
 		switch {
-		case !(r.P < alpha):
+		case !b.significant(adj):
 		case s.Lo <= 1 && 1 <= s.Hi:
-			why = fmt.Sprintf("no significant gain: %s, but the %d%% CI includes 1x", fmtP(r.P), pct(b.opt.Confidence))
+			why = fmt.Sprintf("no significant gain: %s, but the %d%% CI includes 1x", pText, pct(b.opt.Confidence))
 		default:
-			why = fmt.Sprintf("no real gain: %s, but within the %.0f%% noise floor", fmtP(r.P), 100*b.opt.MinEffect)
+			why = fmt.Sprintf("no real gain: %s, but within the %.0f%% noise floor", pText, 100*b.opt.MinEffect)
 		}
 		v.Text += fmt.Sprintf(": %s %s (%s)", fmtX(s.Value), at, why)
 	}
-	v.Text += b.concurrency(g, byLevel)
-	b.limits(g, byLevel, &v, judged)
+	if peak := j.peak(judged, at); peak != "" {
+		v.Class = VerdictRetrograde
+		v.Text = peak
+	}
+	busy := j.busy(judged)
+	if busy != "" && !(v.Class == VerdictParallel && r.Efficiency >= 0.9) {
+		v.Class = VerdictInconclusive
+		v.Text = fmt.Sprintf("inconclusive: the machine was busy (%s); measured %s %s (%d%% CI %s)",
+			busy, fmtX(s.Value), at, pct(b.opt.Confidence), fmtCI(s))
+	}
+	v.Text += j.concurrency()
+	j.limits(&v, judged, &busy)
 	return v
 }
 
-// real reports whether a ratio is a real change: significant by the
-// Mann-Whitney test, its interval excluding 1x, and at least MinEffect
-// away from 1x.
-func (b *Builder) real(r *Ratio) bool {
-	s := r.Speedup
-	return r.P < b.opt.Thresholds.CompareAlpha && (s.Lo > 1 || s.Hi < 1) && math.Abs(s.Value-1) >= b.opt.MinEffect
+// fmtClaimP formats a claim's p-value: the raw one, and the adjusted one
+// beside it when the report controls the false discovery rate and the
+// adjustment matters: for a claim made, when it is near the line; for a
+// claim not made, when the raw p-value alone would have passed.
+func (j *judgement) fmtClaimP(raw, adj float64) string {
+	b := j.b
+	if b.opt.FDR <= 0 || math.IsNaN(adj) || fmtP(adj) == fmtP(raw) {
+		return fmtP(raw)
+	}
+	made := b.significant(adj)
+	if made && adj >= 0.005 || !made && raw < b.opt.Thresholds.CompareAlpha {
+		return fmt.Sprintf("%s, %s after the false discovery rate control", fmtP(raw), strings.TrimPrefix(strings.TrimPrefix(fmtP(adj), "p="), "p"))
+	}
+	return fmtP(raw)
+}
+
+// peak returns the retrograde verdict when the S(p) curve at the judged
+// goroutines peaks at a level below the judged one and falls from it:
+// the peak's gain over GOMAXPROCS=1 and the drop from the peak to the
+// judged level must both meet the bar. The peak is the largest of m
+// candidate levels, so its p-value is m times the larger of the two
+// tests' (Bonferroni over the candidates; both tests must hold).
+func (j *judgement) peak(judged *Point, at string) string {
+	b := j.b
+	var cands []*Point
+	for _, p := range sortedByProcs(j.g.Points) {
+		if p.Goroutines == judged.Goroutines && p.Parallel != nil && p.Procs > 1 && p.Procs < judged.Procs {
+			cands = append(cands, p)
+		}
+	}
+	if len(cands) == 0 {
+		return ""
+	}
+	pk := cands[0]
+	for _, p := range cands {
+		if p.Parallel.Speedup.Value > pk.Parallel.Speedup.Value {
+			pk = p
+		}
+	}
+	if pk.Parallel.Speedup.Value <= judged.Parallel.Speedup.Value {
+		return ""
+	}
+	drop := ratio(newRand(b.opt.Seed, j.name+"|drop"), judged.secs, pk.secs, b.opt.Resamples, b.opt.Confidence)
+	gain := pk.Parallel.Speedup
+	pGain := oneSided(pk.Parallel.P, gain.Value > 1)
+	pDrop := oneSided(compare(pk.secs, judged.secs, &b.opt.Thresholds), drop.Value > 1)
+	p := math.Min(1, float64(len(cands))*math.Max(pGain, pDrop))
+	ok := gain.Value > 1 && b.effect(gain) && drop.Value > 1 && b.effect(drop)
+	text := fmt.Sprintf("%s %s, down from a peak of %s at %d procs", fmtX(judged.Parallel.Speedup.Value), at, fmtX(gain.Value), pk.Procs)
+	if !j.claim("peak", text, p, ok) {
+		return ""
+	}
+	adj := j.claims[len(j.claims)-1].PAdjusted
+	return fmt.Sprintf("retrograde: %s %s (%d%% CI %s), down from a peak of %s at %d procs: %s slower than the peak (%d%% CI %s, %s)",
+		fmtX(judged.Parallel.Speedup.Value), at, pct(b.opt.Confidence), fmtCI(judged.Parallel.Speedup), fmtX(gain.Value), pk.Procs,
+		fmtX(drop.Value), pct(b.opt.Confidence), fmtCI(drop), j.fmtClaimP(p, adj))
+}
+
+// busy returns why the machine's CPUs were not available to the judged
+// point and its baseline, from the file's own figures, or "". Each
+// sample records the other programs' runnable threads (other-runnable)
+// and the CPU time the hypervisor stole (steal-frac); the CPUs left to
+// the run are cpus x (1 - steal) - others. A point that needed n CPUs
+// (min(procs, goroutines, CPUs)) and was left fewer than n/2 could not
+// show its speedup. Both points must be starved: other programs load
+// the machine through the whole interleaved run, while a workload's own
+// kernel work (an fsync's flusher threads) counts as "others" mostly
+// where the workload itself runs wide. The medians are over each
+// point's samples.
+func (j *judgement) busy(judged *Point) string {
+	cpus := j.g.Machine.CPUs()
+	base := j.byLevel[level{1, judged.Goroutines}]
+	if cpus == 0 || base == nil {
+		return ""
+	}
+	why := ""
+	for _, p := range []*Point{base, judged} {
+		others, okO := p.samples["other-runnable"]
+		steal := p.samples["steal-frac"]
+		if !okO && len(steal) == 0 {
+			return ""
+		}
+		o, st := 0.0, 0.0
+		if okO {
+			o = median(others)
+		}
+		if len(steal) > 0 {
+			st = median(steal)
+		}
+		need := min(p.Procs, cpus)
+		if p.Goroutines > 0 {
+			need = min(need, p.Goroutines)
+		}
+		free := float64(cpus)*(1-st) - o
+		if free >= float64(need)/2 {
+			return ""
+		}
+		why = fmt.Sprintf("other programs kept %.1f threads runnable", o)
+		if st > 0.005 {
+			why += fmt.Sprintf(" and the hypervisor stole %.0f%% of the CPU time", 100*st)
+		}
+		why += fmt.Sprintf(" on its %d CPUs, leaving %.1f of the %d the run needed at %d proc%s",
+			cpus, math.Max(0, free), need, p.Procs, plural(p.Procs))
+	}
+	return why
 }
 
 // concurrency returns the clause on C(G): the gain from more goroutines
-// at the fewest GOMAXPROCS, when it is significant.
-func (b *Builder) concurrency(g *Group, byLevel map[level]*Point) string {
+// at the fewest GOMAXPROCS, when it meets the bar. The point is chosen
+// before looking at its result (fewest procs, then most goroutines), so
+// it is one test.
+func (j *judgement) concurrency() string {
+	b := j.b
 	var best *Point
-	for _, p := range g.Points {
+	for _, p := range j.g.Points {
 		if p.Concurrent == nil || p.Goroutines <= 1 {
 			continue
 		}
@@ -100,7 +356,7 @@ func (b *Builder) concurrency(g *Group, byLevel map[level]*Point) string {
 			best = p
 		}
 	}
-	if best == nil || !b.real(best.Concurrent) {
+	if best == nil {
 		return ""
 	}
 	c := best.Concurrent.Speedup
@@ -108,15 +364,68 @@ func (b *Builder) concurrency(g *Group, byLevel map[level]*Point) string {
 	if c.Value < 1 {
 		what = "more goroutines are slower"
 	}
-	return fmt.Sprintf("; %s: %s from %d goroutines at %d proc%s (%d%% CI %s, %s)",
-		what, fmtX(c.Value), best.Goroutines, best.Procs, plural(best.Procs), pct(b.opt.Confidence), fmtCI(c), fmtP(best.Concurrent.P))
+	text := fmt.Sprintf("%s: %s from %d goroutines at %d proc%s", what, fmtX(c.Value), best.Goroutines, best.Procs, plural(best.Procs))
+	if !j.claim("concurrency", text, best.Concurrent.P, b.effect(c)) {
+		return ""
+	}
+	adj := j.claims[len(j.claims)-1].PAdjusted
+	return fmt.Sprintf("; %s (%d%% CI %s, %s)", text, pct(b.opt.Confidence), fmtCI(c), j.fmtClaimP(best.Concurrent.P, adj))
+}
+
+// scanMember is one point of a scanning claim's family.
+type scanMember struct {
+	p      float64 // raw p-value
+	effect bool    // the effect part of the bar
+	size   float64 // the effect's size, to pick the member reported
+	text   func() string
+}
+
+// scan makes a family's claim: Holm-adjusts its members' p-values and
+// reports the member with the smallest adjusted p-value among those
+// whose effect meets the bar (the largest effect on a tie), as one
+// claim. It returns the member's text, or "".
+func (j *judgement) scan(kind string, family []scanMember) string {
+	if len(family) == 0 {
+		return ""
+	}
+	ps := make([]float64, len(family))
+	for i, m := range family {
+		ps[i] = m.p
+	}
+	adj := holm(ps)
+	best := -1
+	for i, m := range family {
+		if !m.effect {
+			continue
+		}
+		if best < 0 || adj[i] < adj[best] || adj[i] == adj[best] && m.size > family[best].size {
+			best = i
+		}
+	}
+	if best < 0 {
+		// No member has a real effect: the family was still tested.
+		minAdj := 1.0
+		for _, a := range adj {
+			minAdj = math.Min(minAdj, a)
+		}
+		j.claim(kind, "", minAdj, false)
+		return ""
+	}
+	text := family[best].text()
+	if !j.claim(kind, text, adj[best], true) {
+		return ""
+	}
+	return text
 }
 
 // limits names what limits the speedup and flags what should not be
-// believed.
-func (b *Builder) limits(g *Group, byLevel map[level]*Point, v *Verdict, judged *Point) {
-	alpha := b.opt.Thresholds.CompareAlpha
+// believed. busy, when not nil, is why the machine was busy ("" if it
+// was not): a busy machine explains a lack of speedup, so only the
+// limits measured directly (the lock's wait share) are named then.
+func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
+	b, g, byLevel := j.b, j.g, j.byLevel
 	cpus := g.Machine.CPUs()
+	isBusy := busy != nil && *busy != ""
 	gained := v.Class == VerdictParallel && judged != nil && judged.Parallel.Efficiency >= 0.9
 	if judged != nil {
 		// The lock: a wait share on the result lines.
@@ -135,40 +444,48 @@ func (b *Builder) limits(g *Group, byLevel map[level]*Point, v *Verdict, judged 
 		}
 		// Memory bandwidth: cpu/stream, unless the lock already explains
 		// the lack of speedup.
-		if strings.Contains(g.Workload, "stream") && judged.Parallel != nil && judged.Procs > 1 && !gained && !lockLimited {
-			v.Limits = append(v.Limits, fmt.Sprintf("limited by memory bandwidth: the cores share it (efficiency %.0f%% at %d procs)", 100*judged.Parallel.Efficiency, judged.Procs))
+		if !isBusy && strings.Contains(g.Workload, "stream") && judged.Parallel != nil && judged.Procs > 1 && !gained && !lockLimited {
+			if ref := j.b.computeBound(g, judged); ref != "" {
+				v.Limits = append(v.Limits, fmt.Sprintf("limited by memory bandwidth: the cores share it (efficiency %.0f%% at %d procs, %s)", 100*judged.Parallel.Efficiency, judged.Procs, ref))
+			}
 		}
 		// Waiting, not computing.
-		if par, ok := judged.Metrics["parallelism"]; ok && v.Class != VerdictParallel && par < 0.5 && !strings.HasPrefix(g.Workload, "cpu/") {
+		if par, ok := judged.Metrics["parallelism"]; ok && !isBusy && v.Class != VerdictParallel && par < 0.5 && !strings.HasPrefix(g.Workload, "cpu/") {
 			v.Limits = append(v.Limits, fmt.Sprintf("the work waits rather than computes (parallelism %.2f: the CPUs are mostly idle, so more procs cannot help)", par))
 		}
 	}
 	// Oversubscription of CPU work: goroutines beyond procs, or procs
-	// beyond CPUs, significantly slower.
-	if strings.HasPrefix(g.Workload, "cpu/") || g.Workload == "cpu" {
-		var worst string
+	// beyond CPUs, really slower (each scan one family).
+	if !isBusy && (strings.HasPrefix(g.Workload, "cpu/") || g.Workload == "cpu") {
+		var family []scanMember
 		for _, p := range g.Points {
 			eq := byLevel[level{p.Procs, p.Procs}]
 			if p.Goroutines <= p.Procs || eq == nil || p.Procs != judgedProcs(judged) {
 				continue
 			}
-			if compare(eq.secs, p.secs, &b.opt.Thresholds) < alpha && median(p.secs) > median(eq.secs) {
-				worst = fmt.Sprintf("oversubscription: %d goroutines on %d procs are %.0f%% slower than %d", p.Goroutines, p.Procs, 100*(median(p.secs)/median(eq.secs)-1), p.Procs)
-			}
+			family = append(family, j.slowdown(eq, p, fmt.Sprintf("oversubscription|%d|%d", p.Procs, p.Goroutines), func(sd Estimate) string {
+				return fmt.Sprintf("oversubscription: %d goroutines on %d procs are %.0f%% slower than %d (%d%% CI %s)",
+					p.Goroutines, p.Procs, 100*(sd.Value-1), p.Procs, pct(b.opt.Confidence), fmtPctCI(sd))
+			}))
 		}
-		if worst != "" {
-			v.Limits = append(v.Limits, worst)
+		if s := j.scan("oversubscription-goroutines", family); s != "" {
+			v.Limits = append(v.Limits, s)
 		}
 	}
-	if cpus > 0 && judged != nil {
-		atCPUs := byLevel[level{cpus, judged.Goroutines}]
-		for _, p := range sortedByProcs(g.Points) {
-			if p.Goroutines != judged.Goroutines || p.Procs <= cpus || atCPUs == nil {
-				continue
+	if !isBusy && cpus > 0 && judged != nil {
+		if atCPUs := byLevel[level{cpus, judged.Goroutines}]; atCPUs != nil {
+			var family []scanMember
+			for _, p := range sortedByProcs(g.Points) {
+				if p.Goroutines != judged.Goroutines || p.Procs <= cpus {
+					continue
+				}
+				family = append(family, j.slowdown(atCPUs, p, fmt.Sprintf("oversubscription-procs|%d", p.Procs), func(sd Estimate) string {
+					return fmt.Sprintf("oversubscription: GOMAXPROCS %d on %d CPUs is %.0f%% slower than %d (%d%% CI %s)",
+						p.Procs, cpus, 100*(sd.Value-1), cpus, pct(b.opt.Confidence), fmtPctCI(sd))
+				}))
 			}
-			if compare(atCPUs.secs, p.secs, &b.opt.Thresholds) < alpha && median(p.secs) > median(atCPUs.secs) {
-				v.Limits = append(v.Limits, fmt.Sprintf("oversubscription: GOMAXPROCS %d on %d CPUs is %.0f%% slower than %d", p.Procs, cpus, 100*(median(p.secs)/median(atCPUs.secs)-1), cpus))
-				break
+			if s := j.scan("oversubscription-procs", family); s != "" {
+				v.Limits = append(v.Limits, s)
 			}
 		}
 	}
@@ -193,25 +510,81 @@ func (b *Builder) limits(g *Group, byLevel map[level]*Point, v *Verdict, judged 
 	// one P), an op costs par1 x T(1) of CPU, and with n CPUs or Ps it
 	// cannot take less than that over n: S(p) <= n / par1. So CPU-bound
 	// work (par1 = 1) is bound by the CPU count, while work that mostly
-	// waits (an fsync, a sleep) may gain beyond it.
-	for _, p := range g.Points {
-		if p.Parallel == nil || p.Procs == 1 || !b.real(p.Parallel) {
+	// waits (an fsync, a sleep) may gain beyond it. The test is against
+	// the bound, not against 1x: the baseline's times scaled down by the
+	// bound against the point's, and the interval's lower end must lie
+	// above the bound by the noise floor.
+	var family []scanMember
+	for _, p := range sortedByProcs(g.Points) {
+		base := byLevel[level{1, p.Goroutines}]
+		if p.Parallel == nil || p.Procs == 1 || base == nil {
 			continue
 		}
 		busy := 1.0
-		if base := byLevel[level{1, p.Goroutines}]; base != nil {
-			if par, ok := base.Metrics["parallelism"]; ok && par > 0 && par < 1 {
-				busy = par
-			}
+		if par, ok := base.Metrics["parallelism"]; ok && par > 0 && par < 1 {
+			busy = par
 		}
 		s := p.Parallel.Speedup
-		switch {
-		case cpus > 0 && s.Lo > float64(cpus)/busy:
-			v.Flags = append(v.Flags, fmt.Sprintf("%s at %d procs, %d goroutines exceeds what %d CPUs allow: check the measurement (a slow baseline, a changed machine)", fmtX(s.Value), p.Procs, p.Goroutines, cpus))
-		case s.Lo > float64(p.Procs)/busy:
-			v.Flags = append(v.Flags, fmt.Sprintf("superlinear: %s at %d procs, %d goroutines (caches, or a slow baseline)", fmtX(s.Value), p.Procs, p.Goroutines))
+		bound, beyondCPUs := float64(p.Procs)/busy, false
+		if cpus > 0 && cpus < p.Procs {
+			bound, beyondCPUs = float64(cpus)/busy, true
 		}
+		scaled := make([]float64, len(base.secs))
+		for i, x := range base.secs {
+			scaled[i] = x / bound
+		}
+		family = append(family, scanMember{
+			p:      oneSided(compare(scaled, p.secs, &b.opt.Thresholds), s.Value > bound),
+			effect: s.Lo > bound*(1+b.opt.MinEffect),
+			size:   s.Value / bound,
+			text: func() string {
+				if beyondCPUs {
+					return fmt.Sprintf("%s at %d procs, %d goroutines exceeds what %d CPUs allow (%d%% CI %s): check the measurement (a slow baseline, a changed machine)",
+						fmtX(s.Value), p.Procs, p.Goroutines, cpus, pct(b.opt.Confidence), fmtCI(s))
+				}
+				return fmt.Sprintf("superlinear: %s at %d procs, %d goroutines (%d%% CI %s; caches, or a slow baseline)",
+					fmtX(s.Value), p.Procs, p.Goroutines, pct(b.opt.Confidence), fmtCI(s))
+			},
+		})
 	}
+	if s := j.scan("beyond", family); s != "" {
+		v.Flags = append(v.Flags, s)
+	}
+}
+
+// slowdown is a scan member: how much slower p is than ref, T(p)/T(ref),
+// with its bootstrap interval and Mann-Whitney p-value.
+func (j *judgement) slowdown(ref, p *Point, seed string, text func(Estimate) string) scanMember {
+	b := j.b
+	sd := ratio(newRand(b.opt.Seed, j.name+"|"+seed), p.secs, ref.secs, b.opt.Resamples, b.opt.Confidence)
+	return scanMember{
+		p:      oneSided(compare(ref.secs, p.secs, &b.opt.Thresholds), sd.Value > 1),
+		effect: sd.Value > 1 && b.effect(sd),
+		size:   sd.Value,
+		text:   func() string { return text(sd) },
+	}
+}
+
+// oneSided turns a two-sided p-value into the one-sided p-value of the
+// direction a claim states: half of it when the data lie in that
+// direction, else 1 minus half. A claim of one direction (a slowdown, a
+// speedup beyond a bound) must not gain from data in the other.
+func oneSided(p float64, rightWay bool) float64 {
+	if math.IsNaN(p) {
+		return p
+	}
+	if rightWay {
+		return p / 2
+	}
+	return 1 - p/2
+}
+
+// fmtPctCI formats the interval of a slowdown ratio in percent: 3-9%.
+func fmtPctCI(e Estimate) string {
+	if math.IsNaN(e.Lo) || math.IsNaN(e.Hi) {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f-%.0f%%", 100*(e.Lo-1), 100*(e.Hi-1))
 }
 
 func judgedProcs(p *Point) int {
@@ -219,4 +592,54 @@ func judgedProcs(p *Point) int {
 		return 1
 	}
 	return p.Procs
+}
+
+// computeBound returns a comparison naming a compute-bound group on g's
+// machine that scales significantly better than g at the judged point,
+// or "": memory bandwidth is named as g's limit only when the data
+// single it out, not because every speedup on a busy or small machine
+// is short of ideal. A group is compute-bound when its baseline kept a
+// CPU busy (parallelism at one proc of 0.9 or more, where the file says)
+// and no lock held it back (wait share below Options.WaitShare). Its
+// speedup at the same procs and goroutines must lie above g's, the two
+// intervals apart and the gap at least the noise floor.
+func (b *Builder) computeBound(g *Group, judged *Point) string {
+	s := judged.Parallel.Speedup
+	var best *Group
+	var bestS Estimate
+	for _, h := range b.groups {
+		if h == g || h.Machine != g.Machine || h.Scaling != g.Scaling {
+			continue
+		}
+		var at, base *Point
+		for _, p := range h.Points {
+			if p.Procs == judged.Procs && p.Goroutines == judged.Goroutines {
+				at = p
+			}
+			if p.Procs == 1 && p.Goroutines == judged.Goroutines {
+				base = p
+			}
+		}
+		if at == nil || base == nil || at.Parallel == nil {
+			continue
+		}
+		if par, ok := base.Metrics["parallelism"]; ok && par < 0.9 {
+			continue
+		}
+		locked := false
+		for u, w := range at.Metrics {
+			locked = locked || isShareOfWait(u) && w >= b.opt.WaitShare
+		}
+		hs := at.Parallel.Speedup
+		if locked || !(hs.Lo > s.Hi) || hs.Value/s.Value-1 < b.opt.MinEffect {
+			continue
+		}
+		if best == nil || hs.Value > bestS.Value {
+			best, bestS = h, hs
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return fmt.Sprintf("against %s for %s", fmtX(bestS.Value), best.Label())
 }

@@ -235,12 +235,19 @@ func (s *Section) throughputFigure(opt Options, ci string) error {
 	return nil
 }
 
-// fitFigure draws g's fitted S(p) curve with its fits, if any fit is ok.
+// drawn reports whether a fit is drawn: an ok one, or a poor one, whose
+// curve shows how the law misses the data.
+func drawn(fi analysis.FitInfo) bool {
+	return fi.Status == analysis.FitOK || fi.Status == analysis.FitPoorFit
+}
+
+// fitFigure draws g's fitted S(p) curve with its fits, if any fit is ok
+// or poor.
 func (s *Section) fitFigure(opt Options, g *analysis.Group, ci string) error {
 	fits := g.Fits
 	var infos []analysis.FitInfo
 	for _, fi := range []analysis.FitInfo{fits.Amdahl.FitInfo, fits.Gustafson.FitInfo, fits.USL.FitInfo} {
-		if fi.Status == analysis.FitOK {
+		if drawn(fi) {
 			infos = append(infos, fi)
 		}
 	}
@@ -300,7 +307,8 @@ func (s *Section) fitFigure(opt Options, g *analysis.Group, ci string) error {
 	}
 	xr := maxN
 	u := fits.USL
-	peak := u.Status == analysis.FitOK && finite(u.PeakN.Value) && u.PeakN.Value >= 1
+	// Only an ok fit's peak beyond N = 1 is marked; a poor fit claims none.
+	peak := u.Status == analysis.FitOK && (u.PeakWhere == analysis.PeakInside || u.PeakWhere == analysis.PeakBeyond) && finite(u.PeakN.Value)
 	if peak {
 		xr = math.Max(xr, math.Min(1.15*u.PeakN.Value, 4*maxN))
 	}
@@ -322,43 +330,71 @@ func (s *Section) fitFigure(opt Options, g *analysis.Group, ci string) error {
 			return err
 		}
 	}
-	var words []string
-	if a := fits.Amdahl; a.Status == analysis.FitOK {
+	var words, poor []string
+	// label names a law's curve, saying when the data reject it.
+	label := func(law string, fi analysis.FitInfo, params string) string {
+		if fi.Status == analysis.FitPoorFit {
+			poor = append(poor, law)
+			return strings.TrimSpace(law + " (poor fit): " + params)
+		}
+		return strings.TrimSpace(law + ": " + params)
+	}
+	if a := fits.Amdahl; drawn(a.FitInfo) {
 		sf := a.SerialFraction.Value
-		if err := curve(strings.TrimSpace(fmt.Sprintf("Amdahl: s = %s %s", trimFloat(sf), ciText(a.SerialFraction))), amdahlDash,
+		if err := curve(label("Amdahl", a.FitInfo, fmt.Sprintf("s = %s %s", trimFloat(sf), ciText(a.SerialFraction))), amdahlDash,
 			func(n float64) float64 { return 1 / (sf + (1-sf)/n) }); err != nil {
 			return err
 		}
 		words = append(words, "Amdahl's law (dash-dot)")
 	}
-	if gu := fits.Gustafson; gu.Status == analysis.FitOK {
+	if gu := fits.Gustafson; drawn(gu.FitInfo) {
 		sf := gu.SerialFraction.Value
-		if err := curve(strings.TrimSpace(fmt.Sprintf("Gustafson: s = %s %s", trimFloat(sf), ciText(gu.SerialFraction))), amdahlDash,
+		if err := curve(label("Gustafson", gu.FitInfo, fmt.Sprintf("s = %s %s", trimFloat(sf), ciText(gu.SerialFraction))), amdahlDash,
 			func(n float64) float64 { return sf + (1-sf)*n }); err != nil {
 			return err
 		}
 		words = append(words, "Gustafson's law (dash-dot)")
 	}
-	if u.Status == analysis.FitOK {
+	if drawn(u.FitInfo) {
 		sg, kp := u.Sigma.Value, u.Kappa.Value
 		usl := func(n float64) float64 { return n / (1 + sg*(n-1) + kp*n*(n-1)) }
-		if err := curve(fmt.Sprintf("USL: sigma = %s, kappa = %s", trimFloat(sg), trimFloat(kp)), uslDash, usl); err != nil {
+		if err := curve(label("USL", u.FitInfo, fmt.Sprintf("sigma = %s, kappa = %s", trimFloat(sg), trimFloat(kp))), uslDash, usl); err != nil {
 			return err
 		}
 		words = append(words, "the Universal Scalability Law (dotted)")
 		switch {
+		case u.Status != analysis.FitOK:
 		case peak && u.PeakN.Value <= xr:
 			n := u.PeakN.Value
 			if _, err := f.draw(series{label: strings.TrimSpace(fmt.Sprintf("USL peak: N* = %s %s", trimFloat(n), ciText(u.PeakN))), color: fitColor,
 				glyph: draw.PyramidGlyph{}, noLine: true, xs: []float64{n}, ys: []float64{usl(n)}, lo: []float64{math.NaN()}, hi: []float64{math.NaN()}}); err != nil {
 				return err
 			}
-			f.Caption += fmt.Sprintf(" The triangle is the USL's predicted peak, at N* = %s procs; past it more procs are slower.", trimFloat(n))
+			beyond := ""
+			if u.PeakWhere == analysis.PeakBeyond {
+				beyond = " (beyond the levels fitted: an extrapolation)"
+			}
+			f.Caption += fmt.Sprintf(" The triangle is the USL's predicted peak, at N* = %s procs%s; past it more procs are slower.", trimFloat(n), beyond)
 		case peak:
 			f.Caption += fmt.Sprintf(" The USL's predicted peak, N* = %s procs, lies beyond the plot (an extrapolation).", trimFloat(u.PeakN.Value))
+		case u.PeakWhere == analysis.PeakAtOne && sg == 1 && kp == 0:
+			f.Caption += " The USL's throughput is flat (sigma = 1, kappa = 0): added procs add no throughput."
+		case u.PeakWhere == analysis.PeakAtOne && sg >= 1:
+			f.Caption += fmt.Sprintf(" The USL's throughput is highest at N = 1 (sigma = %s >= 1): every added proc costs throughput.", trimFloat(sg))
+		case u.PeakWhere == analysis.PeakAtOne:
+			f.Caption += " The USL's throughput is highest at N = 1 (N* = sqrt((1-sigma)/kappa) <= 1): every added proc costs throughput."
+		case sg > 0:
+			f.Caption += " The USL predicts no peak (kappa = 0): throughput levels off toward lambda/sigma."
 		default:
-			f.Caption += " The USL predicts no peak (kappa = 0): throughput levels off."
+			f.Caption += " The USL predicts no peak (sigma = kappa = 0): throughput grows in proportion to N."
 		}
+	}
+	switch len(poor) {
+	case 0:
+	case 1:
+		f.Caption += fmt.Sprintf(" %s fits poorly, beyond the replicate noise: it does not describe these data, and no ceiling or peak is read from it.", poor[0])
+	default:
+		f.Caption += fmt.Sprintf(" %s fit poorly, beyond the replicate noise: they do not describe these data, and no ceiling or peak is read from them.", joinWords(poor))
 	}
 	f.Caption = fmt.Sprintf("Speedup of lock mode %s on the curve fitted (filled points, bars the %s intervals), with %s drawn over it. Grey dashes: ideal S = p.",
 		LockLabel(g.Lock), ci, joinWords(words)) + f.Caption

@@ -69,7 +69,7 @@ func TestReportGolden(t *testing.T) {
 func TestReportFormats(t *testing.T) {
 	for _, c := range []struct{ format, want string }{
 		{"csv", "machine,workload,lock,"},
-		{"json", `"version": 1`},
+		{"json", `"version": 2`},
 	} {
 		code, out, errs := runReport(t, "--format", c.format, reportInputs["laws"])
 		if code != exitOK || !strings.HasPrefix(strings.TrimLeft(out, "{\n "), strings.TrimLeft(c.want, "{")) && !strings.Contains(out, c.want) {
