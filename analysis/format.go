@@ -312,9 +312,9 @@ func peakClause(u USLFit, confidence float64) string {
 	return s
 }
 
-// claimsLine says how many claims the verdicts tested and the rule that
+// ClaimsSummary says how many claims the verdicts tested and the rule that
 // decided which were made.
-func (r *Report) claimsLine() string {
+func (r *Report) ClaimsSummary() string {
 	if r.FDR > 0 {
 		return fmt.Sprintf("%d claim%s tested, false discovery rate held at %g%% across them (Benjamini-Hochberg; --fdr 0 tests each on its own)",
 			r.Claims, plural(r.Claims), 100*r.FDR)
@@ -325,7 +325,7 @@ func (r *Report) claimsLine() string {
 // WriteText writes the report as aligned plain text for a terminal.
 func (r *Report) WriteText(w io.Writer) error {
 	confidence := r.Confidence
-	fmt.Fprintf(w, "parbench report: %d group%s on %d machine%s; %s\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines), r.claimsLine())
+	fmt.Fprintf(w, "parbench report: %d group%s on %d machine%s; %s\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines), r.ClaimsSummary())
 	if err := r.verdictTable().text(w, ""); err != nil {
 		return err
 	}
@@ -379,7 +379,7 @@ func writeWarnings(w io.Writer, warns []error, bullet string) error {
 // section per group.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	confidence := r.Confidence
-	fmt.Fprintf(w, "## parbench report\n\n%d group%s on %d machine%s; %s.\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines), r.claimsLine())
+	fmt.Fprintf(w, "## parbench report\n\n%d group%s on %d machine%s; %s.\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines), r.ClaimsSummary())
 	r.verdictTable().markdown(w)
 	for _, g := range r.Groups {
 		fmt.Fprintf(w, "\n### %s\n\n", g.Label())
