@@ -125,7 +125,8 @@
 //	      "p_value": its p-value (Holm-adjusted within a family),
 //	      "p_adjusted": after the Benjamini-Hochberg control across all
 //	                    the report's claims (= p_value when "fdr" is 0),
-//	      "made": true when it passed the bar and is in the verdict}]
+//	      "effect": true when its interval and the noise floor pass,
+//	      "made": true when the whole bar passed and it is in the verdict}]
 //	  }],
 //	  "claims_tested": claims tested across all groups,
 //	  "fdr": the false discovery rate they were controlled at (0: off)

@@ -28,6 +28,7 @@ type (
 		Text      string   `json:"text"`
 		P         *float64 `json:"p_value"`
 		PAdjusted *float64 `json:"p_adjusted"`
+		Effect    bool     `json:"effect"`
 		Made      bool     `json:"made"`
 	}
 	jsonGroup struct {
@@ -188,7 +189,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 			Claims: []jsonClaim{},
 		}
 		for _, c := range g.Verdict.Claims {
-			jg.Claims = append(jg.Claims, jsonClaim{c.Kind, c.Text, num(c.P), num(c.PAdjusted), c.Made})
+			jg.Claims = append(jg.Claims, jsonClaim{c.Kind, c.Text, num(c.P), num(c.PAdjusted), c.Effect, c.Made})
 		}
 		for _, p := range g.Points {
 			metrics := map[string]float64{}

@@ -338,9 +338,10 @@ type Claim struct {
 	// Benjamini-Hochberg correction across every claim of the report
 	// (equal to P when Options.FDR is 0).
 	P, PAdjusted float64
-	// Made reports whether the claim passed the bar and is in the
-	// verdict.
-	Made bool
+	// Effect reports whether the effect part of the bar holds (the
+	// interval and the noise floor); Made whether the whole bar holds,
+	// the p-value too, and the claim is in the verdict.
+	Effect, Made bool
 }
 
 // String returns the verdict line with its limits and flags.

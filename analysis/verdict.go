@@ -112,7 +112,7 @@ type judgement struct {
 func (j *judgement) claim(kind, text string, p float64, effect bool) bool {
 	adj := j.t.p(j.name+"|"+kind, p)
 	made := effect && j.b.significant(adj)
-	j.claims = append(j.claims, Claim{Kind: kind, Text: text, P: p, PAdjusted: adj, Made: made})
+	j.claims = append(j.claims, Claim{Kind: kind, Text: text, P: p, PAdjusted: adj, Effect: effect, Made: made})
 	return made
 }
 
