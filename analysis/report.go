@@ -297,8 +297,10 @@ const (
 	// really falls from the peak by the judged level.
 	VerdictRetrograde = "retrograde"
 	// Inconclusive: the file's own figures show that other programs (or
-	// the hypervisor) took the machine's CPUs during the judged point or
-	// its baseline, so a lack of speedup there proves nothing.
+	// the hypervisor) took the machine's CPUs during the judged point and
+	// its baseline, so a lack of speedup there proves nothing; or no gain
+	// is significant but the interval does not rule out half the ideal
+	// speedup, too noisy to call it not parallel.
 	VerdictInconclusive = "inconclusive"
 )
 

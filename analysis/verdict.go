@@ -218,6 +218,18 @@ func (j *judgement) verdict() Verdict {
 			why = fmt.Sprintf("no real gain: %s, but within the %.0f%% noise floor", pText, 100*b.opt.MinEffect)
 		}
 		v.Text += fmt.Sprintf(": %s %s (%s)", fmtX(s.Value), at, why)
+		// "Not parallel" is a claim of absence: the interval must rule
+		// out at least half the ideal gain, or the data are too noisy to
+		// tell either way.
+		ideal := min(judged.Procs, cpuOr(cpus, judged.Procs))
+		if judged.Goroutines > 0 {
+			ideal = min(ideal, judged.Goroutines)
+		}
+		if bound := 1 + 0.5*float64(ideal-1); ideal > 1 && !(s.Hi < bound) {
+			v.Class = VerdictInconclusive
+			v.Text = fmt.Sprintf("inconclusive: %s %s, too noisy to tell (%d%% CI %s reaches %s, half the ideal %s; %s)",
+				fmtX(s.Value), at, pct(b.opt.Confidence), fmtCI(s), fmtX(bound), fmtX(float64(ideal)), pText)
+		}
 	}
 	if peak := j.peak(judged, at); peak != "" {
 		v.Class = VerdictRetrograde
@@ -585,6 +597,14 @@ func fmtPctCI(e Estimate) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f-%.0f%%", 100*(e.Lo-1), 100*(e.Hi-1))
+}
+
+// cpuOr returns cpus, or or when the CPU count is unknown (0).
+func cpuOr(cpus, or int) int {
+	if cpus > 0 {
+		return cpus
+	}
+	return or
 }
 
 func judgedProcs(p *Point) int {
