@@ -12,7 +12,7 @@ BENCHSTAT := $(GO) tool benchstat
 
 # The default sweep: every workload, without a lock and under the simulated
 # GIL, GOMAXPROCS 1..2x the CPUs (the runner's default), goroutines 1, 2, 8
-# and 64, 10 samples of 100ms per point. About 7 minutes on 2 cores; on
+# and 64, 10 samples of 100ms per point. 7-8 minutes on 2 cores; on
 # more cores the procs list grows with them. (--target-ci 2% saved no time
 # on the shared 2-core machines: most points are noisier than 2%.)
 BENCH_FLAGS ?= --lock none,gil --goroutines 1,2,8,64 --count 10 --benchtime 100ms

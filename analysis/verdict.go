@@ -343,7 +343,7 @@ func (j *judgement) busy(judged *Point) string {
 		if free >= float64(need)/2 {
 			return ""
 		}
-		why = fmt.Sprintf("other programs kept %.1f threads runnable", o)
+		why = fmt.Sprintf("%.1f threads besides the run's were runnable", o)
 		if st > 0.005 {
 			why += fmt.Sprintf(" and the hypervisor stole %.0f%% of the CPU time", 100*st)
 		}
