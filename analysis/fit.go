@@ -310,7 +310,7 @@ func (fi *FitInfo) poorFit(poor bool, adj float64) {
 	fi.Reason = fmt.Sprintf("lack of fit beyond the replicate noise: F = %.3g on %d and %d df, %s",
 		fi.LackOfFitF, fi.DF1, fi.DF2, fmtP(fi.LackOfFitP))
 	if adj != fi.LackOfFitP {
-		fi.Reason += fmt.Sprintf(", %s after the false discovery rate control", strings.TrimPrefix(strings.TrimPrefix(fmtP(adj), "p="), "p"))
+		fi.Reason += fmt.Sprintf(", %s after the false discovery rate control", fmtAdjusted(adj))
 	}
 }
 
@@ -339,7 +339,8 @@ func uslPeak(lambda, sigma, kappa float64) (n, x float64, where string) {
 }
 
 // LackOfFitAlpha is the significance level of the lack-of-fit test: a
-// fit whose p-value is below it is FitPoorFit. A report tests two fits
+// fit whose p-value is below it is FitPoorFit (where the report controls
+// the false discovery rate, its adjusted p-value must pass that too). A report tests two fits
 // per group and may hold dozens of groups, so 0.01 keeps a false "poor
 // fit" rare while any misfit several times the medians' noise is still
 // found.
@@ -446,12 +447,8 @@ func checkCeiling(f *LawFit, g *Group, opt Options) {
 		if base == nil {
 			continue
 		}
-		scaled := make([]float64, len(base.secs))
-		for i, x := range base.secs {
-			scaled[i] = x / ceil
-		}
 		cands = append(cands, p)
-		ps = append(ps, oneSided(compare(scaled, p.secs, &opt.Thresholds), p.Parallel.Speedup.Value > ceil))
+		ps = append(ps, pBeyond(base.secs, p.secs, ceil, p.Parallel.Speedup.Value, &opt.Thresholds))
 	}
 	adj := holm(ps)
 	var worst *Point

@@ -296,7 +296,7 @@ const (
 	// Retrograde: the speedup peaks below the judged GOMAXPROCS and
 	// really falls from the peak by the judged level.
 	VerdictRetrograde = "retrograde"
-	// Inconclusive: the file's own figures show that other programs (or
+	// Inconclusive: the file's own figures show that other threads (or
 	// the hypervisor) took the machine's CPUs during the judged point and
 	// its baseline, so a lack of speedup there proves nothing; or no gain
 	// is significant but the interval does not rule out half the ideal

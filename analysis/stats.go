@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/montanaflynn/stats"
 	"golang.org/x/perf/benchmath"
@@ -103,6 +104,38 @@ func ratio(rng *rand.Rand, base, pt []float64, n int, c float64) Estimate {
 func compare(base, pt []float64, t *benchmath.Thresholds) float64 {
 	c := benchmath.AssumeNothing.Compare(benchmath.NewSample(base, t), benchmath.NewSample(pt, t))
 	return c.P
+}
+
+// pBeyond is the one-sided Mann-Whitney p-value that pt is more than
+// bound times faster than base: base's times scaled down by bound against
+// pt's. speedup is pt's measured speedup over base, which gives the
+// direction (see oneSided).
+func pBeyond(base, pt []float64, bound, speedup float64, t *benchmath.Thresholds) float64 {
+	scaled := make([]float64, len(base))
+	for i, x := range base {
+		scaled[i] = x / bound
+	}
+	return oneSided(compare(scaled, pt, t), speedup > bound)
+}
+
+// oneSided turns a two-sided p-value into the one-sided p-value of the
+// direction a claim states: half of it when the data lie in that
+// direction, else 1 minus half. A claim of one direction (a slowdown, a
+// speedup beyond a bound) must not gain from data in the other.
+func oneSided(p float64, rightWay bool) float64 {
+	if math.IsNaN(p) {
+		return p
+	}
+	if rightWay {
+		return p / 2
+	}
+	return 1 - p/2
+}
+
+// fmtAdjusted formats an adjusted p-value after its raw one:
+// "0.014" or "<0.001".
+func fmtAdjusted(p float64) string {
+	return strings.TrimPrefix(strings.TrimPrefix(fmtP(p), "p="), "p")
 }
 
 // minP is the smallest two-sided p-value a Mann-Whitney U test of n1

@@ -106,14 +106,14 @@ type judgement struct {
 	claims  []Claim
 }
 
-// claim records one tested claim: p is its p-value after any family
-// correction, effect whether the effect and interval part of the bar
-// holds. It reports whether the claim is made.
-func (j *judgement) claim(kind, text string, p float64, effect bool) bool {
+// claim records one tested claim and returns it: p is its p-value after
+// any family correction, effect whether the effect and interval part of
+// the bar holds; Made says whether the claim is made.
+func (j *judgement) claim(kind, text string, p float64, effect bool) Claim {
 	adj := j.t.p(j.name+"|"+kind, p)
-	made := effect && j.b.significant(adj)
-	j.claims = append(j.claims, Claim{Kind: kind, Text: text, P: p, PAdjusted: adj, Effect: effect, Made: made})
-	return made
+	c := Claim{Kind: kind, Text: text, P: p, PAdjusted: adj, Effect: effect, Made: effect && j.b.significant(adj)}
+	j.claims = append(j.claims, c)
+	return c
 }
 
 // significant reports whether an adjusted p-value passes: below the
@@ -190,9 +190,9 @@ func (j *judgement) verdict() Verdict {
 	if s.Value < 1 {
 		kind = "slower"
 	}
-	real := j.claim(kind, fmt.Sprintf("%s %s", fmtX(s.Value), at), r.P, b.effect(s))
-	adj := j.claims[len(j.claims)-1].PAdjusted
-	pText := j.fmtClaimP(r.P, adj)
+	mc := j.claim(kind, fmt.Sprintf("%s %s", fmtX(s.Value), at), r.P, b.effect(s))
+	real, adj := mc.Made, mc.PAdjusted
+	pText := j.fmtClaimP(mc)
 	switch {
 	case real && s.Value > 1:
 		v.Class = VerdictParallel
@@ -250,14 +250,14 @@ func (j *judgement) verdict() Verdict {
 // beside it when the report controls the false discovery rate and the
 // adjustment matters: for a claim made, when it is near the line; for a
 // claim not made, when the raw p-value alone would have passed.
-func (j *judgement) fmtClaimP(raw, adj float64) string {
-	b := j.b
+func (j *judgement) fmtClaimP(c Claim) string {
+	b, raw, adj := j.b, c.P, c.PAdjusted
 	if b.opt.FDR <= 0 || math.IsNaN(adj) || fmtP(adj) == fmtP(raw) {
 		return fmtP(raw)
 	}
 	made := b.significant(adj)
 	if made && adj >= 0.005 || !made && raw < b.opt.Thresholds.CompareAlpha {
-		return fmt.Sprintf("%s, %s after the false discovery rate control", fmtP(raw), strings.TrimPrefix(strings.TrimPrefix(fmtP(adj), "p="), "p"))
+		return fmt.Sprintf("%s, %s after the false discovery rate control", fmtP(raw), fmtAdjusted(adj))
 	}
 	return fmtP(raw)
 }
@@ -295,18 +295,18 @@ func (j *judgement) peak(judged *Point, at string) string {
 	p := math.Min(1, float64(len(cands))*math.Max(pGain, pDrop))
 	ok := gain.Value > 1 && b.effect(gain) && drop.Value > 1 && b.effect(drop)
 	text := fmt.Sprintf("%s %s, down from a peak of %s at %d procs", fmtX(judged.Parallel.Speedup.Value), at, fmtX(gain.Value), pk.Procs)
-	if !j.claim("peak", text, p, ok) {
+	c := j.claim("peak", text, p, ok)
+	if !c.Made {
 		return ""
 	}
-	adj := j.claims[len(j.claims)-1].PAdjusted
 	return fmt.Sprintf("retrograde: %s %s (%d%% CI %s), down from a peak of %s at %d procs: %s slower than the peak (%d%% CI %s, %s)",
 		fmtX(judged.Parallel.Speedup.Value), at, pct(b.opt.Confidence), fmtCI(judged.Parallel.Speedup), fmtX(gain.Value), pk.Procs,
-		fmtX(drop.Value), pct(b.opt.Confidence), fmtCI(drop), j.fmtClaimP(p, adj))
+		fmtX(drop.Value), pct(b.opt.Confidence), fmtCI(drop), j.fmtClaimP(c))
 }
 
 // busy returns why the machine's CPUs were not available to the judged
 // point and its baseline, from the file's own figures, or "". Each
-// sample records the other programs' runnable threads (other-runnable)
+// sample records the runnable threads besides the run's (other-runnable)
 // and the CPU time the hypervisor stole (steal-frac); the CPUs left to
 // the run are cpus x (1 - steal) - others. A point that needed n CPUs
 // (min(procs, goroutines, CPUs)) and was left fewer than n/2 could not
@@ -377,11 +377,11 @@ func (j *judgement) concurrency() string {
 		what = "more goroutines are slower"
 	}
 	text := fmt.Sprintf("%s: %s from %d goroutines at %d proc%s", what, fmtX(c.Value), best.Goroutines, best.Procs, plural(best.Procs))
-	if !j.claim("concurrency", text, best.Concurrent.P, b.effect(c)) {
+	cl := j.claim("concurrency", text, best.Concurrent.P, b.effect(c))
+	if !cl.Made {
 		return ""
 	}
-	adj := j.claims[len(j.claims)-1].PAdjusted
-	return fmt.Sprintf("; %s (%d%% CI %s, %s)", text, pct(b.opt.Confidence), fmtCI(c), j.fmtClaimP(best.Concurrent.P, adj))
+	return fmt.Sprintf("; %s (%d%% CI %s, %s)", text, pct(b.opt.Confidence), fmtCI(c), j.fmtClaimP(cl))
 }
 
 // scanMember is one point of a scanning claim's family.
@@ -424,7 +424,7 @@ func (j *judgement) scan(kind string, family []scanMember) string {
 		return ""
 	}
 	text := family[best].text()
-	if !j.claim(kind, text, adj[best], true) {
+	if !j.claim(kind, text, adj[best], true).Made {
 		return ""
 	}
 	return text
@@ -541,12 +541,8 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 		if cpus > 0 && cpus < p.Procs {
 			bound, beyondCPUs = float64(cpus)/busy, true
 		}
-		scaled := make([]float64, len(base.secs))
-		for i, x := range base.secs {
-			scaled[i] = x / bound
-		}
 		family = append(family, scanMember{
-			p:      oneSided(compare(scaled, p.secs, &b.opt.Thresholds), s.Value > bound),
+			p:      pBeyond(base.secs, p.secs, bound, s.Value, &b.opt.Thresholds),
 			effect: s.Lo > bound*(1+b.opt.MinEffect),
 			size:   s.Value / bound,
 			text: func() string {
@@ -575,20 +571,6 @@ func (j *judgement) slowdown(ref, p *Point, seed string, text func(Estimate) str
 		size:   sd.Value,
 		text:   func() string { return text(sd) },
 	}
-}
-
-// oneSided turns a two-sided p-value into the one-sided p-value of the
-// direction a claim states: half of it when the data lie in that
-// direction, else 1 minus half. A claim of one direction (a slowdown, a
-// speedup beyond a bound) must not gain from data in the other.
-func oneSided(p float64, rightWay bool) float64 {
-	if math.IsNaN(p) {
-		return p
-	}
-	if rightWay {
-		return p / 2
-	}
-	return 1 - p/2
 }
 
 // fmtPctCI formats the interval of a slowdown ratio in percent: 3-9%.
