@@ -3,7 +3,7 @@ package bench
 import (
 	"time"
 
-	"github.com/parbench/parbench/bench/rtmetrics"
+	"github.com/parbench/parbench/internal/rtmetrics"
 )
 
 // processCPU returns the user+system CPU time this process has used.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/parbench/parbench/bench/procs"
+	"github.com/parbench/parbench/internal/procs"
 	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 )

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parbench/parbench/bench/procs"
+	"github.com/parbench/parbench/internal/procs"
 	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 	"golang.org/x/perf/benchfmt"

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/pprof/profile"
 	"github.com/parbench/parbench/bench/prof"
-	"github.com/parbench/parbench/bench/rtmetrics"
+	"github.com/parbench/parbench/internal/rtmetrics"
 	"github.com/parbench/parbench/workloads"
 	"golang.org/x/perf/benchfmt"
 )

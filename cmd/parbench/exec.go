@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/parbench/parbench/bench"
-	"github.com/parbench/parbench/bench/procs"
+	"github.com/parbench/parbench/internal/procs"
 )
 
 // execFlags are the flags of the --exec dimension: workers as

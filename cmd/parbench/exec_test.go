@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parbench/parbench/bench/procs"
+	"github.com/parbench/parbench/internal/procs"
 )
 
 // TestMain lets this test binary serve as the worker processes of

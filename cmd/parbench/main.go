@@ -31,7 +31,7 @@ package main
 import (
 	"os"
 
-	"github.com/parbench/parbench/bench/procs"
+	"github.com/parbench/parbench/internal/procs"
 
 	_ "github.com/parbench/parbench/workloads/webapp" // registers the webapp/ workloads
 )

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/parbench/parbench/bench/background"
+	"github.com/parbench/parbench/internal/background"
 	"io"
 	"os"
 	"runtime"

@@ -1,0 +1,286 @@
+package bench
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parbench/parbench/bench/gil"
+	"github.com/parbench/parbench/bench/prof"
+	"github.com/parbench/parbench/results"
+	"github.com/parbench/parbench/workloads"
+)
+
+// Scaling says how the work of a sample grows with goroutines.
+type Scaling string
+
+const (
+	// Strong scaling: a fixed total of ops shared by the goroutines
+	// (Amdahl's setting). Speedup is T(1)/T(p) for the same work.
+	Strong Scaling = "strong"
+	// Weak scaling: each goroutine does a fixed share, so the work grows
+	// with the goroutines (Gustafson's setting).
+	Weak Scaling = "weak"
+)
+
+// Bounds on the sweep dimensions. Beyond them a run is a mistake, not an
+// experiment.
+const (
+	MaxProcs      = 1024
+	MaxGoroutines = 1 << 20
+	MaxCount      = 1000
+	maxOps        = 1e9
+)
+
+// Config is one sweep. Start from DefaultConfig.
+type Config struct {
+	Workloads  []workloads.Workload
+	Procs      []int    // GOMAXPROCS values
+	Goroutines []int    // goroutine counts
+	Locks      []string // lock modes (package gil)
+	LockOpts   gil.Options
+	Count      int           // samples per point
+	Benchtime  time.Duration // target wall time per sample
+	Scaling    Scaling
+	Params     workloads.Params
+	// Seed orders the points within each round; 0 picks one at random.
+	Seed uint64
+	// Progress, if set, is called after each calibration and sample.
+	Progress func(Progress)
+
+	// TargetCI, if above 0, lets a point stop before Count samples: once
+	// it has MinAdaptive samples and the 95% confidence interval of its
+	// median sec/op is within ±TargetCI of the median (0.02 for 2%).
+	TargetCI float64
+	// SampleTimeout is the watchdog of one sample (calibration runs
+	// included); 0 means DefaultSampleTimeout(Benchtime). A sample that
+	// runs longer fails its point with ErrHung, and the sweep goes on.
+	SampleTimeout time.Duration
+	// Prior holds what a results file being resumed already has, by
+	// result name: those samples count towards Count and TargetCI.
+	Prior map[string]Prior
+	// Stop, when closed, ends the run after the sample in flight (the
+	// first SIGINT). Cancelling Run's ctx ends it at once, abandoning
+	// the sample in flight (the second).
+	Stop <-chan struct{}
+	// Note, if set, receives the run's notes (results.NoteStop,
+	// results.NoteFailed) as they happen, to be written between results.
+	Note func(results.Note) error
+	// Profile, if set, profiles the run (package prof): each sample
+	// runs under its point's pprof labels, the lock records its waits
+	// for the gil profile, and the traced point's first sample is
+	// traced. The caller starts and stops it.
+	Profile *prof.Session
+	// Exec is the --exec dimension: goroutines, or worker processes
+	// with their payloads (exec.go). The zero value is goroutines only.
+	Exec ExecConfig
+}
+
+// Prior is a point's state in a results file being resumed.
+type Prior struct {
+	SecPerOp []float64 // its samples' sec/op, in file order
+	Stopped  bool      // a stop note says it needs no more
+}
+
+// DefaultSampleTimeout is the watchdog's default: 20 times the calibrated
+// sample time, and never under 10s, so that only a hang trips it on a
+// busy machine.
+func DefaultSampleTimeout(benchtime time.Duration) time.Duration {
+	return max(20*benchtime, 10*time.Second)
+}
+
+// Progress is the state of a run, for a progress line.
+type Progress struct {
+	Points, PointsDone   int           // points in the sweep; points stopped or failed
+	Samples, SamplesDone int           // samples this run plans (at most, under TargetCI) and has taken
+	Done, Total          int           // calibrations and samples: the units of the estimate
+	Elapsed              time.Duration // since Run began
+	Left                 time.Duration // estimated time left
+	Point                string        // the point just measured
+}
+
+// DefaultProcs returns 1, 2, 4, ... up to twice cpus, with 2*cpus itself
+// last when it is not a power of two.
+func DefaultProcs(cpus int) []int {
+	var ps []int
+	for p := 1; p < 2*cpus; p *= 2 {
+		ps = append(ps, p)
+	}
+	return append(ps, 2*cpus)
+}
+
+// DefaultGoroutines is 1, 2, 4, ..., 64.
+func DefaultGoroutines() []int { return []int{1, 2, 4, 8, 16, 32, 64} }
+
+// DefaultConfig returns the documented defaults for every workload.
+func DefaultConfig() Config {
+	return Config{
+		Workloads:  workloads.All(),
+		Procs:      DefaultProcs(results.AvailableCPUs()),
+		Goroutines: DefaultGoroutines(),
+		Locks:      []string{"none"},
+		LockOpts:   gil.DefaultOptions(),
+		Count:      10,
+		Benchtime:  200 * time.Millisecond,
+		Scaling:    Strong,
+		Params:     workloads.DefaultParams(),
+	}
+}
+
+// Validate checks every field, naming the flag of the first bad one.
+func (c *Config) Validate() error {
+	if len(c.Workloads) == 0 {
+		return errors.New("--workloads: no workload selected")
+	}
+	if err := checkList("--procs", c.Procs, MaxProcs); err != nil {
+		return err
+	}
+	if err := checkList("--goroutines", c.Goroutines, MaxGoroutines); err != nil {
+		return err
+	}
+	if len(c.Locks) == 0 {
+		return errors.New("--lock: empty list (valid: " + strings.Join(gil.Modes(), ", ") + ")")
+	}
+	for _, l := range c.Locks {
+		if err := gil.Check(l); err != nil {
+			return fmt.Errorf("--lock: %w", err)
+		}
+	}
+	if c.Count < 1 || c.Count > MaxCount {
+		return fmt.Errorf("--count %d: want 1 to %d", c.Count, MaxCount)
+	}
+	if c.Benchtime < time.Millisecond || c.Benchtime > time.Hour {
+		return fmt.Errorf("--benchtime %v: want 1ms to 1h", c.Benchtime)
+	}
+	if c.Scaling != Strong && c.Scaling != Weak {
+		return fmt.Errorf("--scaling %q: want strong or weak", c.Scaling)
+	}
+	if c.LockOpts.SwitchInterval <= 0 {
+		return fmt.Errorf("--switch-interval %v: want a positive duration", c.LockOpts.SwitchInterval)
+	}
+	if c.TargetCI < 0 || c.TargetCI >= 1 || c.TargetCI != c.TargetCI {
+		return fmt.Errorf("--target-ci %v%%: want a percentage above 0%% and below 100%%, e.g. 2%%", 100*c.TargetCI)
+	}
+	if c.TargetCI > 0 && c.Count < MinAdaptive {
+		return fmt.Errorf("--count %d: --target-ci needs at least %d samples a point", c.Count, MinAdaptive)
+	}
+	if c.SampleTimeout < 0 {
+		return fmt.Errorf("--sample-timeout %v: want a positive duration, or 0 for the default", c.SampleTimeout)
+	}
+	if c.LockOpts.CheckInterval < 1 {
+		return fmt.Errorf("--check-interval %d: want at least 1", c.LockOpts.CheckInterval)
+	}
+	if err := c.Exec.validate(c.Workloads); err != nil {
+		return err
+	}
+	return c.Params.Validate()
+}
+
+func checkList(flag string, xs []int, hi int) error {
+	if len(xs) == 0 {
+		return fmt.Errorf("%s: empty list", flag)
+	}
+	seen := map[int]bool{}
+	for _, x := range xs {
+		if x < 1 || x > hi {
+			return fmt.Errorf("%s: %d out of range (want 1 to %d)", flag, x, hi)
+		}
+		if seen[x] {
+			return fmt.Errorf("%s: %d given twice", flag, x)
+		}
+		seen[x] = true
+	}
+	return nil
+}
+
+// FileConfig returns the file configuration of a run: the machine, the
+// date and the sweep's settings.
+func (c *Config) FileConfig(now time.Time) []results.Config {
+	names := make([]string, len(c.Workloads))
+	for i, w := range c.Workloads {
+		names[i] = w.Name()
+	}
+	cfg := results.Machine()
+	cfg = append(cfg,
+		results.Config{Key: "date", Value: now.UTC().Format(time.RFC3339)},
+		results.Config{Key: "workloads", Value: strings.Join(names, ",")},
+		results.Config{Key: "procs", Value: joinInts(c.Procs)},
+		results.Config{Key: "goroutines", Value: joinInts(c.Goroutines)},
+		results.Config{Key: "locks", Value: strings.Join(c.Locks, ",")},
+		results.Config{Key: "count", Value: strconv.Itoa(c.Count)},
+		results.Config{Key: "target-ci", Value: FormatPercent(c.TargetCI)},
+		results.Config{Key: "benchtime", Value: c.Benchtime.String()},
+		results.Config{Key: "scaling", Value: string(c.Scaling)},
+		results.Config{Key: "switch-interval", Value: c.LockOpts.SwitchInterval.String()},
+		results.Config{Key: "check-interval", Value: strconv.Itoa(c.LockOpts.CheckInterval)},
+		results.Config{Key: "io-latency", Value: c.Params.IOLatency.String()},
+		results.Config{Key: "server-latency", Value: c.Params.ServerLatency.String()},
+		results.Config{Key: "io-fraction", Value: strconv.FormatFloat(c.Params.IOFraction, 'g', -1, 64)},
+		results.Config{Key: "op-time", Value: c.Params.OpTime.String()},
+		results.Config{Key: "cpu-goroutines", Value: strconv.Itoa(c.Params.CPUGoroutines)},
+		results.Config{Key: "database", Value: redactDSN(c.Params.DB)},
+		results.Config{Key: "faults", Value: cmp.Or(c.Params.Faults, "off")},
+	)
+	return append(cfg, c.Exec.fileConfig()...)
+}
+
+// redactDSN describes the webapp workloads' database for the file
+// configuration: "sqlite (embedded)" by default, else the DSN without its
+// password, which must never land in a results file.
+func redactDSN(dsn string) string {
+	if dsn == "" {
+		return "sqlite (embedded)"
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "unparsable DSN"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "redacted")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// FormatPercent writes a fraction as --target-ci takes it: "2%", or
+// "off" for 0.
+func FormatPercent(x float64) string {
+	if x == 0 {
+		return "off"
+	}
+	return strconv.FormatFloat(100*x, 'g', -1, 64) + "%"
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
+
+// Points returns the sweep's points in sweep order: workload, lock,
+// goroutines, GOMAXPROCS, as Run measures them.
+func (c *Config) Points() []results.Point {
+	var pts []results.Point
+	for _, w := range c.Workloads {
+		for _, l := range c.Locks {
+			for _, v := range c.Exec.variants() {
+				for _, g := range c.Goroutines {
+					for _, p := range c.Procs {
+						pts = append(pts, results.Point{Workload: w.Name(), Lock: l, Extra: v.extra, Goroutines: g, Procs: p})
+					}
+				}
+			}
+		}
+	}
+	return pts
+}

@@ -1,0 +1,234 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parbench/parbench/internal/background"
+
+	"github.com/parbench/parbench/bench/gil"
+	"github.com/parbench/parbench/internal/rtmetrics"
+	"github.com/parbench/parbench/workloads"
+	"golang.org/x/perf/benchfmt"
+)
+
+// sampleResult is what one sample measured.
+type sampleResult struct {
+	ops     int64 // ops done in all
+	wall    time.Duration
+	cpu     time.Duration
+	metrics []workloads.Metric
+	noise   noise
+	rt      rtmetrics.Delta // the runtime's metrics (sched latency, GC share, ...)
+}
+
+// errAborted is sample's error when Run's ctx was cancelled mid-sample.
+var errAborted = errors.New("sample abandoned: run cancelled")
+
+// abandon is shared by a sample and its watchdog. Once the watchdog
+// gives up on the sample it sets stop; everything the sample started
+// checks it and winds down at its next chance, and the runner never
+// touches the sample's state again.
+type abandon struct {
+	stop atomic.Bool
+	mu   sync.Mutex
+	fns  []func() // to call on abandoning: stop background goroutines
+}
+
+func (a *abandon) onAbandon(f func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stop.Load() {
+		f()
+		return
+	}
+	a.fns = append(a.fns, f)
+}
+
+func (a *abandon) abandon() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stop.Store(true)
+	for _, f := range a.fns {
+		f()
+	}
+}
+
+// sample runs ops ops (strong) or ops per goroutine (weak) at pt under
+// the watchdog: a panic anywhere in it becomes a *PanicError, a sample
+// that outlives the timeout is abandoned with ErrHung, and after it the
+// process must hold no more goroutines or descriptors than before (a
+// *LeakError otherwise).
+func (r *runner) sample(pt *point, ops int64) (sampleResult, error) {
+	before := takeResources()
+	runtime.GOMAXPROCS(pt.Procs)
+	type outcome struct {
+		s   sampleResult
+		err error
+	}
+	ab := new(abandon)
+	ch := make(chan outcome, 1) // buffered: an abandoned sample still finishes its send
+	go func() {
+		var o outcome
+		defer func() {
+			if v := recover(); v != nil {
+				o.err = &PanicError{Value: v, Stack: debug.Stack()}
+			}
+			ch <- o
+		}()
+		r.profiled(pt, func() { o.s, o.err = r.measure(pt, ops, ab) })
+	}()
+	timer := time.NewTimer(r.timeout)
+	defer timer.Stop()
+	select {
+	case o := <-ch:
+		if o.err != nil {
+			return o.s, o.err
+		}
+		return o.s, checkLeaks(before, pt.Workload)
+	case <-timer.C:
+		ab.abandon()
+		return sampleResult{}, fmt.Errorf("%w within --sample-timeout %v; its goroutines are abandoned", ErrHung, r.timeout)
+	case <-r.ctx.Done():
+		ab.abandon()
+		return sampleResult{}, errAborted
+	}
+}
+
+// measure is one sample, run by sample's goroutine. It checks ab before
+// each step that the runner would regret after abandoning it.
+func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error) {
+	if pt.x.processes {
+		return r.measureProcs(pt, ops, ab)
+	}
+	lock, err := gil.New(pt.Lock, r.lockOptions(pt))
+	if err != nil {
+		return sampleResult{}, err
+	}
+	g := pt.Goroutines
+	threads := make(threadSet, g)
+	workers := make([]workloads.Worker, g)
+	closeWorkers := func() {
+		for i, w := range workers {
+			if w != nil {
+				w.Close()
+				workers[i] = nil
+			}
+		}
+	}
+	defer closeWorkers()
+	sampler, _ := pt.inst.(workloads.Sampler)
+	if sampler != nil {
+		sampler.BeginSample()
+	}
+	for i := range g {
+		if ab.stop.Load() {
+			return sampleResult{}, ErrHung
+		}
+		threads[i] = lock.Thread()
+		w, err := pt.inst.NewWorker(threads[i])
+		if err != nil {
+			return sampleResult{}, err
+		}
+		workers[i] = withPayload(w, pt.x.payload)
+	}
+	if ab.stop.Load() {
+		return sampleResult{}, ErrHung
+	}
+	runtime.GC()
+	bg, err := background.Start(pt.inst, lock)
+	if err != nil {
+		return sampleResult{}, err
+	}
+	defer bg.End()
+	if bg != nil {
+		ab.onAbandon(bg.Stop)
+	}
+	stat0 := readProcStat()
+	var cpu0, cpu1 time.Duration
+	// Around the timed window, outside it: the runtime's metrics and,
+	// for the traced point, the trace.
+	var rt0, rt1 rtmetrics.Snapshot
+	var traceStop func()
+	mark := func(start bool) {
+		if start {
+			rt0 = rtmetrics.Read()
+			traceStop = r.traceStart(pt, ops)
+			cpu0 = processCPU()
+		} else {
+			cpu1 = processCPU()
+			if traceStop != nil {
+				traceStop()
+			}
+			rt1 = rtmetrics.Read()
+		}
+	}
+	weak := r.c.Scaling == Weak
+	done, wall, err := divideStop(&ab.stop, g, ops, pt.chunk, weak, mark,
+		threads.start, threads.stop,
+		func(w int, _ int64) error {
+			th := threads[w]
+			th.OpStart()
+			err := workers[w].Op()
+			th.OpEnd()
+			return err
+		})
+	stat1 := readProcStat()
+	if bgErr := bg.End(); err == nil {
+		err = bgErr
+	}
+	if err == nil && ab.stop.Load() {
+		err = ErrHung
+	}
+	if err != nil {
+		return sampleResult{}, err
+	}
+	sum, err := checkOps(done, ops, g, weak)
+	if err != nil {
+		return sampleResult{}, err
+	}
+	closeWorkers()
+	metrics := lock.Metrics(wall)
+	r.lockDone(lock)
+	if sampler != nil {
+		metrics = append(metrics, sampler.EndSample(wall, sum)...)
+	}
+	return sampleResult{ops: sum, wall: wall, cpu: cpu1 - cpu0, metrics: metrics, noise: noiseBetween(stat0, stat1), rt: rt1.Sub(rt0)}, nil
+}
+
+// emit writes one sample as a result line.
+func (r *runner) emit(pt *point, s sampleResult) error {
+	res := &r.res
+	res.Name = append(res.Name[:0], pt.Name()...)
+	res.Iters = int(s.ops)
+	sec := s.wall.Seconds()
+	res.Values = append(res.Values[:0],
+		benchfmt.Value{Value: sec / float64(s.ops), Unit: "sec/op"},
+		benchfmt.Value{Value: s.cpu.Seconds() / float64(s.ops), Unit: "cpu-sec/op"},
+		benchfmt.Value{Value: s.cpu.Seconds() / sec, Unit: "parallelism"},
+	)
+	for _, m := range s.metrics {
+		res.Values = append(res.Values, benchfmt.Value{Value: m.Value, Unit: m.Unit})
+	}
+	res.Values = s.rt.AppendValues(res.Values, s.ops)
+	if s.noise.ok {
+		res.Values = append(res.Values,
+			benchfmt.Value{Value: s.noise.steal, Unit: "steal-frac"},
+			benchfmt.Value{Value: s.noise.others, Unit: "other-runnable"},
+		)
+	}
+	return r.sink(res)
+}
+
+// threadSet is a sample's lock handles, one per goroutine. Its methods
+// are named (not closures) so that a profile of lock waits names the
+// place a goroutine first asked for the lock: bench.threadSet.start.
+type threadSet []gil.Thread
+
+func (ts threadSet) start(w int) { ts[w].Start() }
+func (ts threadSet) stop(w int)  { ts[w].Stop() }
