@@ -74,8 +74,10 @@ report: build ## analyse results files: make report FILES="results/a.txt results
 	$(BIN) report $(FILES)
 
 # Keys that say when and how a run was made, not what a result measured:
-# two runs that differ only in these compare side by side.
-COMPARE_IGNORE ?= date,host,parbench-commit,parbench-version,profiles,workloads,procs,goroutines,locks,count,target-ci,benchtime
+# two runs that differ only in these compare side by side. The list is
+# package results' CompareIgnoredKeys (its run and sweep keys); a test in
+# cmd/parbench fails if the two differ.
+COMPARE_IGNORE ?= host,parbench-version,parbench-commit,date,profiles,classes,workloads,procs,goroutines,locks,count,target-ci,benchtime
 
 compare: ## benchstat between two results files: make compare OLD=a.txt NEW=b.txt
 	@test -n "$(OLD)" -a -n "$(NEW)" || { echo "usage: make compare OLD=old.txt NEW=new.txt" >&2; exit 2; }

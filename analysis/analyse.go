@@ -52,7 +52,7 @@ func (b *Builder) analyse(k groupKey, cells map[level]*cell) (*Group, map[level]
 		}
 	}
 	g.Saturation = b.saturation(g, name) // curve.go: the cap the fits and verdict use when the CPUs are unknown
-	g.Fits = b.fit(g, byLevel, name)
+	g.Fits = b.fit(g, name)
 	return g, byLevel
 }
 
@@ -85,33 +85,28 @@ func (b *Builder) ratio(name string, base, p *Point, baseLv, lv int, parallel bo
 	return r
 }
 
-// fit fits the laws that apply to g.
-func (b *Builder) fit(g *Group, byLevel map[level]*Point, name string) Fits {
-	var f Fits
-	gr, ok := verdictCurve(g)
-	d := curve(g, gr, false)
-	if !ok {
-		d = curveData{}
+// fit fits each law of the options to g's curve: for weak scaling the
+// goroutines = GOMAXPROCS diagonal, else the curve the verdict judges.
+// Each law's bootstrap has its own generator, seeded by the group and
+// the law's key.
+func (b *Builder) fit(g *Group, name string) Fits {
+	in := fitInput{weak: g.Scaling == "weak", opt: b.opt}
+	switch gr, ok := verdictCurve(g); {
+	case in.weak:
+		in.curve = curve(g, 0, true)
+	case ok:
+		in.curve = curve(g, gr, false)
 	}
-	weak := g.Scaling == "weak"
-	na := func(why string) LawFit {
-		n := math.NaN()
-		return LawFit{FitInfo: FitInfo{Status: FitNotApplicable, Reason: why, R2: n, RMSRelErr: n, LackOfFitF: n, LackOfFitP: n}, SerialFraction: nanEstimate()}
+	laws := b.opt.Laws
+	if laws == nil {
+		laws = DefaultLaws()
 	}
-	if weak {
-		f.Amdahl = na("a weak-scaling file (work grows with goroutines): Amdahl's law is for a fixed total")
-		dd := curve(g, 0, true)
-		f.Gustafson = fitSerial(gustafson, dd, b.opt, newRand(b.opt.Seed, name+"|gustafson"))
-		if f.Gustafson.Status == FitTooFewLevels {
-			f.Gustafson.Reason += " with goroutines = GOMAXPROCS"
-		}
-		f.USL = fitUSL(dd, b.opt, newRand(b.opt.Seed, name+"|usl"))
-	} else {
-		f.Amdahl = fitSerial(amdahl, d, b.opt, newRand(b.opt.Seed, name+"|amdahl"))
-		f.Gustafson = na("a strong-scaling file (fixed total work): Gustafson's law needs parbench run --scaling weak")
-		f.USL = fitUSL(d, b.opt, newRand(b.opt.Seed, name+"|usl"))
+	fits := make(Fits, len(laws))
+	for i, l := range laws {
+		in.rng = newRand(b.opt.Seed, name+"|"+l.Key())
+		fits[i] = l.fit(in)
 	}
-	return f
+	return fits
 }
 
 func plural(n int) string {

@@ -30,7 +30,7 @@ func TestAmdahlRecovers(t *testing.T) {
 				{name: "CPU/x", lock: "none", procs: []int{1, 2, 4, 8, 16, 32}, goroutines: []int{32}, secs: amdahlSecs(1e-5, s, 32)},
 			}}
 			g := group(t, report(t, f.write(t, 42)), "cpu/x", "none")
-			a := g.Fits.Amdahl
+			a := g.Fits.Amdahl()
 			if a.Status != FitOK {
 				t.Fatalf("Amdahl status %s: %s", a.Status, a.Reason)
 			}
@@ -41,8 +41,8 @@ func TestAmdahlRecovers(t *testing.T) {
 			if a.R2 < 0.9 {
 				t.Errorf("R2 %.3f for data drawn from the law itself", a.R2)
 			}
-			if g.Fits.Gustafson.Status != FitNotApplicable {
-				t.Errorf("Gustafson on a strong-scaling file: %s", g.Fits.Gustafson.Status)
+			if g.Fits.Gustafson().Status != FitNotApplicable {
+				t.Errorf("Gustafson on a strong-scaling file: %s", g.Fits.Gustafson().Status)
 			}
 		})
 	}
@@ -62,7 +62,7 @@ func TestUSLRecovers(t *testing.T) {
 				{name: "CPU/x", lock: "mutex", procs: []int{1, 2, 4, 8, 16, 24, 32, 48, 64}, goroutines: []int{64}, secs: uslSecs(1e5, c.sigma, c.kappa, 64)},
 			}}
 			g := group(t, report(t, f.write(t, 7)), "cpu/x", "mutex")
-			u := g.Fits.USL
+			u := g.Fits.USL()
 			if u.Status != FitOK {
 				t.Fatalf("USL status %s: %s", u.Status, u.Reason)
 			}
@@ -81,12 +81,12 @@ func TestGustafsonRecovers(t *testing.T) {
 			secs: func(p, g int) float64 { return 1 / (lambda * (s + (1-s)*float64(min(p, g)))) }},
 	}}
 	g := group(t, report(t, f.write(t, 3)), "cpu/x", "none")
-	if g.Fits.Gustafson.Status != FitOK {
-		t.Fatalf("Gustafson status %s: %s", g.Fits.Gustafson.Status, g.Fits.Gustafson.Reason)
+	if g.Fits.Gustafson().Status != FitOK {
+		t.Fatalf("Gustafson status %s: %s", g.Fits.Gustafson().Status, g.Fits.Gustafson().Reason)
 	}
-	within(t, "Gustafson serial fraction", g.Fits.Gustafson.SerialFraction, s)
-	if g.Fits.Amdahl.Status != FitNotApplicable {
-		t.Errorf("Amdahl on a weak-scaling file: %s", g.Fits.Amdahl.Status)
+	within(t, "Gustafson serial fraction", g.Fits.Gustafson().SerialFraction, s)
+	if g.Fits.Amdahl().Status != FitNotApplicable {
+		t.Errorf("Amdahl on a weak-scaling file: %s", g.Fits.Amdahl().Status)
 	}
 }
 
@@ -140,11 +140,11 @@ func TestVerdicts(t *testing.T) {
 	})
 	t.Run("two levels are too few to fit", func(t *testing.T) {
 		g := group(t, report(t, twoLevels(2, 10, 0.03).write(t, 1)), "cpu/x", "none")
-		if g.Fits.Amdahl.Status != FitTooFewLevels || g.Fits.USL.Status != FitTooFewLevels {
-			t.Errorf("fits on two levels: Amdahl %s, USL %s", g.Fits.Amdahl.Status, g.Fits.USL.Status)
+		if g.Fits.Amdahl().Status != FitTooFewLevels || g.Fits.USL().Status != FitTooFewLevels {
+			t.Errorf("fits on two levels: Amdahl %s, USL %s", g.Fits.Amdahl().Status, g.Fits.USL().Status)
 		}
-		if !math.IsNaN(g.Fits.Amdahl.SerialFraction.Value) {
-			t.Errorf("a serial fraction from two points: %v", g.Fits.Amdahl.SerialFraction)
+		if !math.IsNaN(g.Fits.Amdahl().SerialFraction.Value) {
+			t.Errorf("a serial fraction from two points: %v", g.Fits.Amdahl().SerialFraction)
 		}
 		var buf bytes.Buffer
 		if err := report(t, twoLevels(2, 10, 0.03).write(t, 1)).WriteText(&buf); err != nil {
@@ -300,10 +300,10 @@ func TestGoTestOutput(t *testing.T) {
 	if len(g.Points) != 4 || g.Points[0].Procs != 1 || g.Points[0].Goroutines != 0 {
 		t.Fatalf("points %+v", g.Points[0])
 	}
-	if g.Verdict.Class != VerdictParallel || g.Fits.Amdahl.Status != FitOK {
-		t.Errorf("verdict %s, Amdahl %s", g.Verdict, g.Fits.Amdahl.Status)
+	if g.Verdict.Class != VerdictParallel || g.Fits.Amdahl().Status != FitOK {
+		t.Errorf("verdict %s, Amdahl %s", g.Verdict, g.Fits.Amdahl().Status)
 	}
-	within(t, "serial fraction", g.Fits.Amdahl.SerialFraction, 0.05)
+	within(t, "serial fraction", g.Fits.Amdahl().SerialFraction, 0.05)
 }
 
 func TestDeterministic(t *testing.T) {

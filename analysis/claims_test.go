@@ -130,9 +130,9 @@ func TestLinearNotSuperlinear(t *testing.T) {
 					t.Errorf("FDR %g: %s: flag on linear data: %s", fdr, g.Label(), f)
 				}
 			}
-			if fdr > 0 && (g.Fits.Amdahl.Status != FitOK || g.Fits.USL.Status != FitOK) {
+			if fdr > 0 && (g.Fits.Amdahl().Status != FitOK || g.Fits.USL().Status != FitOK) {
 				t.Errorf("FDR %g: %s: linear data, fits %s (%s) and %s (%s)", fdr, g.Label(),
-					g.Fits.Amdahl.Status, g.Fits.Amdahl.Reason, g.Fits.USL.Status, g.Fits.USL.Reason)
+					g.Fits.Amdahl().Status, g.Fits.Amdahl().Reason, g.Fits.USL().Status, g.Fits.USL().Reason)
 			}
 		}
 	}

@@ -23,10 +23,13 @@
 //     cpu, host, ncpu, cpu-quota, goos and goarch file keys, the
 //     ReadAs label, Options.NCPU; a file with no host and no ncpu line,
 //     as go test writes, is a machine of its own: two machines are never
-//     one curve), scaling and workload settings. Files of one group
-//     merge unless their samples at a point disagree (Mann-Whitney p
-//     below alpha, medians MinEffect apart): then each file is its own
-//     machine, with a warning.
+//     one curve), scaling and workload settings (results.SettingKeys).
+//     Files of one group merge unless their samples at a point disagree
+//     (Mann-Whitney p below alpha, medians MinEffect apart): then each
+//     file is its own machine, with a warning. Each group takes its
+//     workload's class (Group.Class) from the file's classes line
+//     (results.LegacyClass for a file without one), and every rule that
+//     depends on what a workload is goes by the class, never the name.
 //  4. Per point: the median time per op with benchmath's interval, then
 //     two speedups, each the ratio of medians with a seeded bootstrap
 //     interval and a Mann-Whitney U p-value (benchmath.AssumeNothing):
@@ -37,9 +40,10 @@
 //     the file reports (or Options.NCPU; with neither, the count is
 //     unknown, said in the machine line and a warning, and the curve is
 //     cut at the last level significantly faster than every level below,
-//     Group.Saturation): Amdahl's law (strong scaling), Gustafson's law
-//     (weak scaling, on the goroutines = GOMAXPROCS diagonal) and the
-//     Universal Scalability Law, each with bootstrap uncertainties and R².
+//     Group.Saturation), each Law of Options.Laws: by default (DefaultLaws)
+//     Amdahl's law (strong scaling), Gustafson's law (weak scaling, on the
+//     goroutines = GOMAXPROCS diagonal) and the Universal Scalability Law,
+//     each a Fit in Group.Fits with bootstrap uncertainties and R².
 //     Too few levels for a law is said, not fitted. A lack-of-fit F-test
 //     against the replicates' own noise (LackOfFitAlpha) marks a law the
 //     data reject as a poor fit, from which no ceiling or peak is read.
@@ -56,7 +60,12 @@
 //     (Options.FDR). The fits' lack-of-fit tests are a family of their
 //     own, corrected the same way, and an Amdahl fit whose ceiling a
 //     measured speedup really exceeds is poor too.
-//  7. Write: WriteText, WriteMarkdown, WriteCSV or WriteJSON.
+//  7. Write: WriteText, WriteMarkdown, WriteCSV or WriteJSON. The Report
+//     also carries each file read (Report.Files: its configuration,
+//     header and result count) and, after AttachProfiles, the profiles
+//     its configuration names, parsed once, so that every format, the
+//     HTML page (package htmlreport) and the plots render from it
+//     without reading a file again.
 //
 // The verdict judges one point, chosen before looking at the results, so
 // that many points do not mean many chances of a false "significant": the
@@ -67,6 +76,47 @@
 // bootstrap interval excludes 1x, and it is at least Options.MinEffect.
 // The bootstrap is seeded (Options.Seed, and the point's name), so the
 // same files give the same report byte for byte.
+//
+// # To add a fit law
+//
+// A law is one file and its test; the report, its text, Markdown and
+// JSON formats, the HTML page and the plots iterate over Group.Fits and
+// do not change. amdahl.go and usl.go are the examples to copy.
+//
+//  1. In the law's file, a type that implements Law: Key (its key under
+//     "fits" in the JSON, and the seed of its bootstrap), Name, Title,
+//     and fit. fit returns a fit of status FitNotApplicable (with
+//     notApplicable) when the law is not for the group's scaling, and
+//     otherwise calls fitInput.fitModel with the law's model (the
+//     quantity fitted, its regressors and the throughput they give, linear
+//     in non-negative coefficients), the fewest levels it needs, and the
+//     parameters it reports as a function of the coefficients.
+//  2. In the same file, the fit's type: it embeds FitInfo, holds the
+//     parameters as Estimates, and implements Fit: Law; Speedup, the
+//     fitted S(N) that the plots draw; Brief, the parameters for a
+//     legend; summary and params, its line in the text report; and json,
+//     its JSON object (jsonFitInfo, then its own keys). Optionally
+//     PeakFit (a peak the plots mark), checker (a test after the report's
+//     corrections, such as Amdahl's ceiling) and noter (lines after the
+//     fits).
+//  3. A test that fits it on a synthetic curve with Options.Laws set to
+//     DefaultLaws() plus the law, and checks its parameters, its line
+//     and its JSON.
+//
+// To fit it in every report, add it to DefaultLaws: each group's text
+// then has one more line, "fits" one more key (an added key keeps the
+// JSON version) and the fit figure one more curve.
+//
+// # To add a report format
+//
+// A format renders a *Report and reads nothing: every figure, verdict,
+// claim, fit (Group.Fits), file configuration (Report.Files) and
+// profile summary is on the Report. Write it as a method such as
+// WriteMarkdown in format.go (or a file of its own, as WriteJSON in
+// json.go), with a golden test beside the others (testdata, -update),
+// and name it in cmd/parbench's report command: the --format switch in
+// report.go and its usage text. A picture format is a package of its
+// own that takes the Report, as plot and htmlreport do.
 //
 // # JSON schema (version 2)
 //
@@ -103,7 +153,7 @@
 //	                                     // efficiency C/G, karp_flatt null
 //	      "metrics": {"parallelism": median, "wait-share": median, ...}
 //	    }],
-//	    "fits": {
+//	    "fits": {                        // one key per law fitted (Law.Key), in order
 //	      "amdahl":    {fit..., "serial_fraction": estimate},
 //	      "gustafson": {fit..., "serial_fraction": estimate},
 //	      "usl":       {fit..., "lambda", "sigma", "kappa", "peak_n",

@@ -39,7 +39,7 @@ func ExampleBuilder() {
 	}
 	for _, g := range rep.Groups {
 		fmt.Printf("%s  %s\n", g.Label(), g.Verdict)
-		fmt.Println("Amdahl:", g.Fits.Amdahl.Status)
+		fmt.Println("Amdahl:", g.Fits.Amdahl().Status)
 	}
 	// Output:
 	// cpu/sha256  lock=none  parallel: 1.94x at 2 procs, 2 goroutines (95% CI 1.91-1.97, p=0.002), efficiency 97%

@@ -4,17 +4,16 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strings"
 
 	"github.com/aclements/go-moremath/mathx"
 )
 
-// A law is a scalability model that is linear in its coefficients once
-// written in the right variables, so a fit is a small weighted least
-// squares problem with non-negative coefficients, solved exactly.
-type law struct {
-	name string
+// A model is a law's regression: a scalability model that is linear in
+// its coefficients once written in the right variables, so a fit is a
+// small weighted least squares problem with non-negative coefficients,
+// solved exactly. Each Law fits its parameters through one.
+type model struct {
 	// y is the fitted quantity at N given throughput x (ops/s);
 	// features are its regressors. Weights are 1/y^2: relative error.
 	y        func(n, x float64) float64
@@ -23,39 +22,11 @@ type law struct {
 	throughput func(c []float64, n float64) float64
 }
 
-// amdahl: T(N) = T1 (s + (1-s)/N), i.e. time = a + b/N with a = T1 s and
-// b = T1 (1-s) (Amdahl, AFIPS 1967). Speedup T(1)/T(N) = 1/(s + (1-s)/N).
-var amdahl = law{
-	name:       "Amdahl",
-	y:          func(_, x float64) float64 { return 1 / x },
-	features:   func(n float64) []float64 { return []float64{1, 1 / n} },
-	throughput: func(c []float64, n float64) float64 { return 1 / (c[0] + c[1]/n) },
-}
-
-// gustafson: scaled speedup S(N) = s + (1-s) N (Gustafson, CACM 31(5),
-// 1988), i.e. throughput X(N) = a + b N with s = a/(a+b).
-var gustafson = law{
-	name:       "Gustafson",
-	y:          func(_, x float64) float64 { return x },
-	features:   func(n float64) []float64 { return []float64{1, n} },
-	throughput: func(c []float64, n float64) float64 { return c[0] + c[1]*n },
-}
-
-// usl: X(N) = lambda N / (1 + sigma (N-1) + kappa N (N-1)) (Gunther), so
-// N/X = c0 + c1 (N-1) + c2 N (N-1) with lambda = 1/c0, sigma = c1/c0,
-// kappa = c2/c0: linear in c.
-var usl = law{
-	name:       "USL",
-	y:          func(n, x float64) float64 { return n / x },
-	features:   func(n float64) []float64 { return []float64{1, n - 1, n * (n - 1)} },
-	throughput: func(c []float64, n float64) float64 { return n / (c[0] + c[1]*(n-1) + c[2]*n*(n-1)) },
-}
-
 // fitLaw fits l to throughputs xs at levels ns: weighted least squares
 // over every subset of free coefficients, keeping the best one whose
 // coefficients are all non-negative (a negative serial fraction or
 // contention is noise, not physics). It returns nil if none fits.
-func fitLaw(l law, ns, xs []float64) []float64 {
+func fitLaw(l model, ns, xs []float64) []float64 {
 	k := len(l.features(1))
 	var best []float64
 	bestSSE := math.Inf(1)
@@ -93,7 +64,7 @@ func fitLaw(l law, ns, xs []float64) []float64 {
 
 // wls solves the weighted normal equations for the coefficients in cols
 // (the others are 0) by Gaussian elimination with partial pivoting.
-func wls(l law, ns, xs []float64, cols []int) ([]float64, bool) {
+func wls(l model, ns, xs []float64, cols []int) ([]float64, bool) {
 	m := len(cols)
 	a := make([][]float64, m)
 	for i := range a {
@@ -151,7 +122,7 @@ func dot(a, b []float64) float64 {
 
 // goodness returns R^2 and the RMS relative residual of the model's
 // throughput against the observed throughputs.
-func goodness(l law, c []float64, ns, xs []float64) (r2, rms float64) {
+func goodness(l model, c []float64, ns, xs []float64) (r2, rms float64) {
 	mean := 0.0
 	for _, x := range xs {
 		mean += x
@@ -213,7 +184,7 @@ func (d curveData) throughputs(rng *rand.Rand, buf []float64) []float64 {
 // (each level's samples resampled), passing each coefficient vector to
 // params, which returns the reported parameters. It returns the
 // estimates, the point fit's coefficients, and false if the fit failed.
-func bootFit(l law, d curveData, opt Options, rng *rand.Rand, params func([]float64) []float64) ([]Estimate, []float64, bool) {
+func bootFit(l model, d curveData, opt Options, rng *rand.Rand, params func([]float64) []float64) ([]Estimate, []float64, bool) {
 	xs := d.throughputs(nil, nil)
 	c := fitLaw(l, d.ns, xs)
 	if c == nil {
@@ -239,51 +210,6 @@ func bootFit(l law, d curveData, opt Options, rng *rand.Rand, params func([]floa
 	return est, c, true
 }
 
-// fitSerial fits Amdahl's or Gustafson's law to d.
-func fitSerial(l law, d curveData, opt Options, rng *rand.Rand) LawFit {
-	f := LawFit{FitInfo: newFitInfo(d), SerialFraction: nanEstimate()}
-	if len(d.ns) < opt.MinLevels {
-		f.Status = FitTooFewLevels
-		f.Reason = fmt.Sprintf("%d GOMAXPROCS level(s) (%s); %s's law needs %d to fit one parameter and check it", len(d.ns), d.levelList(), l.name, opt.MinLevels)
-		return f
-	}
-	est, c, ok := bootFit(l, d, opt, rng, func(c []float64) []float64 { return []float64{c[0] / (c[0] + c[1])} })
-	if !ok {
-		f.Status, f.Reason = FitFailed, "no non-negative least-squares solution"
-		return f
-	}
-	f.SerialFraction = est[0]
-	f.judge(l, c, d)
-	return f
-}
-
-// fitUSL fits the Universal Scalability Law to d.
-func fitUSL(d curveData, opt Options, rng *rand.Rand) USLFit {
-	n := nanEstimate()
-	f := USLFit{FitInfo: newFitInfo(d), Lambda: n, Sigma: n, Kappa: n, PeakN: n, PeakX: n}
-	if len(d.ns) < opt.MinLevelsUSL {
-		f.Status = FitTooFewLevels
-		f.Reason = fmt.Sprintf("%d GOMAXPROCS level(s) (%s); the USL has 3 parameters and needs %d (measure 6 or more, N=1 included)", len(d.ns), d.levelList(), opt.MinLevelsUSL)
-		return f
-	}
-	est, c, ok := bootFit(usl, d, opt, rng, func(c []float64) []float64 {
-		lambda, sigma, kappa := 1/c[0], c[1]/c[0], c[2]/c[0]
-		peak, peakX, _ := uslPeak(lambda, sigma, kappa)
-		return []float64{lambda, sigma, kappa, peak, peakX}
-	})
-	if !ok {
-		f.Status, f.Reason = FitFailed, "no non-negative least-squares solution"
-		return f
-	}
-	f.Lambda, f.Sigma, f.Kappa, f.PeakN, f.PeakX = est[0], est[1], est[2], est[3], est[4]
-	_, _, f.PeakWhere = uslPeak(f.Lambda.Value, f.Sigma.Value, f.Kappa.Value)
-	if f.PeakWhere == PeakInside && f.PeakN.Value > d.ns[len(d.ns)-1] {
-		f.PeakWhere = PeakBeyond
-	}
-	f.judge(usl, c, d)
-	return f
-}
-
 // newFitInfo is the FitInfo of a fit to d before it is made.
 func newFitInfo(d curveData) FitInfo {
 	n := math.NaN()
@@ -292,7 +218,7 @@ func newFitInfo(d curveData) FitInfo {
 
 // judge sets the goodness of fit c of l to d, and the status: FitOK,
 // or FitPoorFit when the lack-of-fit test rejects the law.
-func (fi *FitInfo) judge(l law, c []float64, d curveData) {
+func (fi *FitInfo) judge(l model, c []float64, d curveData) {
 	fi.R2, fi.RMSRelErr = goodness(l, c, d.ns, d.throughputs(nil, nil))
 	fi.LackOfFitF, fi.LackOfFitP, fi.DF1, fi.DF2 = lackOfFit(l, c, d)
 	fi.poorFit(fi.LackOfFitP < LackOfFitAlpha, fi.LackOfFitP)
@@ -312,30 +238,6 @@ func (fi *FitInfo) poorFit(poor bool, adj float64) {
 	if adj != fi.LackOfFitP {
 		fi.Reason += fmt.Sprintf(", %s after the false discovery rate control", fmtAdjusted(adj))
 	}
-}
-
-// uslPeak returns where the USL's X(N) = lambda N / (1 + sigma (N-1) +
-// kappa N (N-1)) is highest for N >= 1, the throughput there, and which
-// Peak* case that is (PeakInside standing for both inside and beyond).
-// dX/dN has the sign of 1 - sigma - kappa N^2 (Gunther 2007, ch. 4), so
-// X rises up to N* = sqrt((1-sigma)/kappa) and falls after it. With
-// sigma >= 1, or N* <= 1, it never rises: the peak is N = 1, X = lambda.
-// With kappa = 0 and sigma < 1 it rises for ever: no peak, and the
-// throughput returned is the asymptote lambda/sigma (+Inf if sigma = 0).
-func uslPeak(lambda, sigma, kappa float64) (n, x float64, where string) {
-	switch {
-	case sigma >= 1:
-		return 1, lambda, PeakAtOne
-	case kappa > 0:
-		n = math.Sqrt((1 - sigma) / kappa)
-		if n <= 1 {
-			return 1, lambda, PeakAtOne
-		}
-		return n, lambda * n / (1 + sigma*(n-1) + kappa*n*(n-1)), PeakInside
-	case sigma > 0:
-		return math.Inf(1), lambda / sigma, PeakNone
-	}
-	return math.Inf(1), math.Inf(1), PeakNone
 }
 
 // LackOfFitAlpha is the significance level of the lack-of-fit test: a
@@ -369,7 +271,7 @@ const medianVar = math.Pi / 2
 // tail p-value and the degrees of freedom; F and p are NaN when there is
 // nothing to test (a coefficient per level, or replicates that do not
 // vary).
-func lackOfFit(l law, c []float64, d curveData) (f, p float64, df1, df2 int) {
+func lackOfFit(l model, c []float64, d curveData) (f, p float64, df1, df2 int) {
 	xs := d.throughputs(nil, nil)
 	df1 = len(d.ns)
 	for _, v := range c {
@@ -417,68 +319,6 @@ func fSurvival(f, d1, d2 float64) float64 {
 	// mathx.BetaInc is the regularized incomplete beta function
 	// I_x(a, b), the one x/perf's Mann-Whitney test builds on.
 	return mathx.BetaInc(d2/(d2+d1*f), d2/2, d1/2)
-}
-
-// checkCeiling makes an ok Amdahl fit poor when a speedup measured on
-// its curve lies above the ceiling 1/s the fit allows: a law whose limit
-// the data already pass does not describe them. The claim meets the bar
-// of every claim: the point's whole interval beyond the ceiling plus the
-// noise floor, and its one-sided Mann-Whitney test against the
-// baseline's times scaled down by the ceiling significant after Holm's
-// correction over the levels scanned (a scan of 16 levels must not fire
-// on noise).
-func checkCeiling(f *LawFit, g *Group, opt Options) {
-	if f.Status != FitOK || !(f.SerialFraction.Value > 0) {
-		return
-	}
-	ceil := 1 / f.SerialFraction.Value
-	var cands []*Point
-	var ps []float64
-	for _, p := range g.Points {
-		if p.Goroutines != f.Goroutines || p.Parallel == nil || math.IsNaN(p.Parallel.P) || !slices.Contains(f.Levels, p.Procs) {
-			continue
-		}
-		var base *Point
-		for _, q := range g.Points {
-			if q.Procs == 1 && q.Goroutines == p.Goroutines {
-				base = q
-			}
-		}
-		if base == nil {
-			continue
-		}
-		cands = append(cands, p)
-		ps = append(ps, pBeyond(base.secs, p.secs, ceil, p.Parallel.Speedup.Value, &opt.Thresholds))
-	}
-	adj := holm(ps)
-	var worst *Point
-	for i, p := range cands {
-		if adj[i] < opt.Thresholds.CompareAlpha && p.Parallel.Speedup.Lo > ceil*(1+opt.MinEffect) &&
-			(worst == nil || p.Parallel.Speedup.Value > worst.Parallel.Speedup.Value) {
-			worst = p
-		}
-	}
-	if worst != nil {
-		f.Status = FitPoorFit
-		f.Reason = fmt.Sprintf("the %s measured at %d procs (CI %s) is above the 1/s = %s this fit allows",
-			fmtX(worst.Parallel.Speedup.Value), worst.Procs, fmtCI(worst.Parallel.Speedup), fmtX(ceil))
-	}
-}
-
-// aboveCeiling returns the point of fi's curve with the largest
-// speedup at or above ceil, or nil: where the format withholds a ceiling
-// claim that a measurement already reaches.
-func aboveCeiling(g *Group, fi FitInfo, ceil float64) *Point {
-	var best *Point
-	for _, p := range g.Points {
-		if p.Goroutines != fi.Goroutines || p.Parallel == nil || math.IsNaN(p.Parallel.P) || !slices.Contains(fi.Levels, p.Procs) {
-			continue
-		}
-		if p.Parallel.Speedup.Value > ceil && (best == nil || p.Parallel.Speedup.Value > best.Parallel.Speedup.Value) {
-			best = p
-		}
-	}
-	return best
 }
 
 func nanEstimate() Estimate {

@@ -123,7 +123,7 @@ func TestPeakClause(t *testing.T) {
 		{0.05, 0.002, 21.8, 1000, PeakBeyond, []string{"peak at N* = 21.8", "an extrapolation"}, []string{"kappa = 0"}},
 	}
 	for _, c := range cases {
-		u := USLFit{Lambda: est(100), Sigma: est(c.sigma), Kappa: est(c.kappa), PeakN: est(c.peakN), PeakX: est(c.peakX), PeakWhere: c.where}
+		u := &USLFit{Lambda: est(100), Sigma: est(c.sigma), Kappa: est(c.kappa), PeakN: est(c.peakN), PeakX: est(c.peakX), PeakWhere: c.where}
 		s := peakClause(u, 0.95)
 		for _, w := range c.want {
 			if !strings.Contains(s, w) {
@@ -173,7 +173,7 @@ var procs8 = []int{1, 2, 3, 4, 6, 8}
 func TestUSLPeakAtOne(t *testing.T) {
 	data := oneCurve(8, procs8, 10, 0.03, uslSecs(1e5, 1.28, 0.032, 8)).write(t, 1)
 	rep := report(t, data)
-	u := group(t, rep, "cpu/x", "none").Fits.USL
+	u := group(t, rep, "cpu/x", "none").Fits.USL()
 	if u.Status != FitOK {
 		t.Fatalf("USL status %s (%s) on data from the USL", u.Status, u.Reason)
 	}
@@ -214,7 +214,7 @@ func TestKappaZeroSaysNoPeak(t *testing.T) {
 	zeros := 0
 	for seed := range uint64(20) {
 		rep := reportWith(t, oneCurve(8, procs8, 10, 0.02, uslSecs(1e5, 0.3, 0, 8)).write(t, seed), fitOptions())
-		u := group(t, rep, "cpu/x", "none").Fits.USL
+		u := group(t, rep, "cpu/x", "none").Fits.USL()
 		if u.Status != FitOK {
 			t.Logf("seed %d: USL %s (%s)", seed, u.Status, u.Reason)
 			continue
@@ -251,11 +251,11 @@ func TestPoorFitDetected(t *testing.T) {
 		noise := []float64{0.02, 0.03, 0.05}[seed%3]
 		rep := reportWith(t, oneCurve(16, procs, 10, noise, uslSecs(1e5, 0.05, 0.02, 16)).write(t, seed), fitOptions())
 		f := group(t, rep, "cpu/x", "none").Fits
-		if f.USL.Status == FitPoorFit {
+		if f.USL().Status == FitPoorFit {
 			poorUSL++
 		}
-		if f.Amdahl.Status != FitPoorFit {
-			t.Errorf("seed %d: Amdahl on a peaking curve is %s (F %.3g, p %.3g)", seed, f.Amdahl.Status, f.Amdahl.LackOfFitF, f.Amdahl.LackOfFitP)
+		if f.Amdahl().Status != FitPoorFit {
+			t.Errorf("seed %d: Amdahl on a peaking curve is %s (F %.3g, p %.3g)", seed, f.Amdahl().Status, f.Amdahl().LackOfFitF, f.Amdahl().LackOfFitP)
 			continue
 		}
 		poorAmdahl++
@@ -306,9 +306,9 @@ func TestFalsePoorFitRate(t *testing.T) {
 				noise := []float64{0.02, 0.03, 0.05}[seed%3]
 				f := group(t, reportWith(t, oneCurve(8, procs8, 10, noise, c.secs).write(t, seed), fitOptions()), "cpu/x", "none").Fits
 				for _, law := range c.laws {
-					fi := f.Amdahl.FitInfo
+					fi := f.Amdahl().FitInfo
 					if law == "USL" {
-						fi = f.USL.FitInfo
+						fi = f.USL().FitInfo
 					}
 					switch fi.Status {
 					case FitOK:
@@ -340,8 +340,8 @@ func TestKneeNoCeilingBelowMeasured(t *testing.T) {
 	for seed := range uint64(20) {
 		rep := reportWith(t, oneCurve(8, procs8, 10, 0.02, kneeSecs(1e-5, 4)).write(t, seed), fitOptions())
 		g := group(t, rep, "cpu/x", "none")
-		statuses["Amdahl "+g.Fits.Amdahl.Status]++
-		statuses["USL "+g.Fits.USL.Status]++
+		statuses["Amdahl "+g.Fits.Amdahl().Status]++
+		statuses["USL "+g.Fits.USL().Status]++
 		maxS := 0.0
 		for _, p := range g.Points {
 			if p.Parallel != nil {
@@ -371,8 +371,8 @@ func TestKneeNoCeilingBelowMeasured(t *testing.T) {
 // Amdahl fit's ceiling 1/s makes the fit poor; one whose value alone
 // reaches it withholds the ceiling claim; below it, the claim stands.
 func TestCeilingCheck(t *testing.T) {
-	fit := func() LawFit {
-		return LawFit{FitInfo: FitInfo{Status: FitOK, Goroutines: 4, Levels: []int{1, 2, 4}}, SerialFraction: Estimate{0.3, 0.28, 0.32, 0.01}}
+	fit := func() *LawFit {
+		return &LawFit{FitInfo: FitInfo{Status: FitOK, Goroutines: 4, Levels: []int{1, 2, 4}}, SerialFraction: Estimate{0.3, 0.28, 0.32, 0.01}}
 	}
 	// secs are 10 samples around 1/s, 1% apart.
 	secs := func(s float64) []float64 {
@@ -400,7 +400,7 @@ func TestCeilingCheck(t *testing.T) {
 	}
 	for _, c := range cases {
 		g, f := group(c.s, c.lo, c.hi), fit()
-		checkCeiling(&f, g, DefaultOptions())
+		checkCeiling(f, g, DefaultOptions())
 		if f.Status != c.status {
 			t.Errorf("speedup %v at 4 procs, ceiling 3.33: status %s, want %s", c.s, f.Status, c.status)
 		}

@@ -206,10 +206,21 @@ func fmtEst(e Estimate, confidence float64) string {
 	return s
 }
 
-// fitLines describes a group's fits in words.
+// fmtBracket formats an estimate's interval for a legend: [0.09, 0.11],
+// or "" when it has none.
+func fmtBracket(e Estimate) string {
+	if math.IsNaN(e.Lo) || math.IsInf(e.Lo, 0) || math.IsNaN(e.Hi) || math.IsInf(e.Hi, 0) {
+		return ""
+	}
+	return "[" + fmtNum(e.Lo) + ", " + fmtNum(e.Hi) + "]"
+}
+
+// fitLines describes a group's fits in words: one line per law tried
+// (an ok fit's parameters and what they mean, a poor fit's best try, or
+// why there is no fit), then the fits' notes.
 func fitLines(g *Group, confidence float64) []string {
 	var lines []string
-	curve := func(fi FitInfo) string {
+	curve := func(fi *FitInfo) string {
 		var ls []string
 		for _, l := range fi.Levels {
 			ls = append(ls, strconv.Itoa(l))
@@ -223,93 +234,30 @@ func fitLines(g *Group, confidence float64) []string {
 		}
 		return fmt.Sprintf("%s, procs %s", on, strings.Join(ls, ","))
 	}
-	gof := func(fi FitInfo) string {
+	gof := func(fi *FitInfo) string {
 		return fmt.Sprintf("R² %s, rms error %.1f%%", fmtNum(fi.R2), 100*fi.RMSRelErr)
 	}
-	// poor opens the line of a fit the data reject: no ceiling or peak
-	// follows it, only the law's best try.
-	poor := func(name string, fi FitInfo) string {
-		return fmt.Sprintf("%s (%s): poor fit, the law does not describe these data (%s); its best try:", name, curve(fi), fi.Reason)
-	}
-	law := func(name string, f LawFit, maxS bool) {
-		switch f.Status {
+	for _, f := range g.Fits {
+		fi, name := f.Info(), f.Law().Name()
+		switch fi.Status {
 		case FitOK:
-			s := fmt.Sprintf("%s (%s): serial fraction s = %s", name, curve(f.FitInfo), fmtEst(f.SerialFraction, confidence))
-			if maxS && f.SerialFraction.Value > 0 {
-				s += ceilingClause(g, f)
-			}
-			lines = append(lines, s+"; "+gof(f.FitInfo))
+			lines = append(lines, fmt.Sprintf("%s (%s): %s; %s", name, curve(fi), f.summary(g, confidence), gof(fi)))
 		case FitPoorFit:
-			lines = append(lines, fmt.Sprintf("%s s = %s; %s", poor(name, f.FitInfo), fmtEst(f.SerialFraction, confidence), gof(f.FitInfo)))
+			// No ceiling or peak follows a fit the data reject, only
+			// the law's best try.
+			lines = append(lines, fmt.Sprintf("%s (%s): poor fit, the law does not describe these data (%s); its best try: %s; %s",
+				name, curve(fi), fi.Reason, f.params(confidence), gof(fi)))
 		case FitNotApplicable:
 		default:
-			lines = append(lines, fmt.Sprintf("%s: %s: %s", name, strings.ReplaceAll(f.Status, "-", " "), f.Reason))
+			lines = append(lines, fmt.Sprintf("%s: %s: %s", name, strings.ReplaceAll(fi.Status, "-", " "), fi.Reason))
 		}
 	}
-	law("Amdahl", g.Fits.Amdahl, true)
-	law("Gustafson", g.Fits.Gustafson, false)
-	u := g.Fits.USL
-	params := fmt.Sprintf("sigma = %s, kappa = %s, lambda = %s ops/s",
-		fmtEst(u.Sigma, confidence), fmtEst(u.Kappa, confidence), fmtEst(u.Lambda, confidence))
-	switch u.Status {
-	case FitOK:
-		lines = append(lines, fmt.Sprintf("USL (%s): %s; %s; %s", curve(u.FitInfo), params, peakClause(u, confidence), gof(u.FitInfo)))
-	case FitPoorFit:
-		lines = append(lines, fmt.Sprintf("%s %s; %s", poor("USL", u.FitInfo), params, gof(u.FitInfo)))
-	case FitNotApplicable:
-	default:
-		lines = append(lines, fmt.Sprintf("USL: %s: %s", strings.ReplaceAll(u.Status, "-", " "), u.Reason))
-	}
-	// With too few levels for a law, say what the levels there are can.
-	if g.Fits.Amdahl.Status == FitTooFewLevels {
-		for _, p := range g.Points {
-			if p.Goroutines == g.Verdict.Goroutines && p.Procs == g.Verdict.Procs && p.Parallel != nil && p.Procs > 1 {
-				lines = append(lines, fmt.Sprintf("what %d levels can say: at %d procs the Karp-Flatt serial fraction is e = %s",
-					len(g.Fits.Amdahl.Levels), p.Procs, fmtEst(p.Parallel.KarpFlatt, confidence)))
-			}
+	for _, f := range g.Fits {
+		if n, ok := f.(noter); ok {
+			lines = append(lines, n.notes(g, confidence)...)
 		}
 	}
 	return lines
-}
-
-// ceilingClause is what an ok Amdahl fit says of its ceiling 1/s: "so
-// at most 1/s however many procs", unless a speedup measured on its
-// curve already reaches it (checkCeiling has made a fit whose ceiling a
-// measured interval passes a poor one).
-func ceilingClause(g *Group, f LawFit) string {
-	ceil := 1 / f.SerialFraction.Value
-	if p := aboveCeiling(g, f.FitInfo, ceil); p != nil {
-		return fmt.Sprintf("; no ceiling claimed: the %s measured at %d procs already reaches the 1/s = %s this fit allows",
-			fmtX(p.Parallel.Speedup.Value), p.Procs, fmtX(ceil))
-	}
-	return fmt.Sprintf(", so at most %s however many procs", fmtX(ceil))
-}
-
-// peakClause says where an ok USL fit's throughput peaks, in the words
-// that are true of its coefficients (see uslPeak).
-func peakClause(u USLFit, confidence float64) string {
-	sigma, kappa := u.Sigma.Value, u.Kappa.Value
-	switch u.PeakWhere {
-	case PeakAtOne:
-		why := fmt.Sprintf("sigma = %s >= 1: every added proc costs throughput", fmtNum(sigma))
-		switch {
-		case sigma == 1 && kappa == 0:
-			why = "sigma = 1, kappa = 0: added procs add no throughput"
-		case sigma < 1:
-			why = fmt.Sprintf("N* = sqrt((1-sigma)/kappa) = %s <= 1: every added proc costs throughput", fmtNum(math.Sqrt((1-sigma)/kappa)))
-		}
-		return fmt.Sprintf("peak at N = 1, %s ops/s (%s)", fmtNum(u.PeakX.Value), why)
-	case PeakNone:
-		if sigma == 0 {
-			return "no peak (sigma = 0, kappa = 0): throughput grows in proportion to N"
-		}
-		return fmt.Sprintf("no peak (kappa = 0): throughput levels off toward lambda/sigma = %s ops/s", fmtNum(u.PeakX.Value))
-	}
-	s := fmt.Sprintf("peak at N* = %s procs, %s ops/s", fmtEst(u.PeakN, confidence), fmtNum(u.PeakX.Value))
-	if u.PeakWhere == PeakBeyond {
-		s += " (beyond the levels measured: an extrapolation)"
-	}
-	return s
 }
 
 // ClaimsSummary says how many claims the verdicts tested and the rule that

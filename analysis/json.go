@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"sort"
@@ -108,25 +109,32 @@ type (
 		DF2 int      `json:"df2"`
 		P   *float64 `json:"p"`
 	}
-	jsonLaw struct {
-		jsonFitInfo
-		SerialFraction jsonEst `json:"serial_fraction"`
-	}
-	jsonUSL struct {
-		jsonFitInfo
-		Lambda    jsonEst `json:"lambda"`
-		Sigma     jsonEst `json:"sigma"`
-		Kappa     jsonEst `json:"kappa"`
-		PeakN     jsonEst `json:"peak_n"`
-		PeakX     jsonEst `json:"peak_throughput"`
-		PeakWhere string  `json:"peak_where"`
-	}
-	jsonFits struct {
-		Amdahl    jsonLaw `json:"amdahl"`
-		Gustafson jsonLaw `json:"gustafson"`
-		USL       jsonUSL `json:"usl"`
-	}
 )
+
+// jsonFits is the "fits" object: each fit's json() under its law's
+// Key, in the order of the fits.
+type jsonFits Fits
+
+// MarshalJSON writes the keys in the fits' order, which a Go map would
+// sort.
+func (fs jsonFits) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, f := range fs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, err := json.Marshal(f.Law().Key())
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(f.json())
+		if err != nil {
+			return nil, fmt.Errorf("fit of %s: %w", f.Law().Name(), err)
+		}
+		b = append(append(append(b, k...), ':'), v...)
+	}
+	return append(b, '}'), nil
+}
 
 // num returns x, or nil (JSON null) when x is NaN or infinite.
 func num(x float64) *float64 {
@@ -208,12 +216,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 				Speedup: ratioJSON(p.Parallel), Concurrency: ratioJSON(p.Concurrent), Metrics: metrics,
 			})
 		}
-		f := g.Fits
-		jg.Fits = jsonFits{
-			Amdahl:    jsonLaw{info(f.Amdahl.FitInfo), est(f.Amdahl.SerialFraction)},
-			Gustafson: jsonLaw{info(f.Gustafson.FitInfo), est(f.Gustafson.SerialFraction)},
-			USL:       jsonUSL{info(f.USL.FitInfo), est(f.USL.Lambda), est(f.USL.Sigma), est(f.USL.Kappa), est(f.USL.PeakN), est(f.USL.PeakX), f.USL.PeakWhere},
-		}
+		jg.Fits = jsonFits(g.Fits)
 		out.Groups = append(out.Groups, jg)
 	}
 	enc := json.NewEncoder(w)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/parbench/parbench/results"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 )
@@ -103,7 +104,12 @@ func suggestKey(name string) string {
 // warning. Same-machine runs of one benchmark agree within their noise;
 // runs that do not are two machines (or one machine under two loads),
 // and one merged point would hide that as noise.
-func (b *Builder) merged() (map[groupKey]map[level]*cell, []error) {
+//
+// It also returns each group's workload class: that of its first file
+// in reading order (the files of one workload agree unless one of them
+// predates the classes line and the workload's class was not its
+// legacy one).
+func (b *Builder) merged() (map[groupKey]map[level]*cell, map[groupKey]results.Class, []error) {
 	byKey := map[groupKey][]groupKey{} // merged key -> its files' keys
 	for k := range b.samples {
 		mk := k
@@ -116,6 +122,7 @@ func (b *Builder) merged() (map[groupKey]map[level]*cell, []error) {
 	}
 	sort.Slice(mks, func(i, j int) bool { return keyLess(mks[i], mks[j]) })
 	out := map[groupKey]map[level]*cell{}
+	classes := map[groupKey]results.Class{}
 	var warns []error
 	for _, mk := range mks {
 		fks := byKey[mk]
@@ -126,14 +133,16 @@ func (b *Builder) merged() (map[groupKey]map[level]*cell, []error) {
 				k := mk
 				k.machine.File = fk.file
 				addCells(out, k, b.samples[fk])
+				classes[k] = b.classes[fk]
 			}
 			continue
 		}
 		for _, fk := range fks {
 			addCells(out, mk, b.samples[fk])
 		}
+		classes[mk] = b.classes[fks[0]]
 	}
-	return out, warns
+	return out, classes, warns
 }
 
 // addCells appends the samples of cells to out[k], copying them, so

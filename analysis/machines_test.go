@@ -78,7 +78,7 @@ func nameWarns(rep *Report) []string {
 func TestUnknownCPUs(t *testing.T) {
 	const s = 0.05
 	data := goTestSweep(s, 8).write(t, 1)
-	within20 := func(t *testing.T, f LawFit) {
+	within20 := func(t *testing.T, f *LawFit) {
 		t.Helper()
 		if f.Status != FitOK {
 			t.Fatalf("Amdahl status %s: %s", f.Status, f.Reason)
@@ -95,14 +95,14 @@ func TestUnknownCPUs(t *testing.T) {
 		if g.Machine.CPUs() != 8 || !g.Machine.NCPUGiven || g.Saturation != 0 || g.cpuCap() != 8 {
 			t.Errorf("machine %+v, saturation %d", g.Machine, g.Saturation)
 		}
-		within20(t, g.Fits.Amdahl)
-		if want := []int{1, 2, 4, 8}; !slices.Equal(levelsOf(g.Fits.Amdahl.FitInfo), want) {
-			t.Errorf("fitted levels %v, want %v", g.Fits.Amdahl.Levels, want)
+		within20(t, g.Fits.Amdahl())
+		if want := []int{1, 2, 4, 8}; !slices.Equal(levelsOf(g.Fits.Amdahl().FitInfo), want) {
+			t.Errorf("fitted levels %v, want %v", g.Fits.Amdahl().Levels, want)
 		}
 		if ok, all := warned(rep, "no ncpu line"); ok {
 			t.Errorf("CPU count given, yet warned unknown:\n%s", all)
 		}
-		t.Logf("--ncpu 8: s = %.4f (CI %.4f-%.4f)", g.Fits.Amdahl.SerialFraction.Value, g.Fits.Amdahl.SerialFraction.Lo, g.Fits.Amdahl.SerialFraction.Hi)
+		t.Logf("--ncpu 8: s = %.4f (CI %.4f-%.4f)", g.Fits.Amdahl().SerialFraction.Value, g.Fits.Amdahl().SerialFraction.Lo, g.Fits.Amdahl().SerialFraction.Hi)
 	})
 	t.Run("unknown", func(t *testing.T) {
 		rep := reportFiles(t, DefaultOptions(), input{"m8.txt", "", data})
@@ -110,9 +110,9 @@ func TestUnknownCPUs(t *testing.T) {
 		if g.Machine.CPUs() != 0 || g.Saturation != 8 || g.cpuCap() != 8 || !g.cpuCapInferred() {
 			t.Fatalf("machine %+v, saturation %d, want unknown CPUs and saturation 8", g.Machine, g.Saturation)
 		}
-		within20(t, g.Fits.Amdahl)
-		if want := []int{1, 2, 4, 8}; !slices.Equal(g.Fits.Amdahl.Levels, want) {
-			t.Errorf("fitted levels %v, want %v (up to the saturation)", g.Fits.Amdahl.Levels, want)
+		within20(t, g.Fits.Amdahl())
+		if want := []int{1, 2, 4, 8}; !slices.Equal(g.Fits.Amdahl().Levels, want) {
+			t.Errorf("fitted levels %v, want %v (up to the saturation)", g.Fits.Amdahl().Levels, want)
 		}
 		if ok, all := warned(rep, "no ncpu line"); !ok || !strings.Contains(all, "hash at 8") {
 			t.Errorf("no warning that the CPU count is unknown, naming the cut:\n%s", all)
@@ -124,7 +124,7 @@ func TestUnknownCPUs(t *testing.T) {
 		if !strings.Contains(buf.String(), "machine: Synthetic CPU @ 3.0GHz, CPU count unknown, linux/amd64, file m8.txt; S(p) stops rising significantly after 8 procs") {
 			t.Errorf("machine line does not say the count is unknown and where the curve was cut:\n%s", buf.String())
 		}
-		t.Logf("unknown: s = %.4f (CI %.4f-%.4f)", g.Fits.Amdahl.SerialFraction.Value, g.Fits.Amdahl.SerialFraction.Lo, g.Fits.Amdahl.SerialFraction.Hi)
+		t.Logf("unknown: s = %.4f (CI %.4f-%.4f)", g.Fits.Amdahl().SerialFraction.Value, g.Fits.Amdahl().SerialFraction.Lo, g.Fits.Amdahl().SerialFraction.Hi)
 	})
 	t.Run("verdict within the cap", func(t *testing.T) {
 		g := group(t, reportFiles(t, DefaultOptions(), input{"m8.txt", "", data}), "hash", "")
@@ -139,8 +139,8 @@ func TestUnknownCPUs(t *testing.T) {
 		opt := DefaultOptions()
 		opt.NCPU = 32
 		g := group(t, reportFiles(t, opt, input{"m8.txt", "", data}), "hash", "")
-		t.Logf("fitted over 1-32: s = %.4f, USL peak %.1f", g.Fits.Amdahl.SerialFraction.Value, g.Fits.USL.PeakN.Value)
-		if v := g.Fits.Amdahl.SerialFraction.Value; math.Abs(v-s) <= 0.2*s {
+		t.Logf("fitted over 1-32: s = %.4f, USL peak %.1f", g.Fits.Amdahl().SerialFraction.Value, g.Fits.USL().PeakN.Value)
+		if v := g.Fits.Amdahl().SerialFraction.Value; math.Abs(v-s) <= 0.2*s {
 			t.Errorf("s = %.4f over the saturated levels too: the test no longer shows the bias it guards against", v)
 		}
 	})

@@ -11,38 +11,20 @@ import (
 	"strings"
 
 	"github.com/google/pprof/profile"
-	"golang.org/x/perf/benchfmt"
+	"github.com/parbench/parbench/results"
 )
 
 // Profiles: what the profiles of a run (parbench run --profile) say about
 // each group. The results file names its profiles folder in the file
-// configuration key "profiles", relative to the file's own folder; the
-// folder holds cpu.pprof and gil.pprof (and mutex, block, trace), whose
-// samples carry the pprof labels workload, lock, goroutines and
-// gomaxprocs. ReadProfiles parses them with github.com/google/pprof;
+// configuration key results.KeyProfiles, relative to the file's own
+// folder; the folder holds results.ProfileCPU and results.ProfileGIL
+// (and the mutex, block and trace files), whose samples carry the pprof
+// labels results.LabelWorkload, LabelLock, LabelGoroutines and
+// LabelProcs. ReadProfiles parses them with github.com/google/pprof;
 // Summary slices them by labels into the share of goroutine time spent
 // waiting for the lock, the CPU by class (scheduler, GC, lock,
-// workload) and the top cost centres.
-
-// ProfilesKey is the file configuration key that names a run's profiles
-// folder.
-const ProfilesKey = "profiles"
-
-// ProfilesDir returns the profiles folder a results file names in its
-// configuration, resolved against the file's folder, or "" if none.
-func ProfilesDir(fileName string, cfg []benchfmt.Config) string {
-	for _, c := range cfg {
-		if c.Key != ProfilesKey || !c.File || len(c.Value) == 0 {
-			continue
-		}
-		dir := string(c.Value)
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(filepath.Dir(fileName), dir)
-		}
-		return dir
-	}
-	return ""
-}
+// workload) and the top cost centres. Report.AttachProfiles reads each
+// file's folder once, for every format.
 
 // Profiles are the parsed profiles of one folder. A kind that was not
 // written is nil.
@@ -59,7 +41,7 @@ func ReadProfiles(dir string) (*Profiles, error) {
 	for _, f := range []struct {
 		name string
 		dst  **profile.Profile
-	}{{"cpu.pprof", &p.CPU}, {"gil.pprof", &p.Waits}, {"mutex.pprof", &p.Mutex}} {
+	}{{results.ProfileCPU, &p.CPU}, {results.ProfileGIL, &p.Waits}, {results.ProfileMutex, &p.Mutex}} {
 		prof, err := ParseProfileFile(filepath.Join(dir, f.name))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -70,7 +52,7 @@ func ReadProfiles(dir string) (*Profiles, error) {
 		*f.dst = prof
 	}
 	if p.CPU == nil && p.Waits == nil && p.Mutex == nil {
-		return nil, fmt.Errorf("profiles folder %s: no cpu.pprof, gil.pprof or mutex.pprof: %w", dir, fs.ErrNotExist)
+		return nil, fmt.Errorf("profiles folder %s: no %s, %s or %s: %w", dir, results.ProfileCPU, results.ProfileGIL, results.ProfileMutex, fs.ErrNotExist)
 	}
 	return p, nil
 }
@@ -128,12 +110,13 @@ type ProfileSummary struct {
 }
 
 // Summary returns what p says about the samples carrying every label in
-// match (e.g. {"workload": "cpu/sha256", "lock": "gil"}; nil matches
-// all), with at most top entries per list.
+// match (pprof labels such as {results.LabelWorkload: "cpu/sha256",
+// results.LabelLock: "gil"}; nil matches all), with at most top entries
+// per list.
 func (p *Profiles) Summary(match map[string]string, top int) ProfileSummary {
 	var s ProfileSummary
 	if p.CPU != nil {
-		i := sampleIndex(p.CPU, "cpu", "nanoseconds")
+		i := sampleIndex(p.CPU, results.SampleCPU, results.UnitNanoseconds)
 		flat := map[string]int64{}
 		class := map[string]int64{}
 		for _, smp := range p.CPU.Sample {
@@ -151,7 +134,7 @@ func (p *Profiles) Summary(match map[string]string, top int) ProfileSummary {
 		s.Classes = topShares(class, s.CPU, 0)
 	}
 	if p.Waits != nil {
-		i := sampleIndex(p.Waits, "gil-wait", "nanoseconds")
+		i := sampleIndex(p.Waits, results.SampleWait, results.UnitNanoseconds)
 		sites := map[string]int64{}
 		for _, smp := range p.Waits.Sample {
 			if i < 0 || !labelsMatch(smp, match) {
@@ -385,14 +368,15 @@ func fmtNanos(ns int64) string {
 	return fmt.Sprintf("%dns", ns)
 }
 
-// AttachProfiles reads the profiles folders that the results files name
-// (files maps each file read to its file configuration) and adds to the
-// verdict of each group they cover the profile's own account of it (see
-// ProfileSummary.Cause), so that "concurrent, not parallel" names its
-// cause with a number from the profile in every format. Folders that
-// cannot be read come back as warnings.
-func (r *Report) AttachProfiles(files map[string][]benchfmt.Config) (warnings []error) {
-	all, warnings := readAllProfiles(files)
+// AttachProfiles reads the profiles folder that each results file of r
+// names (File.ProfilesDir) and adds to the verdict of each group it
+// covers the profile's own account of it (see ProfileSummary.Cause), so
+// that "concurrent, not parallel" names its cause with a number from
+// the profile in every format. Folders that cannot be read come back as
+// warnings.
+func (r *Report) AttachProfiles() (warnings []error) {
+	warnings = r.readProfiles()
+	all := r.allProfiles()
 	for _, g := range r.Groups {
 		for _, p := range all {
 			if c := p.Summary(groupMatch(g), 1).Cause(); c != "" {
@@ -403,50 +387,79 @@ func (r *Report) AttachProfiles(files map[string][]benchfmt.Config) (warnings []
 	return warnings
 }
 
-// readAllProfiles reads the profiles folder of each results file that
-// names one, in file name order.
-func readAllProfiles(files map[string][]benchfmt.Config) (all []*Profiles, warnings []error) {
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		dir := ProfilesDir(name, files[name])
-		if dir == "" {
-			continue
+// readProfiles parses the profiles folder of each file that names one,
+// once however often it is called and however many files name the
+// folder, and keeps it on the file (File.Profiles). It returns a
+// warning for each file whose folder could not be read.
+func (r *Report) readProfiles() (warnings []error) {
+	byDir := map[string]*File{}
+	for _, f := range r.sortedFiles() {
+		if !f.profilesRead {
+			dir := f.ProfilesDir()
+			if prev := byDir[dir]; prev != nil {
+				f.Profiles, f.profilesErr = prev.Profiles, prev.profilesErr
+			} else if dir != "" {
+				f.Profiles, f.profilesErr = ReadProfiles(dir)
+			}
+			f.profilesRead = true
 		}
-		p, err := ReadProfiles(dir)
-		if err != nil {
-			warnings = append(warnings, fmt.Errorf("%s: %w", name, err))
-			continue
+		byDir[f.ProfilesDir()] = f
+		if f.profilesErr != nil {
+			warnings = append(warnings, fmt.Errorf("%s: %w", f.Name, f.profilesErr))
 		}
-		all = append(all, p)
 	}
-	return all, warnings
+	return warnings
+}
+
+// sortedFiles returns r's files in file name order, each name once.
+func (r *Report) sortedFiles() []*File {
+	seen := map[string]bool{}
+	var fs []*File
+	for _, f := range r.Files {
+		if !seen[f.Name] {
+			seen[f.Name] = true
+			fs = append(fs, f)
+		}
+	}
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Name < fs[j].Name })
+	return fs
+}
+
+// allProfiles returns the profiles AttachProfiles read, in file name
+// order, each file's once.
+func (r *Report) allProfiles() []*Profiles {
+	var all []*Profiles
+	for _, f := range r.sortedFiles() {
+		if f.Profiles != nil {
+			all = append(all, f.Profiles)
+		}
+	}
+	return all
 }
 
 // groupMatch is the pprof labels that select a group's samples.
 func groupMatch(g *Group) map[string]string {
-	match := map[string]string{"workload": g.Workload}
+	match := map[string]string{results.LabelWorkload: g.Workload}
 	if g.Lock != "" {
-		match["lock"] = g.Lock
+		match[results.LabelLock] = g.Lock
 	}
 	return match
 }
 
 // WriteProfiles writes, for each group of r whose results file names a
-// profiles folder, the profile summary of its workload and lock. files
-// maps each results file read to its file configuration; groups from
-// files without profiles are skipped. It returns the profiles folders
-// that could not be read as warnings.
-func WriteProfiles(w io.Writer, r *Report, files map[string][]benchfmt.Config, top int) (warnings []error, err error) {
-	all, warnings := readAllProfiles(files)
+// profiles folder, the profile summary of its workload and lock, with
+// at most top entries per list. It reads each folder only if
+// AttachProfiles has not (and leaves the warnings to it). Groups from
+// files without profiles are skipped, and so is the whole section when
+// no file has any.
+func WriteProfiles(w io.Writer, r *Report, top int) error {
+	r.readProfiles()
+	all := r.allProfiles()
 	if len(all) == 0 {
-		return warnings, nil
+		return nil
 	}
 	if _, err := fmt.Fprintf(w, "\nProfiles\n"); err != nil {
-		return warnings, err
+		return err
 	}
 	for _, g := range r.Groups {
 		for _, p := range all {
@@ -459,9 +472,9 @@ func WriteProfiles(w io.Writer, r *Report, files map[string][]benchfmt.Config, t
 				fmt.Fprintf(w, "  %s\n", c)
 			}
 			if err := WriteProfileSummary(w, s, "  "); err != nil {
-				return warnings, err
+				return err
 			}
 		}
 	}
-	return warnings, nil
+	return nil
 }

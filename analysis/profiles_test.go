@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/pprof/profile"
-	"golang.org/x/perf/benchfmt"
+	"github.com/parbench/parbench/results"
 )
 
 // profBuilder makes small profiles: each sample a stack of function
@@ -125,12 +125,12 @@ func TestProfileSummary(t *testing.T) {
 }
 
 func TestProfilesDir(t *testing.T) {
-	cfg := func(v string) []benchfmt.Config {
-		return []benchfmt.Config{{Key: "date", Value: []byte("x"), File: true}, {Key: ProfilesKey, Value: []byte(v), File: true}}
+	cfg := func(v string) []results.Config {
+		return []results.Config{{Key: results.KeyDate, Value: "x"}, {Key: results.KeyProfiles, Value: v}}
 	}
 	for _, tc := range []struct {
 		file string
-		cfg  []benchfmt.Config
+		cfg  []results.Config
 		want string
 	}{
 		{"results/a.txt", cfg("a.txt.profiles"), filepath.Join("results", "a.txt.profiles")},
@@ -138,10 +138,17 @@ func TestProfilesDir(t *testing.T) {
 		{"results/a.txt", cfg("/abs/p"), "/abs/p"},
 		{"results/a.txt", nil, ""},
 	} {
-		if got := ProfilesDir(tc.file, tc.cfg); got != tc.want {
+		f := &File{Name: tc.file, Config: tc.cfg}
+		if got := f.ProfilesDir(); got != tc.want {
 			t.Errorf("ProfilesDir(%s) = %q, want %q", tc.file, got, tc.want)
 		}
 	}
+}
+
+// profilesFile is a results file of the report that names the profiles
+// folder dir as the runner does, "." beside its results.
+func profilesFile(dir string) *File {
+	return &File{Name: filepath.Join(dir, "r.txt"), Config: []results.Config{{Key: results.KeyProfiles, Value: "."}}}
 }
 
 func TestReadProfilesErrors(t *testing.T) {
@@ -162,11 +169,10 @@ func TestReadProfilesErrors(t *testing.T) {
 func TestWriteProfiles(t *testing.T) {
 	dir := testProfiles(t)
 	rep := &Report{Groups: []*Group{{Workload: "cpu/sha256", Lock: "gil"}, {Workload: "cpu/sha256", Lock: "none"}}}
+	rep.Files = []*File{profilesFile(dir)}
 	var b strings.Builder
-	files := map[string][]benchfmt.Config{filepath.Join(dir, "r.txt"): {{Key: ProfilesKey, Value: []byte("."), File: true}}}
-	warns, err := WriteProfiles(&b, rep, files, 3)
-	if err != nil || len(warns) > 0 {
-		t.Fatalf("WriteProfiles: %v %v", err, warns)
+	if err := WriteProfiles(&b, rep, 3); err != nil {
+		t.Fatalf("WriteProfiles: %v", err)
 	}
 	out := b.String()
 	for _, want := range []string{"Profiles\n", "cpu/sha256  lock=gil", "lock wait 75%", "cpu/sha256  lock=none", "no lock wait recorded"} {
@@ -175,7 +181,8 @@ func TestWriteProfiles(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if _, err := WriteProfiles(&b, rep, map[string][]benchfmt.Config{"x.txt": nil}, 3); err != nil || b.Len() != 0 {
+	rep.Files = []*File{{Name: "x.txt"}}
+	if err := WriteProfiles(&b, rep, 3); err != nil || b.Len() != 0 {
 		t.Errorf("no profiles key: wrote %q, %v", b.String(), err)
 	}
 }
@@ -186,8 +193,8 @@ func TestWriteProfiles(t *testing.T) {
 func TestAttachProfiles(t *testing.T) {
 	dir := testProfiles(t)
 	rep := &Report{Groups: []*Group{{Workload: "cpu/sha256", Lock: "gil"}, {Workload: "cpu/other", Lock: "gil"}}}
-	files := map[string][]benchfmt.Config{filepath.Join(dir, "r.txt"): {{Key: ProfilesKey, Value: []byte("."), File: true}}}
-	if warns := rep.AttachProfiles(files); len(warns) > 0 {
+	rep.Files = []*File{profilesFile(dir)}
+	if warns := rep.AttachProfiles(); len(warns) > 0 {
 		t.Fatalf("AttachProfiles: %v", warns)
 	}
 	if got := rep.Groups[0].Verdict.String(); !strings.Contains(got, "profile: 75% of goroutine time waiting for the lock") {
@@ -197,7 +204,8 @@ func TestAttachProfiles(t *testing.T) {
 		t.Errorf("a group the profile does not cover got %q", got)
 	}
 	rep.Groups[0].Verdict.Limits = nil
-	if warns := rep.AttachProfiles(map[string][]benchfmt.Config{"x.txt": nil}); len(warns) > 0 || len(rep.Groups[0].Verdict.Limits) > 0 {
+	rep.Files = []*File{{Name: "x.txt"}}
+	if warns := rep.AttachProfiles(); len(warns) > 0 || len(rep.Groups[0].Verdict.Limits) > 0 {
 		t.Errorf("no profiles key: limits %v, warnings %v", rep.Groups[0].Verdict.Limits, warns)
 	}
 }

@@ -65,6 +65,9 @@ type Options struct {
 	// a file of many groups is many chances of a false alarm. 0 turns
 	// it off, and each claim is then tested at CompareAlpha on its own.
 	FDR float64
+	// Laws are the scalability laws fitted to each group, in the order
+	// of Group.Fits; nil fits DefaultLaws().
+	Laws []Law
 }
 
 // DefaultOptions returns 95% intervals, alpha 0.05, 1000 resamples,
@@ -118,6 +121,12 @@ type Builder struct {
 	groups   []*Group                     // the report's groups, while Report judges them
 	warnings []error
 	results  int
+	// fileList holds each file ReadAs read, in reading order.
+	fileList []*File
+	// classes is the workload class of each file's group (file set);
+	// classLines caches the parsed classes lines by file and line.
+	classes    map[groupKey]results.Class
+	classLines map[string]results.ClassMap
 	// suffixed are the names read with a -N suffix (first position),
 	// bases those names without it: see nameWarnings.
 	suffixed    map[string]position
@@ -148,7 +157,7 @@ type cell struct {
 
 // settingKeys are the file configuration keys, beyond the machine, that
 // change what one op costs; files that differ in them are not merged.
-var settingKeys = []string{"io-latency", "server-latency", "io-fraction", "op-time", "switch-interval", "check-interval", "cpu-goroutines", "database", "faults"}
+var settingKeys = results.SettingKeys()
 
 // NewBuilder returns a Builder, or an error if opt.Filter does not parse
 // or opt.NCPU is negative.
@@ -157,7 +166,8 @@ func NewBuilder(opt Options) (*Builder, error) {
 		return nil, fmt.Errorf("NCPU %d: want a positive CPU count, or 0 to read it from each file", opt.NCPU)
 	}
 	b := &Builder{opt: opt, samples: map[groupKey]map[level]*cell{}, files: map[string]int{},
-		once: map[string]bool{}, suffixed: map[string]position{}, bases: map[string]bool{}}
+		once: map[string]bool{}, suffixed: map[string]position{}, bases: map[string]bool{},
+		classes: map[groupKey]results.Class{}, classLines: map[string]results.ClassMap{}}
 	if opt.Filter != "" {
 		f, err := benchproc.NewFilter(opt.Filter)
 		if err != nil {
@@ -185,8 +195,14 @@ func (b *Builder) Read(r io.Reader, fileName string) error {
 // named label. Files read with the same label and the same machine
 // configuration share curves, whatever their names; different labels
 // keep them apart, as different machines. An empty label is Read.
+//
+// Besides the samples, the Builder keeps what the file says of itself
+// (Report.Files): its configuration and its count of results, so that
+// no one needs to read the file again.
 func (b *Builder) ReadAs(r io.Reader, fileName, label string) error {
 	b.label = label
+	f := &File{Name: fileName, Label: label}
+	b.fileList = append(b.fileList, f)
 	defer func() { b.label = "" }()
 	rd := benchfmt.NewReader(r, fileName)
 	for rd.Scan() {
@@ -195,6 +211,7 @@ func (b *Builder) ReadAs(r io.Reader, fileName, label string) error {
 			file, line := rec.Pos()
 			b.warnings = append(b.warnings, &Warning{file, line, rec.Msg})
 		case *benchfmt.Result:
+			f.add(rec)
 			b.Add(rec)
 		}
 	}
@@ -285,8 +302,11 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		extra:    strings.Join(extra, "/"),
 		machine:  m,
 		settings: strings.Join(settings, " "),
-		scaling:  res.GetConfig("scaling"),
+		scaling:  res.GetConfig(results.KeyScaling),
 		file:     file,
+	}
+	if _, ok := b.classes[key]; !ok {
+		b.classes[key] = b.classOf(res, pt.Workload)
 	}
 	if _, ok := b.files[file]; !ok {
 		b.files[file] = len(b.files)
@@ -327,32 +347,55 @@ func countUnit(res *benchfmt.Result, unit string) int {
 	return n
 }
 
+// classOf returns the class of a result's workload: what its file's
+// classes line says, or, in a file without one, results.LegacyClass.
+// A classes line that does not parse is warned about once per file.
+func (b *Builder) classOf(res *benchfmt.Result, workload string) results.Class {
+	line := res.GetConfig(results.KeyClasses)
+	if line == "" {
+		return results.ClassMap(nil).Of(workload)
+	}
+	file, n := res.Pos()
+	k := file + "\x00" + line
+	m, ok := b.classLines[k]
+	if !ok {
+		var err error
+		m, err = results.ParseClasses(line)
+		if err != nil {
+			b.warnings = append(b.warnings, &Warning{file, n, fmt.Sprintf("%s line: %v", results.KeyClasses, err)})
+		}
+		b.classLines[k] = m
+	}
+	return m.Of(workload)
+}
+
 // machineOf reads the machine from a result's file configuration.
 func machineOf(res *benchfmt.Result) Machine {
 	m := Machine{
-		CPU:    res.GetConfig("cpu"),
-		Host:   res.GetConfig("host"),
-		GOOS:   res.GetConfig("goos"),
-		GOARCH: res.GetConfig("goarch"),
-		Quota:  res.GetConfig("cpu-quota"),
+		CPU:    res.GetConfig(results.KeyCPU),
+		Host:   res.GetConfig(results.KeyHost),
+		GOOS:   res.GetConfig(results.KeyGOOS),
+		GOARCH: res.GetConfig(results.KeyGOARCH),
+		Quota:  res.GetConfig(results.KeyCPUQuota),
 	}
-	if n, err := strconv.Atoi(res.GetConfig("ncpu")); err == nil && n > 0 && n <= 1<<20 {
+	if n, err := strconv.Atoi(res.GetConfig(results.KeyNCPU)); err == nil && n > 0 && n <= 1<<20 {
 		m.NCPU = n
 	}
 	return m
 }
 
-// Warnings returns the warnings so far.
-func (b *Builder) Warnings() []error { return b.warnings }
-
 // Report analyses everything read so far. It returns ErrNoResults, with
 // the report's warnings, when nothing usable was read.
 func (b *Builder) Report() (*Report, error) {
 	rep := &Report{Confidence: b.opt.Confidence, Warnings: append([]error(nil), b.warnings...)}
+	for _, f := range b.fileList {
+		c := *f
+		rep.Files = append(rep.Files, &c)
+	}
 	if b.results == 0 {
 		return rep, ErrNoResults
 	}
-	samples, warns := b.merged()
+	samples, classes, warns := b.merged()
 	rep.Warnings = append(rep.Warnings, b.nameWarnings()...)
 	rep.Warnings = append(rep.Warnings, warns...)
 	keys := make([]groupKey, 0, len(samples))
@@ -363,6 +406,7 @@ func (b *Builder) Report() (*Report, error) {
 	var byLevels []map[level]*Point
 	for _, k := range keys {
 		g, byLevel := b.analyse(k, samples[k])
+		g.Class = classes[k]
 		rep.Groups = append(rep.Groups, g)
 		byLevels = append(byLevels, byLevel)
 	}
@@ -397,9 +441,7 @@ func (b *Builder) Report() (*Report, error) {
 				fi.poorFit(fi.LackOfFitP < LackOfFitAlpha && adj < b.opt.FDR, adj)
 			}
 		}
-		if g.Scaling != "weak" {
-			checkCeiling(&g.Fits.Amdahl, g, b.opt)
-		}
+		g.Fits.check(g, b.opt) // a law's own test, such as Amdahl's ceiling
 	}
 	rep.Claims, rep.FDR = len(first.raw)+len(fits.raw), b.opt.FDR
 	rep.Warnings = append(rep.Warnings, b.groupWarnings(rep.Groups)...)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/parbench/parbench/results"
 )
 
 // Report is the analysis of a set of results files.
@@ -23,6 +25,10 @@ type Report struct {
 	// Warnings are findings about the input that are not failures:
 	// malformed lines (with file:line), names that do not parse.
 	Warnings []error
+	// Files are the results files read, in reading order, with their
+	// configuration and, after AttachProfiles, their profiles: every
+	// format renders from the Report, none reads a file again.
+	Files []*File
 }
 
 // Machine is where a group's results were measured, from the file
@@ -111,9 +117,15 @@ type Group struct {
 	// Settings are the workload settings from the file configuration
 	// ("io-latency=1ms ..."), which must match to merge files.
 	Settings string
+	// Class is what bounds the workload, as its file's classes line says
+	// (results.LegacyClass for files without one): the verdict's and
+	// the plots' rules go by it, never by the workload's name. Not in
+	// the JSON.
+	Class results.Class
 	// Points are sorted by goroutines, then GOMAXPROCS.
 	Points []*Point
-	Fits   Fits
+	// Fits are the laws of Options.Laws fitted to the group, in order.
+	Fits Fits
 	// Verdict is the one-line answer.
 	Verdict  Verdict
 	Warnings []error
@@ -186,96 +198,6 @@ type Estimate struct {
 
 // Contains reports whether x lies in [Lo, Hi].
 func (e Estimate) Contains(x float64) bool { return e.Lo <= x && x <= e.Hi }
-
-// Fits are the scalability models fitted to a group.
-type Fits struct {
-	// Amdahl is fitted to strong-scaling files, Gustafson to weak ones;
-	// the other has Status "not-applicable". USL to both.
-	Amdahl, Gustafson LawFit
-	USL               USLFit
-}
-
-// infos returns the fits' common parts in a fixed order, for the
-// report's corrections; the pointers write through to f.
-func (f *Fits) infos() []*FitInfo {
-	return []*FitInfo{&f.Amdahl.FitInfo, &f.Gustafson.FitInfo, &f.USL.FitInfo}
-}
-
-// Fit statuses.
-const (
-	FitOK            = "ok"
-	FitTooFewLevels  = "too-few-levels"
-	FitNotApplicable = "not-applicable"
-	FitFailed        = "failed"
-	// FitPoorFit is a fit the data reject: its lack of fit is beyond
-	// what the replicate samples' noise explains (the lack-of-fit F-test
-	// of LackOfFitAlpha), or a measured speedup on the curve lies above
-	// the ceiling the fit allows. Its parameters are the best the law can
-	// do, and the report draws no ceiling or peak from them.
-	FitPoorFit = "poor-fit"
-)
-
-// FitInfo is what every fit reports besides its parameters.
-type FitInfo struct {
-	// Status is FitOK, FitPoorFit, FitTooFewLevels, FitNotApplicable or
-	// FitFailed; Reason says why in words when it is not FitOK.
-	Status, Reason string
-	// Goroutines is the goroutine count of the curve fitted (for
-	// Gustafson on weak scaling: 0, the diagonal goroutines = procs).
-	Goroutines int
-	// Levels are the GOMAXPROCS values fitted.
-	Levels []int
-	// R2 is the coefficient of determination of the fit on the median
-	// speedups (negative when the fit is worse than the mean),
-	// RMSRelErr the root mean square relative residual.
-	R2, RMSRelErr float64
-	// LackOfFitF is the lack-of-fit F statistic on DF1 and DF2 degrees
-	// of freedom, and LackOfFitP its p-value (see lackOfFit); NaN when
-	// the levels have no replicate samples to test against.
-	LackOfFitF, LackOfFitP float64
-	DF1, DF2               int
-}
-
-// LawFit is a fit of Amdahl's or Gustafson's law.
-type LawFit struct {
-	FitInfo
-	// SerialFraction is the law's s.
-	SerialFraction Estimate
-}
-
-// USLFit is a fit of the Universal Scalability Law,
-// X(N) = lambda N / (1 + sigma (N-1) + kappa N (N-1)) (Gunther, Guerrilla
-// Capacity Planning, 2007, ch. 4).
-type USLFit struct {
-	FitInfo
-	// Lambda is throughput at N=1 (ops per second), Sigma contention,
-	// Kappa coherency (crosstalk).
-	Lambda, Sigma, Kappa Estimate
-	// PeakN is the N >= 1 where the fitted throughput is highest:
-	// N* = sqrt((1-sigma)/kappa) when that is at least 1; 1 when
-	// sigma >= 1 or N* < 1 (every added proc costs throughput); +Inf when
-	// there is no peak (kappa = 0, sigma < 1). PeakX is the throughput at
-	// the peak (lambda at N = 1), or without a peak the asymptote
-	// lambda/sigma it levels off toward (+Inf when sigma = 0).
-	PeakN, PeakX Estimate
-	// PeakWhere says where the point fit's peak lies: one of the Peak*
-	// constants.
-	PeakWhere string
-}
-
-// Where a USL fit's throughput peaks (USLFit.PeakWhere).
-const (
-	// PeakNone: kappa = 0 and sigma < 1, so throughput rises for ever,
-	// levelling off toward lambda/sigma (without bound if sigma = 0).
-	PeakNone = "none"
-	// PeakAtOne: sigma >= 1 or N* < 1, so throughput is highest at
-	// N = 1.
-	PeakAtOne = "at-one"
-	// PeakInside: 1 < N* <= the largest level fitted.
-	PeakInside = "inside"
-	// PeakBeyond: N* beyond the largest level fitted (an extrapolation).
-	PeakBeyond = "beyond"
-)
 
 // Verdict classes.
 const (

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
+
+	"github.com/parbench/parbench/results"
 )
 
 // Every statement a verdict makes is a claim, and every claim meets one
@@ -454,21 +455,21 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 				lockLimited = true
 			}
 		}
-		// Memory bandwidth: cpu/stream, unless the lock already explains
-		// the lack of speedup.
-		if !isBusy && strings.Contains(g.Workload, "stream") && judged.Parallel != nil && judged.Procs > 1 && !gained && !lockLimited {
+		// Memory bandwidth: a memory-bound workload (cpu/stream), unless
+		// the lock already explains the lack of speedup.
+		if !isBusy && g.Class == results.ClassMemory && judged.Parallel != nil && judged.Procs > 1 && !gained && !lockLimited {
 			if ref := j.b.computeBound(g, judged); ref != "" {
 				v.Limits = append(v.Limits, fmt.Sprintf("limited by memory bandwidth: the cores share it (efficiency %.0f%% at %d procs, %s)", 100*judged.Parallel.Efficiency, judged.Procs, ref))
 			}
 		}
 		// Waiting, not computing.
-		if par, ok := judged.Metrics["parallelism"]; ok && !isBusy && v.Class != VerdictParallel && par < 0.5 && !strings.HasPrefix(g.Workload, "cpu/") {
+		if par, ok := judged.Metrics["parallelism"]; ok && !isBusy && v.Class != VerdictParallel && par < 0.5 && !g.Class.Computes() {
 			v.Limits = append(v.Limits, fmt.Sprintf("the work waits rather than computes (parallelism %.2f: the CPUs are mostly idle, so more procs cannot help)", par))
 		}
 	}
 	// Oversubscription of CPU work: goroutines beyond procs, or procs
 	// beyond CPUs, really slower (each scan one family).
-	if !isBusy && (strings.HasPrefix(g.Workload, "cpu/") || g.Workload == "cpu") {
+	if !isBusy && g.Class.Computes() {
 		var family []scanMember
 		for _, p := range g.Points {
 			eq := byLevel[level{p.Procs, p.Procs}]

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -131,48 +130,56 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate checks every field, naming the flag of the first bad one.
+// Validate checks every field. Its error matches ErrInvalid and is, for
+// a field out of range, a *FieldError naming the field.
 func (c *Config) Validate() error {
-	if len(c.Workloads) == 0 {
-		return errors.New("--workloads: no workload selected")
+	return invalid(c.validate())
+}
+
+func (c *Config) validate() error {
+	bad := func(field, value, format string, args ...any) error {
+		return &FieldError{Field: field, Value: value, Err: fmt.Errorf(format, args...)}
 	}
-	if err := checkList("--procs", c.Procs, MaxProcs); err != nil {
+	if len(c.Workloads) == 0 {
+		return bad("Workloads", "", "no workload selected")
+	}
+	if err := checkList("Procs", c.Procs, MaxProcs); err != nil {
 		return err
 	}
-	if err := checkList("--goroutines", c.Goroutines, MaxGoroutines); err != nil {
+	if err := checkList("Goroutines", c.Goroutines, MaxGoroutines); err != nil {
 		return err
 	}
 	if len(c.Locks) == 0 {
-		return errors.New("--lock: empty list (valid: " + strings.Join(gil.Modes(), ", ") + ")")
+		return bad("Locks", "", "empty list (valid: %s)", strings.Join(gil.Modes(), ", "))
 	}
 	for _, l := range c.Locks {
 		if err := gil.Check(l); err != nil {
-			return fmt.Errorf("--lock: %w", err)
+			return &FieldError{Field: "Locks", Err: err}
 		}
 	}
 	if c.Count < 1 || c.Count > MaxCount {
-		return fmt.Errorf("--count %d: want 1 to %d", c.Count, MaxCount)
+		return bad("Count", strconv.Itoa(c.Count), "want 1 to %d", MaxCount)
 	}
 	if c.Benchtime < time.Millisecond || c.Benchtime > time.Hour {
-		return fmt.Errorf("--benchtime %v: want 1ms to 1h", c.Benchtime)
+		return bad("Benchtime", c.Benchtime.String(), "want 1ms to 1h")
 	}
 	if c.Scaling != Strong && c.Scaling != Weak {
-		return fmt.Errorf("--scaling %q: want strong or weak", c.Scaling)
+		return bad("Scaling", strconv.Quote(string(c.Scaling)), "want strong or weak")
 	}
 	if c.LockOpts.SwitchInterval <= 0 {
-		return fmt.Errorf("--switch-interval %v: want a positive duration", c.LockOpts.SwitchInterval)
+		return bad("LockOpts.SwitchInterval", c.LockOpts.SwitchInterval.String(), "want a positive duration")
 	}
 	if c.TargetCI < 0 || c.TargetCI >= 1 || c.TargetCI != c.TargetCI {
-		return fmt.Errorf("--target-ci %v%%: want a percentage above 0%% and below 100%%, e.g. 2%%", 100*c.TargetCI)
+		return bad("TargetCI", fmt.Sprintf("%v%%", 100*c.TargetCI), "want a percentage above 0%% and below 100%%, e.g. 2%%")
 	}
 	if c.TargetCI > 0 && c.Count < MinAdaptive {
-		return fmt.Errorf("--count %d: --target-ci needs at least %d samples a point", c.Count, MinAdaptive)
+		return bad("Count", strconv.Itoa(c.Count), "{TargetCI} needs at least %d samples a point", MinAdaptive)
 	}
 	if c.SampleTimeout < 0 {
-		return fmt.Errorf("--sample-timeout %v: want a positive duration, or 0 for the default", c.SampleTimeout)
+		return bad("SampleTimeout", c.SampleTimeout.String(), "want a positive duration, or 0 for the default")
 	}
 	if c.LockOpts.CheckInterval < 1 {
-		return fmt.Errorf("--check-interval %d: want at least 1", c.LockOpts.CheckInterval)
+		return bad("LockOpts.CheckInterval", strconv.Itoa(c.LockOpts.CheckInterval), "want at least 1")
 	}
 	if err := c.Exec.validate(c.Workloads); err != nil {
 		return err
@@ -180,17 +187,22 @@ func (c *Config) Validate() error {
 	return c.Params.Validate()
 }
 
-func checkList(flag string, xs []int, hi int) error {
+// checkList checks a list field: not empty, each value from 1 to hi,
+// none twice.
+func checkList(field string, xs []int, hi int) error {
+	bad := func(format string, args ...any) error {
+		return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+	}
 	if len(xs) == 0 {
-		return fmt.Errorf("%s: empty list", flag)
+		return bad("empty list")
 	}
 	seen := map[int]bool{}
 	for _, x := range xs {
 		if x < 1 || x > hi {
-			return fmt.Errorf("%s: %d out of range (want 1 to %d)", flag, x, hi)
+			return bad("%d out of range (want 1 to %d)", x, hi)
 		}
 		if seen[x] {
-			return fmt.Errorf("%s: %d given twice", flag, x)
+			return bad("%d given twice", x)
 		}
 		seen[x] = true
 	}
@@ -198,33 +210,40 @@ func checkList(flag string, xs []int, hi int) error {
 }
 
 // FileConfig returns the file configuration of a run: the machine, the
-// date and the sweep's settings.
+// date, the sweep's settings and each workload's class (its
+// workloads.Classed, so that the analysis never reads a class from a
+// name). Package results names every key and its role.
 func (c *Config) FileConfig(now time.Time) []results.Config {
 	names := make([]string, len(c.Workloads))
+	classes := make([]results.WorkloadClass, len(c.Workloads))
 	for i, w := range c.Workloads {
 		names[i] = w.Name()
+		classes[i] = results.WorkloadClass{Workload: w.Name(), Class: workloads.ClassOf(w)}
 	}
 	cfg := results.Machine()
 	cfg = append(cfg,
-		results.Config{Key: "date", Value: now.UTC().Format(time.RFC3339)},
-		results.Config{Key: "workloads", Value: strings.Join(names, ",")},
-		results.Config{Key: "procs", Value: joinInts(c.Procs)},
-		results.Config{Key: "goroutines", Value: joinInts(c.Goroutines)},
-		results.Config{Key: "locks", Value: strings.Join(c.Locks, ",")},
-		results.Config{Key: "count", Value: strconv.Itoa(c.Count)},
-		results.Config{Key: "target-ci", Value: FormatPercent(c.TargetCI)},
-		results.Config{Key: "benchtime", Value: c.Benchtime.String()},
-		results.Config{Key: "scaling", Value: string(c.Scaling)},
-		results.Config{Key: "switch-interval", Value: c.LockOpts.SwitchInterval.String()},
-		results.Config{Key: "check-interval", Value: strconv.Itoa(c.LockOpts.CheckInterval)},
-		results.Config{Key: "io-latency", Value: c.Params.IOLatency.String()},
-		results.Config{Key: "server-latency", Value: c.Params.ServerLatency.String()},
-		results.Config{Key: "io-fraction", Value: strconv.FormatFloat(c.Params.IOFraction, 'g', -1, 64)},
-		results.Config{Key: "op-time", Value: c.Params.OpTime.String()},
-		results.Config{Key: "cpu-goroutines", Value: strconv.Itoa(c.Params.CPUGoroutines)},
-		results.Config{Key: "database", Value: redactDSN(c.Params.DB)},
-		results.Config{Key: "faults", Value: cmp.Or(c.Params.Faults, "off")},
+		results.Config{Key: results.KeyDate, Value: now.UTC().Format(time.RFC3339)},
+		results.Config{Key: results.KeyWorkloads, Value: strings.Join(names, ",")},
+		results.Config{Key: results.KeyProcs, Value: joinInts(c.Procs)},
+		results.Config{Key: results.KeyGoroutines, Value: joinInts(c.Goroutines)},
+		results.Config{Key: results.KeyLocks, Value: strings.Join(c.Locks, ",")},
+		results.Config{Key: results.KeyCount, Value: strconv.Itoa(c.Count)},
+		results.Config{Key: results.KeyTargetCI, Value: FormatPercent(c.TargetCI)},
+		results.Config{Key: results.KeyBenchtime, Value: c.Benchtime.String()},
+		results.Config{Key: results.KeyScaling, Value: string(c.Scaling)},
+		results.Config{Key: results.KeySwitchInterval, Value: c.LockOpts.SwitchInterval.String()},
+		results.Config{Key: results.KeyCheckInterval, Value: strconv.Itoa(c.LockOpts.CheckInterval)},
+		results.Config{Key: results.KeyIOLatency, Value: c.Params.IOLatency.String()},
+		results.Config{Key: results.KeyServerLatency, Value: c.Params.ServerLatency.String()},
+		results.Config{Key: results.KeyIOFraction, Value: strconv.FormatFloat(c.Params.IOFraction, 'g', -1, 64)},
+		results.Config{Key: results.KeyOpTime, Value: c.Params.OpTime.String()},
+		results.Config{Key: results.KeyCPUGoroutines, Value: strconv.Itoa(c.Params.CPUGoroutines)},
+		results.Config{Key: results.KeyDatabase, Value: redactDSN(c.Params.DB)},
+		results.Config{Key: results.KeyFaults, Value: cmp.Or(c.Params.Faults, "off")},
 	)
+	if len(classes) > 0 {
+		cfg = append(cfg, results.Config{Key: results.KeyClasses, Value: results.FormatClasses(classes)})
+	}
 	return append(cfg, c.Exec.fileConfig()...)
 }
 

@@ -1,11 +1,19 @@
 // Package bench is parbench's runner: it sweeps workloads over lock
-// modes, goroutine counts and GOMAXPROCS, and emits one result in the
-// standard Go benchmark format per sample.
+// modes, exec modes (goroutines or worker processes), goroutine counts
+// and GOMAXPROCS, and emits one result in the standard Go benchmark
+// format per sample.
 //
 // The data flow of Run:
 //
-//  1. Start every workload once (servers, buffers, temp files) and expand
-//     the sweep into points: workload x lock x goroutines x GOMAXPROCS.
+//  1. Validate the Config (config.go), start every workload once
+//     (servers, buffers, temp files) and expand the sweep into points:
+//     workload x lock x exec x goroutines x GOMAXPROCS (runner.go). The
+//     exec dimension (exec.go, Config.Exec) is goroutines of this
+//     process under one lock, or, with --exec processes, G worker
+//     processes each with its own lock, at each payload size; a sweep
+//     without processes has one exec variant and no exec keys in its
+//     names. A workload that is a workloads.GoroutinesOnly is refused in
+//     a processes sweep before anything starts.
 //  2. Calibrate each point once, as `go test` does: grow the op count
 //     until a run is long enough to extrapolate to Config.Benchtime, and
 //     size the chunk that goroutines draw from the shared op counter so
@@ -17,30 +25,77 @@
 //     Config.TargetCI a point drops out of the rounds as soon as the 95%
 //     confidence interval of its median is narrow enough (at least
 //     MinAdaptive samples); a note records why each point stopped.
-//  4. Each sample: set GOMAXPROCS, make a fresh lock and workers, run a
-//     GC, start the workload's background goroutines under the same lock
-//     (package background: latency/convoy's CPU goroutines), release the
-//     goroutines together, and time until the last op is done. A point
-//     of --exec processes runs its ops in worker processes instead, each
-//     with its own GOMAXPROCS and lock (package procs). Check that exactly the requested ops were done. A watchdog
-//     abandons a sample that outlives Config.SampleTimeout; a panic is
-//     caught with its stack; afterwards goroutines and open descriptors
-//     must be back to their level before the sample. Any of these fails
-//     the point (a note names it) and the sweep goes on.
+//  4. Each sample (sample.go): set GOMAXPROCS, make a fresh lock (package
+//     gil) and workers, run a GC, start the workload's background
+//     goroutines under the same lock (internal/background:
+//     latency/convoy's CPU goroutines), release the goroutines together
+//     (ops.go), time until the last op is done, and close the workers. A
+//     point of exec=processes runs its ops in worker processes instead
+//     (exec.go over internal/procs), each with its own GOMAXPROCS, lock
+//     and background goroutines. Check that exactly the requested ops
+//     were done. A watchdog abandons a sample that outlives
+//     Config.SampleTimeout; a panic is caught with its stack; afterwards
+//     goroutines and open descriptors must be back to their level
+//     before the sample. Any of these, an op's error or a worker's Close
+//     error fails the point (a note names it, failure.go) and the sweep
+//     goes on.
 //  5. Hand the result (sec/op, CPU parallelism, the lock's figures, the
-//     CPU steal and the other runnable tasks from /proc/stat) to the
-//     sink at once, so an interrupted run keeps every finished sample.
-//     Closing Config.Stop ends the run after the sample in flight.
+//     workload's own figures, the runtime's metrics, the CPU steal and
+//     the other runnable tasks from /proc/stat) to the sink at once, so
+//     an interrupted run keeps every finished sample. Closing
+//     Config.Stop ends the run after the sample in flight.
 //  6. Restore GOMAXPROCS and close every workload.
 //
 // Strong scaling (the default) shares a fixed total of ops among the
 // goroutines; weak scaling gives each goroutine a fixed share instead.
 //
-// Every sample also reads the runtime's metrics (package rtmetrics)
-// just before and just after its timed window: scheduler latency p50
-// and p99, mutex wait, GC CPU share and user CPU, as more "value unit"
-// pairs. With Config.Profile set (package prof, parbench run --profile)
-// each sample runs under its point's pprof labels, the lock records its
-// waits for the gil profile, and one point's first sample is traced;
-// without it those hooks are nil checks outside the timed window.
+// Every sample also reads the runtime's metrics and the process's CPU
+// time (internal/rtmetrics) just before and just after its timed
+// window: scheduler latency p50 and p99, mutex wait, GC CPU share and
+// user CPU, as more "value unit" pairs. With Config.Profile set
+// (package prof, parbench run --profile) each sample runs under its
+// point's pprof labels, a lock that is a gil.WaitAccounter records its
+// waits for the gil profile (profile.go), and one point's first sample
+// is traced; without it those hooks are nil checks outside the timed
+// window.
+//
+// RunFile (session.go) is a whole `parbench run` into one results file:
+// Validate, then continue a file (ReadResume and Resume.Check,
+// resume.go: same machine and settings, the samples it already has
+// become Config.Prior) or create a new one (results.Create), write the
+// file configuration (Config.FileConfig: each key is package results'
+// own, with its role) and the calibration note, start and stop the
+// profiles, Run, note an interruption, and close the file. Its errors
+// name Config fields (FieldError) and the file (FileError, ResumeError),
+// never a command-line flag: a command maps them to its own flags, as
+// cmd/parbench does in one table.
+//
+// The packages under the module's internal/ are the runner's parts, not
+// API: internal/procs (worker processes and their pipe protocol),
+// internal/background (a sample's background goroutines, in-process and
+// in each worker process) and internal/rtmetrics (runtime/metrics and
+// getrusage per sample).
+//
+// To add a workload (see package workloads for its side): implement
+// workloads.Workload, Instance and Worker in a file of its family,
+// Register it from an init function, and import its package from
+// cmd/parbench/main.go if it is a new one (worker processes look it up
+// by name in the same binary). Implement workloads.Classed (its class
+// goes into the results file), workloads.Sampler for figures of its
+// own, workloads.Backgrounder for background goroutines, and
+// workloads.GoroutinesOnly if it cannot run in a worker process. The
+// runner needs no change. workloads' TestEveryWorkload runs a few ops of
+// every workload of package workloads under a checking Env (a package
+// of its own, such as webapp, brings its own tests),
+// TestEveryWorkloadClassed fails for a workload without a valid class,
+// and the runner's leak check fails a point whose workers leave
+// goroutines or descriptors behind.
+//
+// To add a lock mode (see package gil): write its Lock and Thread in
+// bench/gil, embed gil's shared accounting (which makes it a
+// gil.WaitAccounter, for wait-share and --profile gil) and add it to
+// gil's modes table; --lock, parbench list and worker processes take it
+// from there. gil's TestModesAccountWaits fails for a mode that is not
+// a WaitAccounter, and its tests over lockModes check exclusion and
+// the figures once the mode is listed there.
 package bench

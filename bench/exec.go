@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parbench/parbench/internal/procs"
+	"github.com/parbench/parbench/internal/rtmetrics"
 	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 )
@@ -58,41 +59,44 @@ func (e ExecConfig) payloads() []int {
 
 // validate checks the exec fields against the selected workloads.
 func (e ExecConfig) validate(ws []workloads.Workload) error {
+	bad := func(field, value, format string, args ...any) error {
+		return &FieldError{Field: "Exec." + field, Value: value, Err: fmt.Errorf(format, args...)}
+	}
 	if e.Modes != nil && len(e.Modes) == 0 {
-		return fmt.Errorf("--exec: empty list (valid: %s, %s)", ExecGoroutines, ExecProcesses)
+		return bad("Modes", "", "empty list (valid: %s, %s)", ExecGoroutines, ExecProcesses)
 	}
 	seen := map[string]bool{}
 	for _, m := range e.Modes {
 		if m != ExecGoroutines && m != ExecProcesses {
-			return fmt.Errorf("--exec %q: unknown mode (valid: %s, %s)", m, ExecGoroutines, ExecProcesses)
+			return bad("Modes", strconv.Quote(m), "unknown mode (valid: %s, %s)", ExecGoroutines, ExecProcesses)
 		}
 		if seen[m] {
-			return fmt.Errorf("--exec: %s given twice", m)
+			return bad("Modes", "", "%s given twice", m)
 		}
 		seen[m] = true
 	}
 	seenP := map[int]bool{}
 	for _, p := range e.payloads() {
 		if p < 0 || p > procs.MaxPayload {
-			return fmt.Errorf("--payload: %d out of range (want 0 to %d bytes)", p, procs.MaxPayload)
+			return bad("Payloads", "", "%d out of range (want 0 to %d bytes)", p, procs.MaxPayload)
 		}
 		if seenP[p] {
-			return fmt.Errorf("--payload: %d given twice", p)
+			return bad("Payloads", "", "%d given twice", p)
 		}
 		seenP[p] = true
 	}
 	if !e.processes() {
 		if len(e.Payloads) > 0 && !slices.Equal(e.Payloads, []int{0}) {
-			return fmt.Errorf("--payload %s: only --exec processes sends payloads (goroutines share memory)", joinInts(e.Payloads))
+			return bad("Payloads", joinInts(e.Payloads), "only {Exec.Modes} processes sends payloads (goroutines share memory)")
 		}
 		if e.IncludeStartup {
-			return fmt.Errorf("--include-startup: only --exec processes has a start-up to include")
+			return bad("IncludeStartup", "", "only {Exec.Modes} processes has a start-up to include")
 		}
 		return nil
 	}
 	for _, w := range ws {
-		if workloads.Family(w.Name()) == "webapp" {
-			return fmt.Errorf("--exec processes: %s runs as goroutines only (its server and database live in one process); drop it from --workloads or use --exec goroutines", w.Name())
+		if g, ok := w.(workloads.GoroutinesOnly); ok {
+			return &FieldError{Field: "Exec.Modes", Value: ExecProcesses, Err: fmt.Errorf("%s runs as goroutines only (%s); drop it from {Workloads} or use {Exec.Modes} %s", w.Name(), g.GoroutinesOnly(), ExecGoroutines)}
 		}
 	}
 	return nil
@@ -105,9 +109,9 @@ func (e ExecConfig) fileConfig() []results.Config {
 		return nil
 	}
 	return []results.Config{
-		{Key: "exec", Value: strings.Join(e.Modes, ",")},
-		{Key: "payload", Value: joinInts(e.payloads())},
-		{Key: "include-startup", Value: strconv.FormatBool(e.IncludeStartup)},
+		{Key: results.KeyExec, Value: strings.Join(e.Modes, ",")},
+		{Key: results.KeyPayload, Value: joinInts(e.payloads())},
+		{Key: results.KeyIncludeStartup, Value: strconv.FormatBool(e.IncludeStartup)},
 	}
 }
 
@@ -191,11 +195,11 @@ func (r *runner) measureProcs(pt *point, ops int64, ab *abandon) (sampleResult, 
 	chunk = max(chunk, 1)
 	runtime.GC()
 	stat0 := readProcStat()
-	cpu0 := processCPU()
+	_, cpu0 := rtmetrics.ProcessCPU()
 	t0 := time.Now()
 	done, err := pool.Run(ops, chunk, weak)
 	wall := time.Since(t0)
-	cpu1 := processCPU()
+	_, cpu1 := rtmetrics.ProcessCPU()
 	stat1 := readProcStat()
 	if err == nil && ab.stop.Load() {
 		err = ErrHung

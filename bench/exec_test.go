@@ -24,7 +24,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// execFault crashes or hangs on its 5th op, in a worker process only.
+// execFault crashes or hangs on its 5th op, or fails to close its
+// worker, in a worker process only.
 type execFault struct{ mode string }
 
 func (w execFault) Name() string    { return "test/exec-" + w.mode }
@@ -38,8 +39,24 @@ type execFaultInst struct {
 	ops  int
 }
 
-func (in *execFaultInst) NewWorker(workloads.Env) (workloads.Worker, error) { return in, nil }
-func (in *execFaultInst) Close() error                                      { return nil }
+func (in *execFaultInst) NewWorker(workloads.Env) (workloads.Worker, error) {
+	if in.mode == "close" {
+		return execCloseFails{in}, nil
+	}
+	return in, nil
+}
+func (in *execFaultInst) Close() error { return nil }
+
+// execCloseFails is a worker whose Close fails in a worker process.
+type execCloseFails struct{ *execFaultInst }
+
+func (execCloseFails) Close() error {
+	if procs.IsWorker() {
+		return errors.New("worker would not close")
+	}
+	return nil
+}
+
 func (in *execFaultInst) Op() error {
 	in.ops++
 	if in.ops == 5 && procs.IsWorker() {
@@ -57,6 +74,7 @@ func (in *execFaultInst) Op() error {
 func init() {
 	workloads.Register(execFault{"crash"})
 	workloads.Register(execFault{"hang"})
+	workloads.Register(execFault{"close"})
 }
 
 func lookup(t *testing.T, name string) workloads.Workload {
@@ -135,18 +153,23 @@ func TestExecGoroutinesKeepsNames(t *testing.T) {
 	}
 }
 
+// goroutinesOnly is a workload that cannot run in a worker process.
+type goroutinesOnly struct{ countWorkload }
+
+func (goroutinesOnly) GoroutinesOnly() string { return "its server and database live in one process" }
+
 func TestExecValidate(t *testing.T) {
-	webapp := countWorkload{name: "webapp/orders"}
+	webapp := goroutinesOnly{countWorkload{name: "webapp/orders"}}
 	tests := []struct {
 		e    ExecConfig
 		ws   []workloads.Workload
 		want string
 	}{
-		{ExecConfig{Modes: []string{"threads"}}, nil, `--exec "threads"`},
+		{ExecConfig{Modes: []string{"threads"}}, nil, `Exec.Modes "threads"`},
 		{ExecConfig{Modes: []string{ExecProcesses, ExecProcesses}}, nil, "given twice"},
-		{ExecConfig{Payloads: []int{1024}}, nil, "only --exec processes"},
-		{ExecConfig{IncludeStartup: true}, nil, "--include-startup"},
-		{ExecConfig{Modes: []string{ExecProcesses}, Payloads: []int{procs.MaxPayload + 1}}, nil, "--payload"},
+		{ExecConfig{Payloads: []int{1024}}, nil, "Exec.Payloads 1024: only Exec.Modes processes"},
+		{ExecConfig{IncludeStartup: true}, nil, "Exec.IncludeStartup"},
+		{ExecConfig{Modes: []string{ExecProcesses}, Payloads: []int{procs.MaxPayload + 1}}, nil, "Exec.Payloads"},
 		{ExecConfig{Modes: []string{ExecProcesses}}, []workloads.Workload{webapp}, "webapp/orders runs as goroutines only"},
 		{ExecConfig{Modes: []string{ExecGoroutines}}, []workloads.Workload{webapp}, ""},
 	}
@@ -164,6 +187,30 @@ func TestExecValidate(t *testing.T) {
 	}
 }
 
+// TestExecGoroutinesOnly checks that what refuses a workload in a
+// processes sweep is workloads.GoroutinesOnly, not its name, and that
+// the error reads as it always has.
+func TestExecGoroutinesOnly(t *testing.T) {
+	procs := ExecConfig{Modes: []string{ExecGoroutines, ExecProcesses}}
+	err := procs.validate([]workloads.Workload{
+		countWorkload{name: "cpu/count"},
+		goroutinesOnly{countWorkload{name: "webapp/orders"}},
+	})
+	// As parbench names the fields (cmd/parbench's fieldFlags).
+	flags := map[string]string{"Exec.Modes": "--exec", "Workloads": "--workloads"}
+	const want = "--exec processes: webapp/orders runs as goroutines only (its server and database live in one process); drop it from --workloads or use --exec goroutines"
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "Exec.Modes" || fe.Message(func(f string) string { return flags[f] }) != want {
+		t.Errorf("validate: %v, want a FieldError of Exec.Modes reading %q", err, want)
+	}
+	if err := procs.validate([]workloads.Workload{goroutinesOnly{countWorkload{name: "cpu/server"}}}); err == nil {
+		t.Error("validate accepted a GoroutinesOnly workload outside webapp/")
+	}
+	if err := procs.validate([]workloads.Workload{countWorkload{name: "webapp/orders"}}); err != nil {
+		t.Errorf("validate refused a webapp/ name that can run in a process: %v", err)
+	}
+}
+
 func TestExecWorkerFailures(t *testing.T) {
 	tests := []struct {
 		mode string
@@ -171,6 +218,7 @@ func TestExecWorkerFailures(t *testing.T) {
 	}{
 		{"crash", []string{"worker", "exit status 7", "crash: worker gives up"}},
 		{"hang", []string{"did not finish"}},
+		{"close", []string{"worker", "closing the worker: worker would not close"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {

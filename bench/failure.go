@@ -47,7 +47,8 @@ func (e *LeakError) Error() string {
 }
 
 // Failure is a point that stopped early because a sample failed: an op
-// error, a panic, a hang or a leak. The sweep goes on without it.
+// error, a worker's Close error, a panic, a hang or a leak. The sweep
+// goes on without it.
 type Failure struct {
 	Point    string // result name
 	Workload string

@@ -17,11 +17,11 @@ import (
 )
 
 // badWorkload misbehaves on purpose at one goroutine count: it hangs,
-// panics or leaks there, and counts like countWorkload elsewhere.
+// panics, leaks or fails to close a worker there, and counts like countWorkload elsewhere.
 type badWorkload struct {
 	name    string
 	badG    int
-	mode    string        // "hang", "panic", "leak-goroutine", "leak-listener"
+	mode    string        // "hang", "panic", "leak-goroutine", "leak-listener", "close-error"
 	release chan struct{} // a hung op returns when this is closed
 }
 
@@ -79,9 +79,13 @@ func (w *badWorker) Close() error {
 		if l, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
 			w.in.leaked = append(w.in.leaked, l)
 		}
+	case "close-error":
+		return errCloseWorker
 	}
 	return nil
 }
+
+var errCloseWorker = errors.New("worker would not close")
 
 // runBad runs a sweep over goroutines 1 and 2 of w, with badG set per
 // sample through the Progress hook's point, and returns the results, the
@@ -157,6 +161,25 @@ func TestPanicIsCaughtPerSample(t *testing.T) {
 	}
 	if !hasNote(notes, results.NoteFailed, "workload exploded") {
 		t.Errorf("notes %v lack the panic", notes)
+	}
+}
+
+// TestWorkerCloseErrorFailsPoint checks that a worker's Close error
+// fails its point like an op's error, with a note, and the sweep goes on.
+func TestWorkerCloseErrorFailsPoint(t *testing.T) {
+	names, notes, err := runBad(t, badWorkload{name: "cpu/unclosable", badG: 2, mode: "close-error"})
+	var failed *FailedError
+	if !errors.As(err, &failed) || !errors.Is(err, errCloseWorker) {
+		t.Fatalf("Run = %v, want a *FailedError wrapping the Close error", err)
+	}
+	if len(failed.Failures) != 1 || !strings.Contains(failed.Failures[0].Point, "goroutines=2") {
+		t.Errorf("failures = %v, want the goroutines=2 point only", failed.Failures)
+	}
+	if n := count(names, "goroutines=1-1"); n != 3 {
+		t.Errorf("healthy point: %d samples, want 3", n)
+	}
+	if !hasNote(notes, results.NoteFailed, "closing worker") {
+		t.Errorf("notes %v lack the Close error", notes)
 	}
 }
 

@@ -18,21 +18,15 @@ type opFunc func(w int, i int64) error
 // calls begin before its first op and end after its last (a lock's Start
 // and Stop). It returns how many ops each goroutine did and the first
 // error; after an error the other goroutines stop at their next chunk.
+// Setting failed from outside (a watchdog abandoning the sample) stops
+// them the same way. A panic in begin, end or op is caught in its
+// goroutine and returned as a *PanicError with its stack.
 //
 // Every goroutine is started first and waits on one channel; the clock
 // starts (after mark(true)) when that channel is closed and stops when
 // the last goroutine is done (before mark(false)), so goroutine creation
 // is not timed.
-func divide(g int, n int64, chunk int64, perWorker bool, mark func(start bool),
-	begin, end func(w int), op opFunc) (done []int64, wall time.Duration, err error) {
-	return divideStop(new(atomic.Bool), g, n, chunk, perWorker, mark, begin, end, op)
-}
-
-// divideStop is divide with the stop flag in the caller's hands: setting
-// it (a watchdog abandoning the sample) makes every goroutine stop at
-// its next chunk, as an error does. A panic in begin, end or op is
-// caught in its goroutine and returned as a *PanicError with its stack.
-func divideStop(failed *atomic.Bool, g int, n int64, chunk int64, perWorker bool, mark func(start bool),
+func divide(failed *atomic.Bool, g int, n int64, chunk int64, perWorker bool, mark func(start bool),
 	begin, end func(w int), op opFunc) (done []int64, wall time.Duration, err error) {
 	done = make([]int64, g)
 	start := make(chan struct{})

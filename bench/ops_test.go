@@ -23,7 +23,7 @@ func TestDivideExactlyOnce(t *testing.T) {
 			hits := make([]atomic.Int32, tc.n)
 			begun := make([]atomic.Int32, tc.g)
 			ended := make([]atomic.Int32, tc.g)
-			done, _, err := divide(tc.g, tc.n, tc.chunk, false, func(bool) {},
+			done, _, err := divide(new(atomic.Bool), tc.g, tc.n, tc.chunk, false, func(bool) {},
 				func(w int) { begun[w].Add(1) },
 				func(w int) { ended[w].Add(1) },
 				func(w int, i int64) error { hits[i].Add(1); return nil })
@@ -55,7 +55,7 @@ func TestDivideExactlyOnce(t *testing.T) {
 func TestDivideWeak(t *testing.T) {
 	const g, n = 5, 300
 	var per [g]atomic.Int64
-	done, _, err := divide(g, n, 16, true, func(bool) {}, func(int) {}, func(int) {},
+	done, _, err := divide(new(atomic.Bool), g, n, 16, true, func(bool) {}, func(int) {}, func(int) {},
 		func(w int, i int64) error { per[w].Add(1); return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ func TestDivideStopsOnError(t *testing.T) {
 	boom := errors.New("boom")
 	var ran atomic.Int64
 	var ended atomic.Int32
-	_, _, err := divide(4, 1_000_000, 10, false, func(bool) {}, func(int) {},
+	_, _, err := divide(new(atomic.Bool), 4, 1_000_000, 10, false, func(bool) {}, func(int) {},
 		func(int) { ended.Add(1) },
 		func(w int, i int64) error {
 			ran.Add(1)
@@ -98,7 +98,7 @@ func TestDivideStopsOnError(t *testing.T) {
 func TestDivideClock(t *testing.T) {
 	var started, stopped atomic.Bool
 	var early atomic.Int32
-	_, wall, err := divide(3, 100, 1, false,
+	_, wall, err := divide(new(atomic.Bool), 3, 100, 1, false,
 		func(start bool) {
 			if start {
 				started.Store(true)

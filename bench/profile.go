@@ -45,9 +45,13 @@ func (r *runner) traceStart(pt *point, ops int64) (stop func()) {
 }
 
 // lockDone hands the lock's own wait accounting of a finished sample to
-// the gil profile, which states both totals.
+// the gil profile, which states both totals. A mode that is not a
+// gil.WaitAccounter ("none") has no waits to add.
 func (r *runner) lockDone(lock gil.Lock) {
-	if r.c.Profile != nil && r.c.Profile.Has(prof.GIL) {
-		r.c.Profile.Accounted(gil.Waited(lock))
+	if r.c.Profile == nil || !r.c.Profile.Has(prof.GIL) {
+		return
+	}
+	if a, ok := lock.(gil.WaitAccounter); ok {
+		r.c.Profile.Accounted(a.Waited())
 	}
 }

@@ -197,25 +197,33 @@ func TestValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		mod   func(*Config)
-		wants string
+		field string // the FieldError's field
+		msg   string // its message, with the field's Go name
 	}{
-		{"no workloads", func(c *Config) { c.Workloads = nil }, "--workloads"},
-		{"procs zero", func(c *Config) { c.Procs = []int{0} }, "--procs"},
-		{"procs huge", func(c *Config) { c.Procs = []int{MaxProcs + 1} }, "--procs"},
-		{"procs twice", func(c *Config) { c.Procs = []int{2, 2} }, "given twice"},
-		{"goroutines empty", func(c *Config) { c.Goroutines = nil }, "--goroutines"},
-		{"unknown lock", func(c *Config) { c.Locks = []string{"spinlock"} }, "--lock"},
-		{"count zero", func(c *Config) { c.Count = 0 }, "--count"},
-		{"benchtime tiny", func(c *Config) { c.Benchtime = time.Microsecond }, "--benchtime"},
-		{"scaling", func(c *Config) { c.Scaling = "diagonal" }, "--scaling"},
-		{"io fraction", func(c *Config) { c.Params.IOFraction = 1.5 }, "--io-fraction"},
+		{"no workloads", func(c *Config) { c.Workloads = nil }, "Workloads", "Workloads: no workload selected"},
+		{"procs zero", func(c *Config) { c.Procs = []int{0} }, "Procs", "Procs: 0 out of range (want 1 to 1024)"},
+		{"procs huge", func(c *Config) { c.Procs = []int{MaxProcs + 1} }, "Procs", "Procs: 1025 out of range (want 1 to 1024)"},
+		{"procs twice", func(c *Config) { c.Procs = []int{2, 2} }, "Procs", "Procs: 2 given twice"},
+		{"goroutines empty", func(c *Config) { c.Goroutines = nil }, "Goroutines", "Goroutines: empty list"},
+		{"unknown lock", func(c *Config) { c.Locks = []string{"spinlock"} }, "Locks", `Locks: unknown lock mode "spinlock"`},
+		{"count zero", func(c *Config) { c.Count = 0 }, "Count", "Count 0: want 1 to 1000"},
+		{"count under target-ci", func(c *Config) { c.Count, c.TargetCI = 3, 0.02 }, "Count", "Count 3: TargetCI needs at least 6 samples a point"},
+		{"benchtime tiny", func(c *Config) { c.Benchtime = time.Microsecond }, "Benchtime", "Benchtime 1µs: want 1ms to 1h"},
+		{"scaling", func(c *Config) { c.Scaling = "diagonal" }, "Scaling", `Scaling "diagonal": want strong or weak`},
+		{"check interval", func(c *Config) { c.LockOpts.CheckInterval = 0 }, "LockOpts.CheckInterval", "LockOpts.CheckInterval 0: want at least 1"},
+		{"io fraction", func(c *Config) { c.Params.IOFraction = 1.5 }, "Params.IOFraction", "Params.IOFraction 1.5: want a number from 0 to 1"},
+		{"payload without processes", func(c *Config) { c.Exec.Payloads = []int{64} }, "Exec.Payloads", "Exec.Payloads 64: only Exec.Modes processes sends payloads (goroutines share memory)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()
 			tc.mod(&c)
 			err := c.Validate()
-			if err == nil || !strings.Contains(err.Error(), tc.wants) {
-				t.Errorf("Validate() = %v, want an error naming %s", err, tc.wants)
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Validate() = %v, want a FieldError of %s matching ErrInvalid", err, tc.field)
+			}
+			if !strings.HasPrefix(err.Error(), tc.msg) {
+				t.Errorf("Validate() = %q, want %q", err, tc.msg)
 			}
 		})
 	}

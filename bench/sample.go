@@ -9,9 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/parbench/parbench/internal/background"
-
 	"github.com/parbench/parbench/bench/gil"
+	"github.com/parbench/parbench/internal/background"
 	"github.com/parbench/parbench/internal/rtmetrics"
 	"github.com/parbench/parbench/workloads"
 	"golang.org/x/perf/benchfmt"
@@ -113,15 +112,25 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	g := pt.Goroutines
 	threads := make(threadSet, g)
 	workers := make([]workloads.Worker, g)
-	closeWorkers := func() {
+	// closeWorkers closes the workers made so far and returns the first
+	// error. A sample that ran calls it before EndSample, as Sampler
+	// promises, and fails with its error like with an op's. A sample
+	// that failed already closes its workers deferred and keeps its own
+	// error, the one its point's note names.
+	closeWorkers := func() error {
+		var first error
 		for i, w := range workers {
-			if w != nil {
-				w.Close()
-				workers[i] = nil
+			if w == nil {
+				continue
 			}
+			if err := w.Close(); err != nil && first == nil {
+				first = fmt.Errorf("closing worker %d: %w", i, err)
+			}
+			workers[i] = nil
 		}
+		return first
 	}
-	defer closeWorkers()
+	defer func() { _ = closeWorkers() }()
 	sampler, _ := pt.inst.(workloads.Sampler)
 	if sampler != nil {
 		sampler.BeginSample()
@@ -159,9 +168,9 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 		if start {
 			rt0 = rtmetrics.Read()
 			traceStop = r.traceStart(pt, ops)
-			cpu0 = processCPU()
+			_, cpu0 = rtmetrics.ProcessCPU()
 		} else {
-			cpu1 = processCPU()
+			_, cpu1 = rtmetrics.ProcessCPU()
 			if traceStop != nil {
 				traceStop()
 			}
@@ -169,7 +178,7 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 		}
 	}
 	weak := r.c.Scaling == Weak
-	done, wall, err := divideStop(&ab.stop, g, ops, pt.chunk, weak, mark,
+	done, wall, err := divide(&ab.stop, g, ops, pt.chunk, weak, mark,
 		threads.start, threads.stop,
 		func(w int, _ int64) error {
 			th := threads[w]
@@ -192,7 +201,9 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	if err != nil {
 		return sampleResult{}, err
 	}
-	closeWorkers()
+	if err := closeWorkers(); err != nil {
+		return sampleResult{}, err
+	}
 	metrics := lock.Metrics(wall)
 	r.lockDone(lock)
 	if sampler != nil {

@@ -19,6 +19,23 @@
 //  4. Readers get the Point back from a name with ParseName, which also
 //     accepts plain `go test -bench` names.
 //
+// This package owns the whole format, so that writer and readers agree
+// through it and not through copies of strings:
+//
+//   - the result names (Point.Name, ParseName);
+//   - every file configuration key (the Key* constants) with its Role:
+//     the machine, how the run was made (ignored by `make compare`,
+//     CompareIgnoredKeys), the sweep, how points are measured, and the
+//     settings that change what an op costs (SettingKeys);
+//   - each workload's Class, written by the runner from the workload
+//     itself in the classes line (FormatClasses, ParseClasses), so that
+//     no reader decides by a workload's name; LegacyClass serves the
+//     files written before that line;
+//   - the notes (Note*, WriteNote) and ReadRun, which reads a file back
+//     to resume it;
+//   - the profiles folder of a profiled run: its file names (Profile*),
+//     sample types (Sample*) and pprof labels (Label*), and ProfilesDir.
+//
 // The files under this directory are committed reference runs, each
 // with the machine it ran on in its configuration lines.
 package results

@@ -18,16 +18,16 @@ type Config struct{ Key, Value string }
 func Machine() []Config {
 	host, _ := os.Hostname()
 	cfg := []Config{
-		{"goos", runtime.GOOS},
-		{"goarch", runtime.GOARCH},
-		{"cpu", CPUModel()},
-		{"ncpu", strconv.Itoa(runtime.NumCPU())},
-		{"cpu-quota", quotaString()},
-		{"host", host},
-		{"go", runtime.Version()},
+		{KeyGOOS, runtime.GOOS},
+		{KeyGOARCH, runtime.GOARCH},
+		{KeyCPU, CPUModel()},
+		{KeyNCPU, strconv.Itoa(runtime.NumCPU())},
+		{KeyCPUQuota, quotaString()},
+		{KeyHost, host},
+		{KeyGo, runtime.Version()},
 	}
 	version, commit := Build()
-	cfg = append(cfg, Config{"parbench-version", version}, Config{"parbench-commit", commit})
+	cfg = append(cfg, Config{KeyParbenchVersion, version}, Config{KeyParbenchCommit, commit})
 	return cfg
 }
 
@@ -120,7 +120,7 @@ func AvailableCPUs() int {
 }
 
 // Create opens a new results file at path. It refuses to overwrite an
-// existing file unless force is set.
+// existing file unless force is set; that error matches os.ErrExist.
 func Create(path string, force bool) (*os.File, error) {
 	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	if force {
@@ -129,9 +129,9 @@ func Create(path string, force bool) (*os.File, error) {
 	f, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
 		if os.IsExist(err) {
-			return nil, fmt.Errorf("--out %s: file exists (results are never overwritten: choose a new name, continue it with --resume, or replace it with --force)", path)
+			return nil, fmt.Errorf("%s: %w (results are never overwritten: choose a new name, or replace it with force)", path, os.ErrExist)
 		}
-		return nil, fmt.Errorf("--out %s: %w", path, err)
+		return nil, err
 	}
 	return f, nil
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/parbench/parbench/results"
 )
 
 func init() { Register(convoyWorkload{}) }
@@ -19,7 +21,8 @@ const convoyBackgroundOp = 200 * time.Microsecond
 
 type convoyWorkload struct{}
 
-func (convoyWorkload) Name() string { return "latency/convoy" }
+func (convoyWorkload) Name() string         { return "latency/convoy" }
+func (convoyWorkload) Class() results.Class { return results.ClassLatency }
 func (convoyWorkload) Summary() string {
 	return "the convoy effect: IO round trips' latency (p50-sec ... max-sec) while --cpu-goroutines N spin under the same lock"
 }

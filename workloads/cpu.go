@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"github.com/parbench/parbench/results"
 )
 
 func init() {
@@ -26,7 +28,8 @@ const SHA256Block = 4 << 10
 
 type sha256Workload struct{}
 
-func (sha256Workload) Name() string { return "cpu/sha256" }
+func (sha256Workload) Name() string         { return "cpu/sha256" }
+func (sha256Workload) Class() results.Class { return results.ClassCPU }
 func (sha256Workload) Summary() string {
 	return "hash 4 KiB per op: pure CPU, no sharing; scales with cores unless a lock serialises it"
 }
@@ -75,7 +78,8 @@ const (
 
 type mandelbrotWorkload struct{}
 
-func (mandelbrotWorkload) Name() string { return "cpu/mandelbrot" }
+func (mandelbrotWorkload) Name() string         { return "cpu/mandelbrot" }
+func (mandelbrotWorkload) Class() results.Class { return results.ClassCPU }
 func (mandelbrotWorkload) Summary() string {
 	return "a 32x32 Mandelbrot tile per op: registers only, no memory traffic; the ideal parallel case"
 }
@@ -143,7 +147,8 @@ const (
 
 type streamWorkload struct{}
 
-func (streamWorkload) Name() string { return "cpu/stream" }
+func (streamWorkload) Name() string         { return "cpu/stream" }
+func (streamWorkload) Class() results.Class { return results.ClassMemory }
 func (streamWorkload) Summary() string {
 	return "STREAM triad a=b+s*c over 3x64 MiB arrays: bound by memory bandwidth, not by cores"
 }
@@ -213,7 +218,8 @@ const allocDepth = 8 // 511 nodes per tree
 
 type allocWorkload struct{}
 
-func (allocWorkload) Name() string { return "cpu/alloc" }
+func (allocWorkload) Name() string         { return "cpu/alloc" }
+func (allocWorkload) Class() results.Class { return results.ClassCPU }
 func (allocWorkload) Summary() string {
 	return "build and walk a 511-node binary tree per op: allocation-heavy, so GC cost shows in the scaling"
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/parbench/parbench/results"
 )
 
 func init() {
@@ -21,7 +23,8 @@ func init() {
 
 type sleepWorkload struct{}
 
-func (sleepWorkload) Name() string { return "io/sleep" }
+func (sleepWorkload) Name() string         { return "io/sleep" }
+func (sleepWorkload) Class() results.Class { return results.ClassIO }
 func (sleepWorkload) Summary() string {
 	return "a blocking timer wait per op (--io-latency, default 1ms): concurrency gains with no parallelism at all"
 }
@@ -57,7 +60,8 @@ const TCPMessage = 64
 
 type tcpWorkload struct{}
 
-func (tcpWorkload) Name() string { return "io/tcp" }
+func (tcpWorkload) Name() string         { return "io/tcp" }
+func (tcpWorkload) Class() results.Class { return results.ClassIO }
 func (tcpWorkload) Summary() string {
 	return "a 64-byte request/response to an echo server on 127.0.0.1 (--server-latency adds a server delay)"
 }
@@ -189,7 +193,8 @@ const FsyncBlock = 4 << 10
 
 type fsyncWorkload struct{}
 
-func (fsyncWorkload) Name() string { return "io/fsync" }
+func (fsyncWorkload) Name() string         { return "io/fsync" }
+func (fsyncWorkload) Class() results.Class { return results.ClassIO }
 func (fsyncWorkload) Summary() string {
 	return "write 4 KiB to a file and fsync it: the disk, not the CPU, sets the pace"
 }

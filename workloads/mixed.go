@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/parbench/parbench/results"
 )
 
 func init() { Register(mixedWorkload{}) }
 
 type mixedWorkload struct{}
 
-func (mixedWorkload) Name() string { return "mixed" }
+func (mixedWorkload) Name() string         { return "mixed" }
+func (mixedWorkload) Class() results.Class { return results.ClassMixed }
 func (mixedWorkload) Summary() string {
 	return "c of CPU then s of blocking wait per op (--io-fraction s/(c+s), --op-time c+s): between the two worlds"
 }

@@ -101,19 +101,36 @@ func DefaultParams() Params {
 	}
 }
 
-// Validate reports the first parameter out of range, naming its flag.
+// ParamError is a parameter out of range: the error of Params.Validate.
+// It names the Params field, not a command-line flag, so that a command
+// can name its own flag.
+type ParamError struct {
+	Param string // the Params field: "IOLatency", "CPUGoroutines"
+	Value string // the value at fault, as text
+	Err   error  // what would be valid
+}
+
+func (e *ParamError) Error() string { return e.Param + " " + e.Value + ": " + e.Err.Error() }
+
+func (e *ParamError) Unwrap() error { return e.Err }
+
+// Validate reports the first parameter out of range as a *ParamError
+// (the checks of RegisterParamCheck return their own errors).
 func (p Params) Validate() error {
+	bad := func(param string, value any, want string) error {
+		return &ParamError{Param: param, Value: fmt.Sprint(value), Err: errors.New(want)}
+	}
 	switch {
 	case p.IOLatency < 0 || p.IOLatency > time.Minute:
-		return fmt.Errorf("--io-latency %v: want a duration from 0 to 1m", p.IOLatency)
+		return bad("IOLatency", p.IOLatency, "want a duration from 0 to 1m")
 	case p.ServerLatency < 0 || p.ServerLatency > time.Minute:
-		return fmt.Errorf("--server-latency %v: want a duration from 0 to 1m", p.ServerLatency)
+		return bad("ServerLatency", p.ServerLatency, "want a duration from 0 to 1m")
 	case !(p.IOFraction >= 0 && p.IOFraction <= 1):
-		return fmt.Errorf("--io-fraction %v: want a number from 0 to 1", p.IOFraction)
+		return bad("IOFraction", p.IOFraction, "want a number from 0 to 1")
 	case p.OpTime <= 0 || p.OpTime > time.Minute:
-		return fmt.Errorf("--op-time %v: want a duration above 0 and at most 1m", p.OpTime)
+		return bad("OpTime", p.OpTime, "want a duration above 0 and at most 1m")
 	case p.CPUGoroutines < 0 || p.CPUGoroutines > MaxCPUGoroutines:
-		return fmt.Errorf("--cpu-goroutines %d: want 0 to %d", p.CPUGoroutines, MaxCPUGoroutines)
+		return bad("CPUGoroutines", p.CPUGoroutines, fmt.Sprintf("want 0 to %d", MaxCPUGoroutines))
 	}
 	for _, check := range paramChecks {
 		if err := check(p); err != nil {
@@ -228,4 +245,15 @@ type Backgrounder interface {
 	// is called outside the timed region, and its Close after the
 	// sample.
 	NewBackground(env Env) (Worker, error)
+}
+
+// GoroutinesOnly is implemented by a Workload that cannot run in a
+// worker process (the runner's --exec processes), because what its ops
+// share lives in one process: the webapp workloads' server and
+// database. The runner refuses such a workload in a processes sweep
+// before anything starts, with the reason in its error.
+type GoroutinesOnly interface {
+	// GoroutinesOnly returns why the workload runs as goroutines only, a
+	// phrase such as "its server and database live in one process".
+	GoroutinesOnly() string
 }

@@ -7,8 +7,9 @@
 //
 // The data flow:
 //
-//  1. ReadSource reads each results file's configuration (the machine,
-//     the sweep's settings) for the page's "run configuration".
+//  1. Sources takes each results file's configuration (the machine,
+//     the sweep's settings), as the report's Builder read it, for the
+//     page's "run configuration" (ReadSource reads one file on its own).
 //  2. plot.Sections draws the report, one section per workload and
 //     machine, its groups differing in lock mode.
 //  3. Write fills the page's template (html/template, so text from the
@@ -27,7 +28,6 @@ import (
 
 	"github.com/parbench/parbench/analysis"
 	"github.com/parbench/parbench/analysis/plot"
-	"golang.org/x/perf/benchfmt"
 )
 
 // Source is one results file's configuration, as its header lines state
@@ -45,51 +45,39 @@ type Source struct {
 // KV is one configuration key and its value.
 type KV struct{ Key, Value string }
 
-// ReadSource reads the configuration of one results file. Malformed
-// lines are skipped (the report warns about them); the error is only
-// for a failure to read.
-func ReadSource(r io.Reader, name string) (Source, error) {
-	src := Source{Name: name}
-	index := map[string]int{}
-	values := map[string][]string{}
-	rd := benchfmt.NewReader(r, name)
-	for rd.Scan() {
-		res, ok := rd.Result().(*benchfmt.Result)
-		if !ok {
-			continue
-		}
-		src.Results++
-		for _, c := range res.Config {
-			if !c.File {
-				continue
-			}
-			v := string(c.Value)
-			i, seen := index[c.Key]
-			if !seen {
-				index[c.Key] = len(src.Config)
-				src.Config = append(src.Config, KV{c.Key, v})
-				values[c.Key] = []string{v}
-				continue
-			}
-			if !contains(values[c.Key], v) {
-				values[c.Key] = append(values[c.Key], v)
-				src.Config[i].Value = strings.Join(values[c.Key], ", ")
-			}
-		}
+// SourceOf returns the configuration of one results file as the
+// Builder read it (analysis.Report.Files): no file is read again.
+func SourceOf(f *analysis.File) Source {
+	src := Source{Name: f.Name, Results: f.Results}
+	for _, c := range f.Header {
+		src.Config = append(src.Config, KV{c.Key, c.Value})
 	}
-	if err := rd.Err(); err != nil {
-		return src, fmt.Errorf("reading %s: %w", name, err)
-	}
-	return src, nil
+	return src
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
+// Sources returns the configuration of every results file of rep, in
+// reading order: Options.Sources for a report read from files.
+func Sources(rep *analysis.Report) []Source {
+	var srcs []Source
+	for _, f := range rep.Files {
+		srcs = append(srcs, SourceOf(f))
 	}
-	return false
+	return srcs
+}
+
+// ReadSource reads the configuration of one results file on its own,
+// as a Builder reads it (see SourceOf). Malformed lines are skipped (the
+// report warns about them); the error is only for a failure to read.
+func ReadSource(r io.Reader, name string) (Source, error) {
+	b, err := analysis.NewBuilder(analysis.DefaultOptions())
+	if err != nil {
+		return Source{Name: name}, err
+	}
+	if err := b.Read(r, name); err != nil {
+		return Source{Name: name}, err
+	}
+	rep, _ := b.Report() // a file of no results still has its Files entry
+	return SourceOf(rep.Files[0]), nil
 }
 
 // Options configures a page. Start from DefaultOptions.

@@ -185,7 +185,7 @@ func (s *Section) throughputFigure(opt Options, ci string) error {
 		}
 	}
 	xlo, xhi := dataRange(xs)
-	ideal := strings.HasPrefix(s.Workload, "io/") && idealBase != nil
+	ideal := s.waits() && idealBase != nil
 	if ideal {
 		x1 := 1 / idealBase.SecPerOp.Value
 		sr := series{label: "ideal for IO-bound: G x X(1)", color: idealColor, dashes: idealDash, logX: true}
@@ -237,27 +237,47 @@ func (s *Section) throughputFigure(opt Options, ci string) error {
 
 // drawn reports whether a fit is drawn: an ok one, or a poor one, whose
 // curve shows how the law misses the data.
-func drawn(fi analysis.FitInfo) bool {
+func drawn(fi *analysis.FitInfo) bool {
 	return fi.Status == analysis.FitOK || fi.Status == analysis.FitPoorFit
 }
 
+// lawLines are the fitted laws' line styles, taken in turn by the laws
+// that apply to a group (by default Amdahl's or Gustafson's law, then
+// the USL), with their names in the caption.
+var lawLines = []struct {
+	dashes []vg.Length
+	name   string
+}{{amdahlDash, "dash-dot"}, {uslDash, "dotted"}, {altDash, "dashed"}}
+
+// markedPeak returns N* of an ok fit whose law predicts a peak beyond
+// N = 1 (a poor fit claims none), whether it lies beyond the levels
+// fitted, and ok when there is such a peak: the plot widens to show it
+// and marks it.
+func markedPeak(ft analysis.Fit) (n analysis.Estimate, beyond, ok bool) {
+	pf, ok := ft.(analysis.PeakFit)
+	if !ok || ft.Info().Status != analysis.FitOK {
+		return n, false, false
+	}
+	n, where := pf.Peak()
+	return n, where == analysis.PeakBeyond, (where == analysis.PeakInside || where == analysis.PeakBeyond) && finite(n.Value)
+}
+
 // fitFigure draws g's fitted S(p) curve with its fits, if any fit is ok
-// or poor.
+// or poor: each fitted law's curve is its Fit.Speedup.
 func (s *Section) fitFigure(opt Options, g *analysis.Group, ci string) error {
-	fits := g.Fits
-	var infos []analysis.FitInfo
-	for _, fi := range []analysis.FitInfo{fits.Amdahl.FitInfo, fits.Gustafson.FitInfo, fits.USL.FitInfo} {
-		if drawn(fi) {
-			infos = append(infos, fi)
+	var fits []analysis.Fit
+	for _, ft := range g.Fits {
+		if drawn(ft.Info()) {
+			fits = append(fits, ft)
 		}
 	}
-	if len(infos) == 0 {
+	if len(fits) == 0 {
 		return nil
 	}
-	gr := infos[0].Goroutines
+	gr := fits[0].Info().Goroutines
 	weak := g.Scaling == "weak"
 	fitted := map[int]bool{}
-	for _, l := range infos[0].Levels {
+	for _, l := range fits[0].Info().Levels {
 		fitted[l] = true
 	}
 	on := goroutinesLabel(gr)
@@ -306,11 +326,10 @@ func (s *Section) fitFigure(opt Options, g *analysis.Group, ci string) error {
 		maxN = math.Max(maxN, float64(p.Procs))
 	}
 	xr := maxN
-	u := fits.USL
-	// Only an ok fit's peak beyond N = 1 is marked; a poor fit claims none.
-	peak := u.Status == analysis.FitOK && (u.PeakWhere == analysis.PeakInside || u.PeakWhere == analysis.PeakBeyond) && finite(u.PeakN.Value)
-	if peak {
-		xr = math.Max(xr, math.Min(1.15*u.PeakN.Value, 4*maxN))
+	for _, ft := range fits {
+		if n, _, ok := markedPeak(ft); ok {
+			xr = math.Max(xr, math.Min(1.15*n.Value, 4*maxN))
+		}
 	}
 	curve := func(label string, dashes []vg.Length, fn func(n float64) float64) error {
 		sr := series{label: label, color: fitColor, dashes: dashes, width: 1.2}
@@ -331,62 +350,46 @@ func (s *Section) fitFigure(opt Options, g *analysis.Group, ci string) error {
 		}
 	}
 	var words, poor []string
-	// label names a law's curve, saying when the data reject it.
-	label := func(law string, fi analysis.FitInfo, params string) string {
+	slot := 0
+	for _, ft := range g.Fits {
+		fi, law := ft.Info(), ft.Law()
+		if fi.Status == analysis.FitNotApplicable {
+			continue
+		}
+		line := lawLines[slot%len(lawLines)]
+		slot++
+		if !drawn(fi) {
+			continue
+		}
+		// The label names the law's curve, saying when the data reject it.
+		label := law.Name() + ": " + ft.Brief()
 		if fi.Status == analysis.FitPoorFit {
-			poor = append(poor, law)
-			return strings.TrimSpace(law + " (poor fit): " + params)
+			poor = append(poor, law.Name())
+			label = law.Name() + " (poor fit): " + ft.Brief()
 		}
-		return strings.TrimSpace(law + ": " + params)
-	}
-	if a := fits.Amdahl; drawn(a.FitInfo) {
-		sf := a.SerialFraction.Value
-		if err := curve(label("Amdahl", a.FitInfo, fmt.Sprintf("s = %s %s", trimFloat(sf), ciText(a.SerialFraction))), amdahlDash,
-			func(n float64) float64 { return 1 / (sf + (1-sf)/n) }); err != nil {
+		if err := curve(strings.TrimSpace(label), line.dashes, ft.Speedup); err != nil {
 			return err
 		}
-		words = append(words, "Amdahl's law (dash-dot)")
-	}
-	if gu := fits.Gustafson; drawn(gu.FitInfo) {
-		sf := gu.SerialFraction.Value
-		if err := curve(label("Gustafson", gu.FitInfo, fmt.Sprintf("s = %s %s", trimFloat(sf), ciText(gu.SerialFraction))), amdahlDash,
-			func(n float64) float64 { return sf + (1-sf)*n }); err != nil {
-			return err
+		words = append(words, law.Title()+" ("+line.name+")")
+		pf, ok := ft.(analysis.PeakFit)
+		if !ok || fi.Status != analysis.FitOK {
+			continue
 		}
-		words = append(words, "Gustafson's law (dash-dot)")
-	}
-	if drawn(u.FitInfo) {
-		sg, kp := u.Sigma.Value, u.Kappa.Value
-		usl := func(n float64) float64 { return n / (1 + sg*(n-1) + kp*n*(n-1)) }
-		if err := curve(label("USL", u.FitInfo, fmt.Sprintf("sigma = %s, kappa = %s", trimFloat(sg), trimFloat(kp))), uslDash, usl); err != nil {
-			return err
-		}
-		words = append(words, "the Universal Scalability Law (dotted)")
-		switch {
-		case u.Status != analysis.FitOK:
-		case peak && u.PeakN.Value <= xr:
-			n := u.PeakN.Value
-			if _, err := f.draw(series{label: strings.TrimSpace(fmt.Sprintf("USL peak: N* = %s %s", trimFloat(n), ciText(u.PeakN))), color: fitColor,
-				glyph: draw.PyramidGlyph{}, noLine: true, xs: []float64{n}, ys: []float64{usl(n)}, lo: []float64{math.NaN()}, hi: []float64{math.NaN()}}); err != nil {
+		switch n, beyond, marked := markedPeak(ft); {
+		case marked && n.Value <= xr:
+			if _, err := f.draw(series{label: strings.TrimSpace(fmt.Sprintf("%s peak: N* = %s %s", law.Name(), trimFloat(n.Value), ciText(n))), color: fitColor,
+				glyph: draw.PyramidGlyph{}, noLine: true, xs: []float64{n.Value}, ys: []float64{ft.Speedup(n.Value)}, lo: []float64{math.NaN()}, hi: []float64{math.NaN()}}); err != nil {
 				return err
 			}
-			beyond := ""
-			if u.PeakWhere == analysis.PeakBeyond {
-				beyond = " (beyond the levels fitted: an extrapolation)"
+			extra := ""
+			if beyond {
+				extra = " (beyond the levels fitted: an extrapolation)"
 			}
-			f.Caption += fmt.Sprintf(" The triangle is the USL's predicted peak, at N* = %s procs%s; past it more procs are slower.", trimFloat(n), beyond)
-		case peak:
-			f.Caption += fmt.Sprintf(" The USL's predicted peak, N* = %s procs, lies beyond the plot (an extrapolation).", trimFloat(u.PeakN.Value))
-		case u.PeakWhere == analysis.PeakAtOne && sg == 1 && kp == 0:
-			f.Caption += " The USL's throughput is flat (sigma = 1, kappa = 0): added procs add no throughput."
-		case u.PeakWhere == analysis.PeakAtOne && sg >= 1:
-			f.Caption += fmt.Sprintf(" The USL's throughput is highest at N = 1 (sigma = %s >= 1): every added proc costs throughput.", trimFloat(sg))
-		case u.PeakWhere == analysis.PeakAtOne:
-			f.Caption += " The USL's throughput is highest at N = 1 (N* = sqrt((1-sigma)/kappa) <= 1): every added proc costs throughput."
-		case sg > 0:
-			f.Caption += " The USL predicts no peak (kappa = 0): throughput levels off toward lambda/sigma."
+			f.Caption += fmt.Sprintf(" The triangle is the %s's predicted peak, at N* = %s procs%s; past it more procs are slower.", law.Name(), trimFloat(n.Value), extra)
+		case marked:
+			f.Caption += fmt.Sprintf(" The %s's predicted peak, N* = %s procs, lies beyond the plot (an extrapolation).", law.Name(), trimFloat(n.Value))
 		default:
-			f.Caption += " The USL predicts no peak (sigma = kappa = 0): throughput grows in proportion to N."
+			f.Caption += " " + pf.PeakNote()
 		}
 	}
 	switch len(poor) {

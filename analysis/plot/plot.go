@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/parbench/parbench/analysis"
+	"github.com/parbench/parbench/results"
 	gonum "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -84,6 +85,10 @@ func (f *Figure) PNG(w io.Writer) error {
 // settings: its groups differ only in lock mode.
 type Section struct {
 	Workload string
+	// Class is the groups' workload class (analysis.Group.Class): an
+	// io workload's throughput plot has the ideal G x X(1), a latency
+	// workload has latency plots instead of scaling ones.
+	Class results.Class
 	// Extra, Scaling and Settings are the groups' (see analysis.Group);
 	// Settings is "" for a latency/convoy section, whose groups differ
 	// in it.
@@ -97,6 +102,11 @@ type Section struct {
 	Notes []string
 }
 
+// waits reports whether the section's work waits (class io), so that
+// its throughput could grow G times with no parallelism: its
+// throughput plot draws that ideal.
+func (s *Section) waits() bool { return s.Class == results.ClassIO }
+
 // Title names the section in one line.
 func (s *Section) Title() string {
 	t := s.Workload
@@ -106,13 +116,14 @@ func (s *Section) Title() string {
 	return t + " on " + s.Machine.String()
 }
 
-// Convoy is the workload whose latency is plotted against the switch
-// interval.
+// Convoy is parbench's latency workload, whose latency is plotted
+// against the switch interval: its class is results.ClassLatency, which
+// is what Sections goes by.
 const Convoy = "latency/convoy"
 
 // Sections draws rep: one Section per workload, machine, other name
-// keys, scaling and settings (settings aside for latency/convoy), in the
-// report's order.
+// keys, scaling and settings (settings aside for a latency workload,
+// such as latency/convoy), in the report's order.
 func Sections(rep *analysis.Report, opt Options) ([]*Section, error) {
 	type key struct {
 		workload, extra, scaling, settings string
@@ -122,12 +133,12 @@ func Sections(rep *analysis.Report, opt Options) ([]*Section, error) {
 	byKey := map[key]*Section{}
 	for _, g := range rep.Groups {
 		k := key{g.Workload, g.Extra, g.Scaling, g.Settings, g.Machine}
-		if g.Workload == Convoy {
+		if g.Class == results.ClassLatency {
 			k.settings = ""
 		}
 		s := byKey[k]
 		if s == nil {
-			s = &Section{Workload: g.Workload, Extra: g.Extra, Scaling: g.Scaling, Settings: k.settings, Machine: g.Machine}
+			s = &Section{Workload: g.Workload, Class: g.Class, Extra: g.Extra, Scaling: g.Scaling, Settings: k.settings, Machine: g.Machine}
 			byKey[k] = s
 			secs = append(secs, s)
 		}
@@ -136,7 +147,7 @@ func Sections(rep *analysis.Report, opt Options) ([]*Section, error) {
 	names := map[string]int{}
 	for _, s := range secs {
 		var err error
-		if s.Workload == Convoy {
+		if s.Class == results.ClassLatency {
 			err = s.latencyFigures(opt)
 		} else {
 			err = s.scalingFigures(opt, rep.Confidence)

@@ -12,7 +12,7 @@ import (
 // released inside an op (at checks and around IO), a Mutex never.
 type Mutex struct {
 	mu    sync.Mutex
-	stats stats
+	stats // the shared accounting; its methods make Mutex a WaitAccounter
 }
 
 // NewMutex returns a free Mutex mode.

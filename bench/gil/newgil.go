@@ -45,7 +45,7 @@ type GIL struct {
 	waiters    []*newThread // waiting on the condition (cond)
 	switchWait *newThread   // waiting for a forced switch (switch_cond)
 	rng        *rand.Rand
-	stats      stats
+	stats      // the shared accounting; its methods make GIL a WaitAccounter
 }
 
 // NewGIL returns a free GIL with the given switch interval.

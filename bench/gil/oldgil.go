@@ -22,7 +22,7 @@ type OldGIL struct {
 	checks int
 	sem    sem
 	ticker int // checks left before the next release; the holder's
-	stats  stats
+	stats      // the shared accounting; its methods make OldGIL a WaitAccounter
 }
 
 // NewOldGIL returns a free old GIL that is released every checks checks.

@@ -33,34 +33,29 @@ func (t *threadStats) wait(t0 time.Time) {
 	}
 }
 
-// setRecorder makes every Thread that l makes from now on report its
-// waits to rec. The modes without accounting ignore it.
-func setRecorder(l Lock, rec WaitRecorder) {
-	switch l := l.(type) {
-	case *GIL:
-		l.stats.rec = rec
-	case *OldGIL:
-		l.stats.rec = rec
-	case *Mutex:
-		l.stats.rec = rec
-	}
+// WaitAccounter is a Lock that accounts the time its goroutines wait
+// for it: every mode but "none", through the accounting they share
+// (stats, which each embeds). --profile gil goes through it: New hands
+// Options.Waits to SetRecorder, and the runner adds Waited to the gil
+// profile after each sample. A mode without it records nothing under
+// --profile gil; TestModesAccountWaits fails for any mode but "none"
+// that lacks it.
+type WaitAccounter interface {
+	// SetRecorder makes every Thread made from now on hand its waits to
+	// rec (nil: to none).
+	SetRecorder(rec WaitRecorder)
+	// Waited returns the time the lock's goroutines have spent waiting
+	// for it (the numerator of wait-share). Call it after every
+	// goroutine has stopped.
+	Waited() time.Duration
 }
 
-// Waited returns the time l's goroutines have spent waiting for it, by
-// the lock's own accounting (the numerator of wait-share). Call it after
-// every goroutine has stopped. It is 0 for mode "none".
-func Waited(l Lock) time.Duration {
-	var s *stats
-	switch l := l.(type) {
-	case *GIL:
-		s = &l.stats
-	case *OldGIL:
-		s = &l.stats
-	case *Mutex:
-		s = &l.stats
-	default:
-		return 0
-	}
+// SetRecorder makes every Thread made from now on hand its waits to rec.
+func (s *stats) SetRecorder(rec WaitRecorder) { s.rec = rec }
+
+// Waited returns the time the lock's goroutines have spent waiting for
+// it, by the lock's own accounting.
+func (s *stats) Waited() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var w time.Duration

@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/parbench/parbench/bench/gil"
+	"github.com/parbench/parbench/results"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchproc"
 )
@@ -60,10 +61,20 @@ const (
 // Kinds returns every kind but Trace, which --trace asks for.
 func Kinds() []Kind { return []Kind{CPU, Mutex, Block, GIL} }
 
-// File returns the name of k's file in the profiles folder.
+// File returns the name of k's file in the profiles folder (package
+// results names them, for the readers).
 func (k Kind) File() string {
-	if k == Trace {
-		return "trace.out"
+	switch k {
+	case CPU:
+		return results.ProfileCPU
+	case Mutex:
+		return results.ProfileMutex
+	case Block:
+		return results.ProfileBlock
+	case GIL:
+		return results.ProfileGIL
+	case Trace:
+		return results.ProfileTrace
 	}
 	return string(k) + ".pprof"
 }
@@ -145,12 +156,13 @@ type Labels struct {
 	Goroutines, Procs int
 }
 
-// Label keys, as -tagfocus and -tags name them.
+// Label keys, as -tagfocus and -tags name them (package results names
+// them, for the readers).
 const (
-	KeyWorkload   = "workload"
-	KeyLock       = "lock"
-	KeyGoroutines = "goroutines"
-	KeyProcs      = "gomaxprocs"
+	KeyWorkload   = results.LabelWorkload
+	KeyLock       = results.LabelLock
+	KeyGoroutines = results.LabelGoroutines
+	KeyProcs      = results.LabelProcs
 )
 
 // Pairs returns the labels as key, value pairs for pprof.Labels.
@@ -241,7 +253,8 @@ func (s *Session) Waits(l Labels) gil.WaitRecorder {
 }
 
 // Accounted adds the lock's own accounting of a sample's waits
-// (gil.Waited), so the gil profile can say how much of it it holds.
+// (gil.WaitAccounter's Waited), so the gil profile can say how much of
+// it it holds.
 func (s *Session) Accounted(d time.Duration) {
 	if s != nil && s.waits != nil {
 		s.waits.Accounted(d)

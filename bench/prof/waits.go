@@ -11,15 +11,17 @@ import (
 
 	"github.com/google/pprof/profile"
 	"github.com/parbench/parbench/bench/gil"
+	"github.com/parbench/parbench/results"
 )
 
 // maxDepth is the deepest stack a wait keeps; deeper frames are cut.
 const maxDepth = 32
 
-// The gil profile's sample types: the waits, and the time waited.
+// The gil profile's sample types: the waits, and the time waited
+// (package results names them, for the readers).
 const (
-	TypeWaits = "waits"    // count
-	TypeWait  = "gil-wait" // nanoseconds
+	TypeWaits = results.SampleWaits // count
+	TypeWait  = results.SampleWait  // nanoseconds
 )
 
 // WaitProfile collects the waits for the simulated lock of a run, by
@@ -103,11 +105,11 @@ func (w *WaitProfile) Profile() *profile.Profile {
 	m := &profile.Mapping{ID: 1, File: exe, HasFunctions: true, HasFilenames: true, HasLineNumbers: true}
 	p := &profile.Profile{
 		SampleType: []*profile.ValueType{
-			{Type: TypeWaits, Unit: "count"},
-			{Type: TypeWait, Unit: "nanoseconds"},
+			{Type: TypeWaits, Unit: results.UnitCount},
+			{Type: TypeWait, Unit: results.UnitNanoseconds},
 		},
 		DefaultSampleType: TypeWait,
-		PeriodType:        &profile.ValueType{Type: TypeWait, Unit: "nanoseconds"},
+		PeriodType:        &profile.ValueType{Type: TypeWait, Unit: results.UnitNanoseconds},
 		Period:            1,
 		TimeNanos:         w.start.UnixNano(),
 		DurationNanos:     time.Since(w.start).Nanoseconds(),

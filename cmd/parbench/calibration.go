@@ -28,20 +28,31 @@ func calibrationNote(ctx context.Context) results.Note {
 	} else {
 		v += " runner-empty-op=failed:" + err.Error()
 	}
-	v += fmt.Sprintf(" testing-b-empty-op=%.2fns", testingBEmptyOp(calibrationTime))
+	if ns, err := testingBEmptyOp(calibrationTime); err == nil {
+		v += fmt.Sprintf(" testing-b-empty-op=%.2fns", ns)
+	} else {
+		v += " testing-b-empty-op=failed:" + err.Error()
+	}
 	return results.Note{Key: results.NoteCalibration, Value: v}
 }
 
 var testingInit sync.Once
 
 // testingBEmptyOp is testing.B's cost per op of an empty RunParallel
-// body at GOMAXPROCS 1, in nanoseconds, measured for about d.
-func testingBEmptyOp(d time.Duration) float64 {
+// body at GOMAXPROCS 1, in nanoseconds, measured for about d. It fails
+// if -test.benchtime cannot be set to d or back.
+func testingBEmptyOp(d time.Duration) (ns float64, err error) {
 	testingInit.Do(testing.Init) // registers -test.benchtime outside `go test`
 	if f := flag.Lookup("test.benchtime"); f != nil {
 		old := f.Value.String()
-		f.Value.Set(d.String())
-		defer f.Value.Set(old)
+		if err := f.Value.Set(d.String()); err != nil {
+			return 0, fmt.Errorf("-test.benchtime %v: %w", d, err)
+		}
+		defer func() {
+			if rerr := f.Value.Set(old); rerr != nil && err == nil {
+				err = fmt.Errorf("restoring -test.benchtime %s: %w", old, rerr)
+			}
+		}()
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	r := testing.Benchmark(func(b *testing.B) {
@@ -51,7 +62,7 @@ func testingBEmptyOp(d time.Duration) float64 {
 		})
 	})
 	if r.N == 0 {
-		return 0
+		return 0, nil
 	}
-	return float64(r.T.Nanoseconds()) / float64(r.N)
+	return float64(r.T.Nanoseconds()) / float64(r.N), nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,9 +17,7 @@ import (
 
 	"github.com/parbench/parbench/bench"
 	"github.com/parbench/parbench/bench/gil"
-	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
-	"golang.org/x/perf/benchfmt"
 )
 
 // Exit statuses.
@@ -154,7 +151,8 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	return fs, f
 }
 
-// config turns the flags into a validated bench.Config.
+// config turns the flags into a bench.Config. It parses the syntax of
+// each flag; bench.Config.Validate checks the values.
 func (f *runFlags) config() (bench.Config, error) {
 	c := bench.DefaultConfig()
 	c.Workloads = nil
@@ -193,9 +191,6 @@ func (f *runFlags) config() (bench.Config, error) {
 	if c.Exec, err = f.exec.config(); err != nil {
 		return c, err
 	}
-	if err := c.Validate(); err != nil {
-		return c, usageError{err}
-	}
 	return c, nil
 }
 
@@ -211,6 +206,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// cmdRun is `parbench run`: the flags, then bench.RunFile.
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs, f := newRunFlags(stderr)
 	if err := parseFlags(fs, args); err != nil {
@@ -219,10 +215,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q (flags only)", fs.Arg(0))
 	}
-	var prev *resumed
+	given := givenFlags(fs)
+	out := bench.Output{Path: f.out, Force: f.force, Calibrate: calibrationNote}
 	if f.resume != "" {
 		var err error
-		if prev, err = loadResume(fs, f); err != nil {
+		if out.Resume, err = loadResume(fs, f, given); err != nil {
 			return err
 		}
 	}
@@ -230,112 +227,35 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	profOpt, err := f.prof.options(&c, prev != nil)
-	if err != nil {
+	if out.Profile, err = f.prof.options(&c, out.Resume != nil); err != nil {
 		return err
 	}
-	now := time.Now()
-	var (
-		file    *os.File
-		out     string
-		fileCfg []results.Config
-	)
-	if prev != nil {
-		if err := prev.check(c, now); err != nil {
-			return err
-		}
-		out, fileCfg, c.Prior = f.resume, prev.run.Config, prev.prior
-		if file, err = prev.open(); err != nil {
-			return err
-		}
-	} else {
-		out, fileCfg = f.out, c.FileConfig(now)
-		if out == "" {
-			host, _ := os.Hostname()
-			out = filepath.Join("results", fmt.Sprintf("%s-%s.txt", host, now.UTC().Format("20060102T150405Z")))
-			if err := os.MkdirAll("results", 0o755); err != nil {
-				return fmt.Errorf("--out: %w", err)
-			}
-		}
-		if file, err = results.Create(out, f.force); err != nil {
-			return usageError{err}
-		}
-	}
-	written := 0
-	defer func() {
-		file.Close()
-		if written == 0 && prev == nil {
-			os.Remove(out) // a new run that measured nothing leaves no file
-		}
-	}()
 	log := &lockedWriter{w: stderr}
 	live := io.Writer(log) // messages during the run: above the bar, if there is one
-	var bar *progress
 	if !f.quiet {
-		bar = newProgress(stderr, log, isTerminal(stderr))
-		live = bar.writer()
-		c.Progress = bar.update
+		bar := newProgress(stderr, log, isTerminal(stderr))
+		live, c.Progress = bar.writer(), bar.update
+		out.Ended = func(err error) { bar.finish(err == nil) }
 	}
-
-	// The first interrupt closes stop: the runner ends after the sample
-	// in flight. The second cancels ctx: it ends at once.
-	sigs := make(chan os.Signal, 2)
-	defer notifySignals(sigs)()
-	stop := make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	runDone := make(chan struct{})
-	defer close(runDone)
-	go func() {
-		select {
-		case <-sigs:
-		case <-runDone:
-			return
-		}
-		fmt.Fprintln(live, "parbench: interrupted: stopping after the sample in flight (interrupt again to stop at once)")
-		close(stop)
-		select {
-		case <-sigs:
-			cancel()
-		case <-runDone:
-		}
-	}()
+	ctx, stop, release := interrupts(live)
+	defer release()
 	c.Stop = stop
 
-	note := func(n results.Note) error {
-		if err := results.WriteNote(file, n); err != nil {
-			return fmt.Errorf("--out %s: %w", out, err)
-		}
-		return nil
+	res, err := bench.RunFile(ctx, c, out)
+	if len(res.Profiles) > 0 {
+		fmt.Fprintf(log, "parbench: profiles: %s\n", strings.Join(res.Profiles, " "))
 	}
-	c.Note = note
-	w := benchfmt.NewWriter(file)
-	if prev == nil {
-		if err := w.Write(&benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: "parallelism", Key: "better"}, OrigUnit: "parallelism", Value: "higher"}); err != nil {
-			return fmt.Errorf("--out %s: %w", out, err)
-		}
-	} else if err := note(prev.note(now)); err != nil {
-		return err
+	if err != nil {
+		return runError(err, res, out.Resume != nil, log, given)
 	}
-	if err := note(calibrationNote(ctx)); err != nil {
-		return err
-	}
+	fmt.Fprintln(stdout, res.Path)
+	return nil
+}
 
-	if c.Profile, fileCfg, err = startProfiles(profOpt, out, fileCfg); err != nil {
-		return err
-	}
-	err = bench.Run(ctx, c, fileCfg, func(r *benchfmt.Result) error {
-		if err := w.Write(r); err != nil {
-			return fmt.Errorf("--out %s: %w", out, err)
-		}
-		written++
-		return nil
-	})
-	bar.finish(err == nil)
-	if _, perr := stopProfiles(c.Profile, log); perr != nil {
-		err = errors.Join(err, perr)
-	}
-
+// runError is how a run that did not complete is reported: each failed
+// point on log (with its stack, for a panic), then the error, saying
+// where the samples measured are and how to continue an interrupted run.
+func runError(err error, res bench.Outcome, resumed bool, log io.Writer, given map[string]bool) error {
 	var failed *bench.FailedError
 	if errors.As(err, &failed) {
 		for _, fl := range failed.Failures {
@@ -346,24 +266,50 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	if errors.Is(err, bench.ErrInterrupted) && written == 0 && prev == nil {
+	noteFailed := errors.As(err, new(*bench.FileError)) // the interruption's note, when interrupted
+	err = cliError(err, given)
+	interrupted := errors.Is(err, bench.ErrInterrupted)
+	switch {
+	case interrupted && res.Written == 0 && !resumed:
 		return fmt.Errorf("%w before the first sample: no file written", err)
-	}
-	if errors.Is(err, bench.ErrInterrupted) {
-		if nerr := note(results.Note{Key: results.NoteInterrupted,
-			Value: fmt.Sprintf("after %d samples of this run; continue with: parbench run --resume %s", written, out)}); nerr != nil {
-			return errors.Join(err, nerr)
-		}
-		return fmt.Errorf("%w; the %d samples measured are in %s; continue with: parbench run --resume %s", err, written, out, out)
-	}
-	if err != nil {
-		if written > 0 {
-			return fmt.Errorf("%w (the %d samples measured are in %s)", err, written, out)
-		}
+	case interrupted && noteFailed:
 		return err
+	case interrupted:
+		return fmt.Errorf("%w; the %d samples measured are in %s; continue with: parbench run --resume %s", err, res.Written, res.Path, res.Path)
+	case res.Written > 0:
+		return fmt.Errorf("%w (the %d samples measured are in %s)", err, res.Written, res.Path)
 	}
-	fmt.Fprintln(stdout, out)
-	return nil
+	return err
+}
+
+// interrupts makes SIGINT and SIGTERM stop a run: the first closes
+// stop, so the run ends after the sample in flight, and says so on live;
+// the second cancels ctx, so it ends at once. release ends the watch.
+func interrupts(live io.Writer) (ctx context.Context, stop <-chan struct{}, release func()) {
+	sigs := make(chan os.Signal, 2)
+	stopSignals := notifySignals(sigs)
+	stopCh := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	runDone := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-runDone:
+			return
+		}
+		fmt.Fprintln(live, "parbench: interrupted: stopping after the sample in flight (interrupt again to stop at once)")
+		close(stopCh)
+		select {
+		case <-sigs:
+			cancel()
+		case <-runDone:
+		}
+	}()
+	return ctx, stopCh, func() {
+		close(runDone)
+		cancel()
+		stopSignals()
+	}
 }
 
 // notifySignals relays SIGINT and SIGTERM to c until the returned

@@ -290,7 +290,8 @@ func planResume(path string) (map[string]int, int, error) {
 	if err := fs.Parse([]string{"--resume", path}); err != nil {
 		return nil, 0, err
 	}
-	prev, err := loadResume(fs, f)
+	given := givenFlags(fs)
+	prev, err := loadResume(fs, f, given)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -298,11 +299,15 @@ func planResume(path string) (map[string]int, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := prev.check(c, time.Now()); err != nil {
-		return nil, 0, err
+	if err := c.Validate(); err != nil {
+		return nil, 0, cliError(err, given)
+	}
+	prior, err := prev.Check(c, time.Now())
+	if err != nil {
+		return nil, 0, cliError(err, given)
 	}
 	have := map[string]int{}
-	for name, p := range prev.prior {
+	for name, p := range prior {
 		have[name] = len(p.SecPerOp)
 	}
 	return have, c.Count, nil

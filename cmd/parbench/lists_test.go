@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/parbench/parbench/bench"
 )
 
 func TestParseInts(t *testing.T) {
@@ -13,13 +15,13 @@ func TestParseInts(t *testing.T) {
 		{"1,2,4", "1,2,4", ""},
 		{" 1 , 3-5 ", "1,3,4,5", ""},
 		{"8", "8", ""},
+		// Range and repeats are bench.Config.Validate's to refuse.
+		{"0,65", "0,65", ""},
+		{"1-3,2", "1,2,3,2", ""},
 		{"", "", "--procs: empty list (want e.g. 1,2,4 or 1-16)"},
-		{"0", "", "--procs: 0 out of range (want 1 to 64)"},
 		{"-1", "", `--procs: "-1" is negative (want 1 to 64)`},
-		{"65", "", "--procs: 65 out of range (want 1 to 64)"},
 		{"99999999999999999999", "", "--procs: 99999999999999999999 out of range (want 1 to 64)"},
-		{"1,1", "", "--procs: 1 given twice"},
-		{"1-3,2", "", "--procs: 2 given twice"},
+		{"1-5000", "", `--procs: range "1-5000" has more than 4096 values`},
 		{"4-2", "", `--procs: range "4-2" runs backwards (want LO-HI with LO <= HI)`},
 		{"x", "", `--procs: "x" is not a whole number (want e.g. 1,2,4 or 1-16)`},
 		{"1,,2", "", `--procs: "" is not a whole number (want e.g. 1,2,4 or 1-16)`},
@@ -53,14 +55,15 @@ func TestParseStrings(t *testing.T) {
 }
 
 // FuzzParseInts checks the list flag parser on any input: no panic; an
-// error is a usage error naming the flag; a list is in range, distinct,
-// and reads back the same from its canonical form.
+// error is a usage error naming the flag; a list reads back the same
+// from its canonical form, and Config.Validate accepts it or names its
+// field.
 func FuzzParseInts(f *testing.F) {
-	for _, s := range []string{"1,2,4", "1-16", "", "-", "1-", "-1", "4-2", "1,1", " 7 ", "1-4096", "99999999999999999999", "+3"} {
+	for _, s := range []string{"1,2,4", "1-16", "", "-", "1-", "-1", "4-2", "1,1", " 7 ", "1-4096", "99999999999999999999", "+3", "0"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		const hi = 1024
+		const hi = bench.MaxProcs
 		xs, err := parseInts("--procs", s, hi)
 		if err != nil {
 			if !errors.As(err, new(usageError)) || !strings.HasPrefix(err.Error(), "--procs: ") {
@@ -68,19 +71,28 @@ func FuzzParseInts(f *testing.F) {
 			}
 			return
 		}
-		if len(xs) == 0 || len(xs) > hi {
-			t.Fatalf("parseInts(%q) = %d values", s, len(xs))
-		}
-		seen := map[int]bool{}
-		for _, x := range xs {
-			if x < 1 || x > hi || seen[x] {
-				t.Fatalf("parseInts(%q) = %v: %d out of range or repeated", s, xs, x)
-			}
-			seen[x] = true
+		if len(xs) == 0 {
+			t.Fatalf("parseInts(%q) = no values", s)
 		}
 		again, err := parseInts("--procs", joinInts(xs), hi)
 		if err != nil || joinInts(again) != joinInts(xs) {
 			t.Fatalf("parseInts(%q) = %v, but its canonical form gives %v, %v", s, xs, again, err)
+		}
+		c := bench.DefaultConfig()
+		c.Procs = xs
+		var fe *bench.FieldError
+		if err := c.Validate(); err != nil && (!errors.As(err, &fe) || fe.Field != "Procs") {
+			t.Fatalf("Validate of --procs %q: %v, want nil or a FieldError of Procs", s, err)
+		}
+		seen := map[int]bool{}
+		for _, x := range xs {
+			if x < 0 {
+				t.Fatalf("parseInts(%q) = %v: %d is negative", s, xs, x)
+			}
+			if fe == nil && (x < 1 || x > hi || seen[x]) {
+				t.Fatalf("Validate accepted --procs %v: %d out of range or repeated", xs, x)
+			}
+			seen[x] = true
 		}
 	})
 }

@@ -10,33 +10,19 @@ import (
 	"github.com/parbench/parbench/analysis"
 	"github.com/parbench/parbench/analysis/htmlreport"
 	"github.com/parbench/parbench/analysis/plot"
-	"golang.org/x/perf/benchfmt"
 )
 
 // writePictures writes `parbench report --html OUT --png DIR`: the page
-// and the PNGs, and prints the paths written.
-func writePictures(rep *analysis.Report, files []string, htmlOut, pngDir string, stdout, stderr io.Writer) error {
+// and the PNGs, and prints the paths written. Both render from rep
+// alone: the files' configuration and profiles came with it.
+func writePictures(rep *analysis.Report, htmlOut, pngDir string, stdout io.Writer) error {
 	if htmlOut != "" {
 		opt := htmlreport.DefaultOptions()
-		cfgs := map[string][]benchfmt.Config{}
-		for _, name := range files {
-			src, err := readSource(name)
-			if err != nil {
-				return err
-			}
-			opt.Sources = append(opt.Sources, src)
-			if cfgs[name], err = fileConfig(name); err != nil { // profile.go
-				return err
-			}
-		}
+		opt.Sources = htmlreport.Sources(rep)
 		// The profile summaries, where the files name profiles, as
 		// the text report words them.
 		var prof bytes.Buffer
-		warns, err := analysis.WriteProfiles(&prof, rep, cfgs, 5)
-		for _, w := range warns {
-			fmt.Fprintf(stderr, "parbench: warning: %v\n", w)
-		}
-		if err != nil {
+		if err := analysis.WriteProfiles(&prof, rep, reportProfileTop); err != nil {
 			return err
 		}
 		opt.Profiles = strings.TrimSpace(prof.String())
@@ -63,13 +49,4 @@ func writePictures(rep *analysis.Report, files []string, htmlOut, pngDir string,
 		}
 	}
 	return nil
-}
-
-func readSource(name string) (htmlreport.Source, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return htmlreport.Source{}, err
-	}
-	defer f.Close()
-	return htmlreport.ReadSource(f, name)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,24 +75,6 @@ func (p *profFlags) options(c *bench.Config, resuming bool) (*prof.Options, erro
 	return &opt, nil
 }
 
-// profilesDir is where a results file's profiles go.
-func profilesDir(out string) string { return out + ".profiles" }
-
-// startProfiles starts the Session of a run writing to out, and adds the
-// folder, relative to out's folder, to the file configuration.
-func startProfiles(opt *prof.Options, out string, fileCfg []results.Config) (*prof.Session, []results.Config, error) {
-	if opt == nil {
-		return nil, fileCfg, nil
-	}
-	opt.Dir = profilesDir(out)
-	s, err := prof.Start(*opt)
-	if err != nil {
-		return nil, fileCfg, err
-	}
-	cfg := append(fileCfg[:len(fileCfg):len(fileCfg)], results.Config{Key: analysis.ProfilesKey, Value: filepath.Base(opt.Dir)})
-	return s, cfg, nil
-}
-
 // stopProfiles writes the profiles and says where they are on log.
 func stopProfiles(s *prof.Session, log io.Writer) ([]string, error) {
 	if s == nil {
@@ -126,9 +109,13 @@ Examples:
 Flags:
 `
 
+// profileRunFlags are the run flags that `parbench profile` takes as
+// they are: the lock options and the workload parameters.
+var profileRunFlags = []string{"switch-interval", "check-interval", "io-latency", "server-latency", "io-fraction", "op-time", "db", "faults", "cpu-goroutines"}
+
 // cmdProfile is `parbench profile`.
 func cmdProfile(args []string, stdout, stderr io.Writer) error {
-	def := bench.DefaultConfig()
+	runFS, rf := newRunFlags(stderr)
 	fs := flag.NewFlagSet("profile", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	workload := fs.String("workload", "", "the `workload` (see parbench list)")
@@ -137,12 +124,10 @@ func cmdProfile(args []string, stdout, stderr io.Writer) error {
 	goroutines := fs.Int("goroutines", 4, "goroutines")
 	duration := fs.Duration("duration", 4*time.Second, "measured time in all (samples of 500ms), calibration aside")
 	out := fs.String("out", "", "profiles `folder` (default profiles/<workload>-<lock>-g<G>-p<P>-<UTC time>; never overwritten)")
-	lockOpts, params := def.LockOpts, def.Params
-	fs.DurationVar(&lockOpts.SwitchInterval, "switch-interval", lockOpts.SwitchInterval, "GIL switch interval")
-	fs.IntVar(&lockOpts.CheckInterval, "check-interval", lockOpts.CheckInterval, "gil-old: checks between releases")
-	fs.DurationVar(&params.IOLatency, "io-latency", params.IOLatency, "io/sleep wait per op")
-	fs.Float64Var(&params.IOFraction, "io-fraction", params.IOFraction, "mixed: blocking share of an op")
-	fs.DurationVar(&params.OpTime, "op-time", params.OpTime, "mixed: op length")
+	for _, name := range profileRunFlags {
+		fl := runFS.Lookup(name)
+		fs.Var(fl.Value, fl.Name, fl.Usage)
+	}
 	fs.Usage = func() {
 		fmt.Fprint(stderr, profileUsage)
 		fs.PrintDefaults()
@@ -167,14 +152,19 @@ func cmdProfile(args []string, stdout, stderr io.Writer) error {
 	if *duration < sampleTime || *duration > time.Hour {
 		return usagef("--duration %v: want 500ms to 1h", *duration)
 	}
-	c := def
-	c.Workloads, c.Locks = ws, []string{*lock}
-	c.Procs, c.Goroutines = []int{*procs}, []int{*goroutines}
-	c.Benchtime = sampleTime
-	c.Count = int(*duration / sampleTime)
-	c.LockOpts, c.Params = lockOpts, params
+	rf.workloads, rf.locks = ws[0].Name(), *lock
+	rf.procs, rf.goroutines = strconv.Itoa(*procs), strconv.Itoa(*goroutines)
+	rf.benchtime, rf.count = sampleTime, int(*duration/sampleTime)
+	c, err := rf.config()
+	if err != nil {
+		return err
+	}
+	if len(c.Locks) != 1 {
+		return usagef("--lock %q: names %d lock modes, want one", *lock, len(c.Locks))
+	}
+	// Validated here, before the folder is made; bench.Run checks again.
 	if err := c.Validate(); err != nil {
-		return usageError{err}
+		return cliError(err, nil)
 	}
 	dir := *out
 	if dir == "" {
@@ -191,23 +181,27 @@ func cmdProfile(args []string, stdout, stderr io.Writer) error {
 	resultsPath := filepath.Join(dir, "results.txt")
 	file, err := results.Create(resultsPath, false)
 	if err != nil {
-		return err
+		return fmt.Errorf("--out %s: %w", resultsPath, err)
 	}
-	defer file.Close()
 
 	opt := prof.DefaultOptions()
 	opt.Dir, opt.Kinds = dir, append(prof.Kinds(), prof.Trace)
 	sess, err := prof.Start(opt)
 	if err != nil {
+		file.Close() // the error that matters is prof.Start's
 		return err
 	}
 	c.Profile = sess
-	fileCfg := append(c.FileConfig(time.Now()), results.Config{Key: analysis.ProfilesKey, Value: "."})
+	fileCfg := append(c.FileConfig(time.Now()), results.Config{Key: results.KeyProfiles, Value: "."})
 	fmt.Fprintf(stderr, "parbench: profiling %s for %v...\n", c.Points()[0].Name(), *duration)
 	w := benchfmt.NewWriter(file)
 	runErr := bench.Run(context.Background(), c, fileCfg, func(r *benchfmt.Result) error { return w.Write(r) })
 	_, stopErr := stopProfiles(sess, stderr)
-	if err := errors.Join(runErr, stopErr); err != nil {
+	closeErr := file.Close()
+	if closeErr != nil {
+		closeErr = fmt.Errorf("--out %s: %w", resultsPath, closeErr)
+	}
+	if err := errors.Join(runErr, stopErr, closeErr); err != nil {
 		return err
 	}
 
@@ -231,70 +225,4 @@ func cmdProfile(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  go tool trace %s\n", filepath.Join(dir, prof.Trace.File()))
 	fmt.Fprintf(stdout, "  go tool benchstat %s\n", resultsPath)
 	return nil
-}
-
-// writeReportProfiles adds to a text report, for each group whose
-// results file names a profiles folder (parbench run --profile), what
-// its profiles say: the lock-wait share and the top cost centres. Other
-// formats are left as they are.
-func writeReportProfiles(rep *analysis.Report, names []string, format string, stdout, stderr io.Writer) error {
-	if format != "text" {
-		return nil
-	}
-	cfgs, err := fileConfigs(names)
-	if err != nil {
-		return err
-	}
-	// Unreadable folders were already reported by attachProfiles.
-	_, err = analysis.WriteProfiles(stdout, rep, cfgs, 5)
-	return err
-}
-
-// attachProfiles adds the profiles' account of each group to its
-// verdict, for every format.
-func attachProfiles(rep *analysis.Report, names []string, stderr io.Writer) error {
-	cfgs, err := fileConfigs(names)
-	if err != nil {
-		return err
-	}
-	for _, w := range rep.AttachProfiles(cfgs) {
-		fmt.Fprintf(stderr, "parbench: warning: %v\n", w)
-	}
-	return nil
-}
-
-// fileConfigs returns the file configuration of each results file.
-func fileConfigs(names []string) (map[string][]benchfmt.Config, error) {
-	cfgs := map[string][]benchfmt.Config{}
-	for _, name := range names {
-		cfg, err := fileConfig(name)
-		if err != nil {
-			return nil, err
-		}
-		cfgs[name] = cfg
-	}
-	return cfgs, nil
-}
-
-// fileConfig returns the file configuration of a results file's first
-// result, or nil if it has none.
-func fileConfig(name string) ([]benchfmt.Config, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rd := benchfmt.NewReader(f, name)
-	for rd.Scan() {
-		if res, ok := rd.Result().(*benchfmt.Result); ok {
-			var cfg []benchfmt.Config
-			for _, c := range res.Config {
-				if c.File {
-					cfg = append(cfg, benchfmt.Config{Key: c.Key, Value: append([]byte(nil), c.Value...), File: true})
-				}
-			}
-			return cfg, nil
-		}
-	}
-	return nil, rd.Err()
 }

@@ -52,9 +52,13 @@ func TestProfileCommand(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "p")
 	var stdout, stderr bytes.Buffer
 	code := parbench([]string{"profile", "--workload", "cpu/sha256", "--lock", "gil", "--procs", "1",
-		"--goroutines", "2", "--duration", "500ms", "--out", dir}, &stdout, &stderr)
+		"--goroutines", "2", "--duration", "500ms", "--cpu-goroutines", "3", "--out", dir}, &stdout, &stderr)
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr: %s", code, stderr.String())
+	}
+	// A run flag reaches the run's configuration.
+	if data, err := os.ReadFile(filepath.Join(dir, "results.txt")); err != nil || !strings.Contains(string(data), "\ncpu-goroutines: 3\n") {
+		t.Errorf("results.txt does not record --cpu-goroutines 3 (%v)", err)
 	}
 	for _, want := range []string{"CPU/sha256/lock=gil/goroutines=2-1", "lock wait ", "CPU by class:",
 		"top functions by CPU", "top lock-wait sites:", "go tool pprof -top " + filepath.Join(dir, "gil.pprof"), "go tool trace "} {
@@ -89,6 +93,12 @@ func TestProfileBadFlags(t *testing.T) {
 		{[]string{"profile", "--workload", "cpu"}, `--workload "cpu": names`},
 		{[]string{"profile", "--workload", "cpu/sha256", "--duration", "10ms"}, "--duration 10ms: want 500ms to 1h"},
 		{[]string{"profile", "--workload", "cpu/sha256", "--lock", "spin"}, `--lock: unknown lock mode "spin"`},
+		{[]string{"profile", "--workload", "cpu/sha256", "--lock", "gil,none"}, `--lock "gil,none": names 2 lock modes, want one`},
+		// The run flags profile takes from run's flag set.
+		{[]string{"profile", "--workload", "webapp/read", "--db", "mysql://x"}, `--db "mysql://x": want empty`},
+		{[]string{"profile", "--workload", "webapp/read", "--faults", "drop=x"}, "--faults"},
+		{[]string{"profile", "--workload", "latency/convoy", "--cpu-goroutines", "5000"}, "--cpu-goroutines 5000: want 0 to 1024"},
+		{[]string{"profile", "--workload", "io/tcp", "--server-latency", "2m"}, "--server-latency 2m0s: want a duration from 0 to 1m"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -149,11 +149,13 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%s: %w", joinArgs(fs.Args()), err)
 	}
-	if err := attachProfiles(rep, fs.Args(), stderr); err != nil { // profile.go
-		return err
+	// Every format renders from rep: each file was read once, above,
+	// and each profiles folder is parsed once, here.
+	for _, w := range rep.AttachProfiles() {
+		fmt.Fprintf(stderr, "parbench: warning: %v\n", w)
 	}
 	if *htmlOut != "" || *pngDir != "" {
-		if err := writePictures(rep, fs.Args(), *htmlOut, *pngDir, stdout, stderr); err != nil { // pictures.go
+		if err := writePictures(rep, *htmlOut, *pngDir, stdout); err != nil { // pictures.go
 			return err
 		}
 		formatSet := false
@@ -165,9 +167,21 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	if err := write(rep, stdout); err != nil {
 		return err
 	}
-	return writeReportProfiles(rep, fs.Args(), *format, stdout, stderr) // profile.go
+	if *format != "text" {
+		return nil
+	}
+	// The text report ends with what the profiles say, for each group
+	// whose results file names a profiles folder (parbench run
+	// --profile): the lock-wait share and the top cost centres.
+	return analysis.WriteProfiles(stdout, rep, reportProfileTop)
 }
 
+// reportProfileTop is how many functions and wait sites the report's
+// profile summaries list.
+const reportProfileTop = 5
+
+// readFile reads one results file into b: the only time `report` opens
+// it (b keeps its configuration, Report.Files).
 func readFile(b *analysis.Builder, name, label string) error {
 	f, err := os.Open(name)
 	if err != nil {

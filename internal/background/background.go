@@ -13,8 +13,11 @@
 //  2. Each goroutine takes the lock (Thread.Start) and loops over its
 //     worker's Op, between OpStart and OpEnd, until stopped.
 //  3. End stops them after their current op, waits, closes their
-//     workers and returns the first error. Stop only asks them to stop,
-//     for a watchdog that cannot wait.
+//     workers and returns the first error (an op's, else a Close's).
+//     Stop only asks them to stop, for a watchdog that cannot wait.
+//
+// It is internal to the module: package bench and internal/procs are
+// its only users.
 package background
 
 import (
@@ -53,7 +56,7 @@ func Start(inst workloads.Instance, lock gil.Lock) (*Group, error) {
 		threads[i] = lock.Thread()
 		w, err := bg.NewBackground(threads[i])
 		if err != nil {
-			g.closeWorkers()
+			_ = g.closeWorkers() // the error to report is NewBackground's
 			return nil, fmt.Errorf("background goroutine: %w", err)
 		}
 		g.workers = append(g.workers, w)
@@ -92,8 +95,8 @@ func (g *Group) Stop() {
 }
 
 // End stops the goroutines after their current op, waits for them,
-// closes their workers and returns the first error of any of them. It
-// may be called more than once.
+// closes their workers and returns the first error: an op's, else a
+// worker's Close. It may be called more than once.
 func (g *Group) End() error {
 	if g == nil {
 		return nil
@@ -101,13 +104,20 @@ func (g *Group) End() error {
 	g.once.Do(func() {
 		g.stop.Store(true)
 		g.wg.Wait()
-		g.closeWorkers()
+		if err := g.closeWorkers(); err != nil {
+			g.errOnce.Do(func() { g.err = err })
+		}
 	})
 	return g.err
 }
 
-func (g *Group) closeWorkers() {
+// closeWorkers closes every worker and returns the first Close error.
+func (g *Group) closeWorkers() error {
+	var first error
 	for _, w := range g.workers {
-		w.Close()
+		if err := w.Close(); err != nil && first == nil {
+			first = fmt.Errorf("background goroutine: closing its worker: %w", err)
+		}
 	}
+	return first
 }

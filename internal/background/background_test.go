@@ -14,6 +14,7 @@ type instance struct {
 	n        int
 	ops      atomic.Int64
 	failAt   int64
+	closeErr error // every worker's Close returns it
 	closed   atomic.Int32
 	occupied atomic.Int32
 	overlap  atomic.Int32
@@ -43,7 +44,7 @@ func (w *worker) Op() error {
 	}
 	return nil
 }
-func (w *worker) Close() error { w.in.closed.Add(1); return nil }
+func (w *worker) Close() error { w.in.closed.Add(1); return w.in.closeErr }
 
 // TestGroup checks that background goroutines run under the lock (never
 // two at once in their CPU work under gil), stop at End, and close their
@@ -93,6 +94,23 @@ func TestGroupError(t *testing.T) {
 	}
 	if err := g.End(); err == nil || err.Error() != "background goroutine: op failed" {
 		t.Errorf("End() = %v, want the op's error", err)
+	}
+}
+
+// TestGroupCloseError checks that End returns a worker's Close error
+// when no op failed.
+func TestGroupCloseError(t *testing.T) {
+	errClose := errors.New("close failed")
+	in := &instance{n: 2, closeErr: errClose}
+	g, err := Start(in, gil.None{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.End(); !errors.Is(err, errClose) {
+		t.Errorf("End() = %v, want the Close error", err)
+	}
+	if in.closed.Load() != 2 {
+		t.Errorf("%d workers closed, want 2", in.closed.Load())
 	}
 }
 

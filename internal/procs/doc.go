@@ -30,9 +30,16 @@
 //
 // The wire format (frame.go) is a 4-byte big-endian body length, a type
 // byte and the body, at most MaxFrame bytes. A truncated, oversized or
-// unexpected frame, an op's error, a crash or a hang past a deadline
-// fails the sample with a *WorkerError that names the worker, its pid,
-// what it said and the tail of its stderr. A worker reads nothing but
-// its stdin and opens no port its workload does not (io/tcp's echo
-// server is the worker's own).
+// unexpected frame, an op's error or its worker's Close error, a crash
+// or a hang past a deadline fails the sample with a *WorkerError that
+// names the worker, its pid, what it said and the tail of its stderr.
+// A worker reads nothing but its stdin and opens no port its workload
+// does not (io/tcp's echo server is the worker's own).
+//
+// It is internal to the module: package bench drives the parent side
+// (exec.go, for points of exec=processes) and cmd/parbench's main calls
+// MaybeServe, so that the parbench binary is its own worker. A worker
+// finds its workload by name (workloads.Lookup) and makes its lock with
+// gil.New, so a new workload or lock mode needs no change here; a
+// workload that is a workloads.GoroutinesOnly is never sent.
 package procs

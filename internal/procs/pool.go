@@ -82,7 +82,7 @@ func (e *WorkerError) Unwrap() error { return e.Err }
 // and all are gone). spec.Index is set per worker.
 func Start(n int, spec Spec, opt Options) (*Pool, error) {
 	if spec.Payload < 0 || spec.Payload > MaxPayload {
-		return nil, fmt.Errorf("--payload %d: want 0 to %d bytes", spec.Payload, MaxPayload)
+		return nil, fmt.Errorf("Spec.Payload %d: want 0 to %d bytes", spec.Payload, MaxPayload)
 	}
 	exe := opt.Exe
 	if exe == "" {

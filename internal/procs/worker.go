@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/parbench/parbench/internal/background"
 	"io"
 	"os"
 	"runtime"
 	"time"
+
+	"github.com/parbench/parbench/internal/background"
+	"github.com/parbench/parbench/internal/rtmetrics"
 
 	"github.com/parbench/parbench/bench/gil"
 	"github.com/parbench/parbench/workloads"
@@ -96,7 +98,8 @@ func (s *server) serve() error {
 	if err := s.start(); err != nil {
 		return err
 	}
-	if err := s.sendJSON(tReady, readyMsg{PID: os.Getpid(), CPU: processCPU()}); err != nil {
+	_, cpu := rtmetrics.ProcessCPU()
+	if err := s.sendJSON(tReady, readyMsg{PID: os.Getpid(), CPU: cpu}); err != nil {
 		return err
 	}
 	for {
@@ -217,12 +220,16 @@ func (s *server) end(wall time.Duration) error {
 		s.started = false
 	}
 	bgErr := s.bg.End()
-	s.worker.Close()
+	closeErr := s.worker.Close()
 	s.worker = nil
 	if bgErr != nil {
 		return s.opFailed(bgErr)
 	}
-	st := statsMsg{Ops: s.ops, CPU: processCPU(), Metrics: s.lock.Metrics(wall)}
+	if closeErr != nil {
+		return s.opFailed(fmt.Errorf("closing the worker: %w", closeErr))
+	}
+	_, cpu := rtmetrics.ProcessCPU()
+	st := statsMsg{Ops: s.ops, CPU: cpu, Metrics: s.lock.Metrics(wall)}
 	if sm, ok := s.inst.(workloads.Sampler); ok {
 		st.Metrics = append(st.Metrics, sm.EndSample(wall, s.ops)...)
 	}

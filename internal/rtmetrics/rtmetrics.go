@@ -11,10 +11,18 @@
 //  3. Sub gives the Delta; AppendValues turns it into benchfmt values
 //     per op, for the result line.
 //
+// ProcessCPU (getrusage) is also the one reading of the process's CPU
+// time that the runner (package bench) and each worker process
+// (internal/procs) take around a sample, for cpu-sec/op and
+// parallelism.
+//
 // A caveat the units carry: the runtime updates its /cpu/classes
 // metrics only at the end of each GC cycle, so gc-cpu-share covers the
 // sample up to its last GC (the runner's GC before the sample is the
 // first snapshot), and is left out of a sample in which no GC finished.
+//
+// It is internal to the module: package bench and internal/procs are
+// its only users.
 package rtmetrics
 
 import (

@@ -45,7 +45,7 @@ func (f Faults) proxied() bool {
 	return f.Latency > 0 || f.Jitter > 0 || f.Drop > 0 || f.Reset > 0
 }
 
-// ParseFaults parses a --faults spec: "" (none), "on" (DefaultFaults), or
+// ParseFaults parses a Faults spec (parbench's --faults): "" (none), "on" (DefaultFaults), or
 // comma-separated key=value pairs, each overriding the zero value; "on"
 // may come first to override the defaults instead.
 func ParseFaults(spec string) (Faults, error) {
@@ -62,7 +62,7 @@ func ParseFaults(spec string) (Faults, error) {
 		}
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return f, fmt.Errorf("--faults %q: %q is not key=value (valid: on, or latency, jitter, drop, reset, bad, busy, timeout, seed)", spec, kv)
+			return f, faultsError(spec, fmt.Errorf("%q is not key=value (valid: on, or latency, jitter, drop, reset, bad, busy, timeout, seed)", kv))
 		}
 		var err error
 		switch k {
@@ -86,13 +86,19 @@ func ParseFaults(spec string) (Faults, error) {
 			err = errors.New("unknown key (valid: latency, jitter, drop, reset, bad, busy, timeout, seed)")
 		}
 		if err != nil {
-			return f, fmt.Errorf("--faults %q: %s: %w", spec, k, err)
+			return f, faultsError(spec, fmt.Errorf("%s: %w", k, err))
 		}
 	}
 	if f.Drop+f.Reset > 0.5 {
-		return f, fmt.Errorf("--faults %q: drop+reset = %g: want at most 0.5, or no request gets through", spec, f.Drop+f.Reset)
+		return f, faultsError(spec, fmt.Errorf("drop+reset = %g: want at most 0.5, or no request gets through", f.Drop+f.Reset))
 	}
 	return f, nil
+}
+
+// faultsError is a bad Faults spec as a *workloads.ParamError, which a
+// command reports under its own flag (parbench: --faults).
+func faultsError(spec string, err error) error {
+	return &workloads.ParamError{Param: "Faults", Value: strconv.Quote(spec), Err: err}
 }
 
 func parseDur(v string, hi time.Duration) (time.Duration, error) {
@@ -117,14 +123,14 @@ func parseRate(v string) (float64, error) {
 	return x, nil
 }
 
-// checkDB validates --db: empty (SQLite) or a postgres URL.
+// checkDB validates the DB parameter: empty (SQLite) or a postgres URL.
 func checkDB(dsn string) error {
 	if dsn == "" || dsn == "sqlite" {
 		return nil
 	}
 	u, err := url.Parse(dsn)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return fmt.Errorf("--db %q: want empty (embedded SQLite) or a postgres://user:pass@host:port/db URL", dsn)
+		return &workloads.ParamError{Param: "DB", Value: strconv.Quote(dsn), Err: errors.New("want empty (embedded SQLite) or a postgres://user:pass@host:port/db URL")}
 	}
 	return nil
 }

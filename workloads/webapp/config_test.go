@@ -1,6 +1,7 @@
 package webapp
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +30,9 @@ func TestParseFaults(t *testing.T) {
 		t.Run(tc.spec, func(t *testing.T) {
 			got, err := ParseFaults(tc.spec)
 			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "--faults") {
-					t.Errorf("error %v, want one naming --faults and %q", err, tc.wantErr)
+				var pe *workloads.ParamError
+				if !errors.As(err, &pe) || pe.Param != "Faults" || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("error %v, want a ParamError naming Faults and %q", err, tc.wantErr)
 				}
 				return
 			}
@@ -47,14 +49,15 @@ func TestParamsValidateChecksDBAndFaults(t *testing.T) {
 	}{
 		{"", "", ""},
 		{"postgres://u:p@127.0.0.1:5432/db", "on", ""},
-		{"mysql://x", "", "--db"},
-		{"", "drop=x", "--faults"},
+		{"mysql://x", "", "DB"},
+		{"", "drop=x", "Faults"},
 	} {
 		p := workloads.DefaultParams()
 		p.DB, p.Faults = tc.db, tc.faults
 		err := p.Validate()
-		if (err == nil) != (tc.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
-			t.Errorf("Validate(db=%q, faults=%q) = %v, want error naming %q", tc.db, tc.faults, err, tc.wantErr)
+		var pe *workloads.ParamError
+		if (err == nil) != (tc.wantErr == "") || (err != nil && (!errors.As(err, &pe) || pe.Param != tc.wantErr)) {
+			t.Errorf("Validate(db=%q, faults=%q) = %v, want a ParamError naming %q", tc.db, tc.faults, err, tc.wantErr)
 		}
 	}
 }
@@ -66,8 +69,8 @@ func FuzzParseFaults(f *testing.F) {
 	f.Fuzz(func(t *testing.T, spec string) {
 		got, err := ParseFaults(spec)
 		if err != nil {
-			if !strings.Contains(err.Error(), "--faults") {
-				t.Errorf("error %q does not name --faults", err)
+			if pe := (*workloads.ParamError)(nil); !errors.As(err, &pe) || pe.Param != "Faults" {
+				t.Errorf("error %q is not a ParamError naming Faults", err)
 			}
 			return
 		}

@@ -36,6 +36,10 @@
 //     service answers 409 so that a version conflict has one status
 //     whether it was sent as a header or found in the database.)
 //
+// Every webapp workload is a workloads.GoroutinesOnly: its clients,
+// service and database share one process, so the runner refuses it
+// under --exec processes rather than run one service per worker.
+//
 // Fault spec (--faults): "on" is the default mix; otherwise comma-separated
 // key=value pairs:
 //

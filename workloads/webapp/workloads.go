@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 )
 
@@ -48,6 +49,13 @@ func init() {
 
 func (w workload) Name() string    { return w.name }
 func (w workload) Summary() string { return w.summary }
+
+// Class makes every webapp workload a workloads.Classed: a service.
+func (workload) Class() results.Class { return results.ClassWebapp }
+
+// GoroutinesOnly makes every webapp workload a workloads.GoroutinesOnly:
+// its clients, server and database share one process.
+func (workload) GoroutinesOnly() string { return "its server and database live in one process" }
 
 // Start opens the database, starts the service and, with faults, the
 // proxy in front of it.
