@@ -19,7 +19,7 @@ import (
 // the runner against the workload's own count.
 type countWorkload struct {
 	name string
-	fail bool // Op fails on the 50th op of a sample
+	fail bool // Op fails on the instance's first op, wherever it falls (a calibration run or a sample)
 }
 
 func (w countWorkload) Name() string    { return w.name }
@@ -30,6 +30,7 @@ func (w countWorkload) Start(workloads.Params) (workloads.Instance, error) {
 
 type countInstance struct {
 	fail    bool
+	failed  atomic.Bool
 	ops     atomic.Int64
 	samples []int64 // ops counted per sample
 }
@@ -47,9 +48,9 @@ func (in *countInstance) EndSample(_ time.Duration, ops int64) []workloads.Metri
 type countWorker struct{ in *countInstance }
 
 func (w countWorker) Op() error {
-	n := w.in.ops.Add(1)
-	if w.in.fail && n == 50 {
-		return errors.New("op 50 failed")
+	w.in.ops.Add(1)
+	if w.in.fail && w.in.failed.CompareAndSwap(false, true) {
+		return errors.New("the first op failed")
 	}
 	// A little work so the calibration has something to measure.
 	workloads.Spin(workloads.NopEnv{}, 1)
@@ -155,8 +156,8 @@ func TestRunRestoresGOMAXPROCS(t *testing.T) {
 	}
 	c.Workloads = []workloads.Workload{countWorkload{name: "cpu/fail", fail: true}}
 	err := Run(context.Background(), c, nil, func(*benchfmt.Result) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "op 50 failed") {
-		t.Errorf("Run with a failing op: err = %v, want op 50 failed", err)
+	if err == nil || !strings.Contains(err.Error(), "the first op failed") {
+		t.Errorf("Run with a failing op: err = %v, want the first op failed", err)
 	}
 	if got := runtime.GOMAXPROCS(0); got != before {
 		t.Errorf("GOMAXPROCS = %d after a failed Run, want %d", got, before)
