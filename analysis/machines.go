@@ -224,16 +224,7 @@ func (b *Builder) disagree(k groupKey, fks []groupKey) error {
 }
 
 // keyLabel names a group in a warning: workload, lock and other keys.
-func keyLabel(k groupKey) string {
-	s := k.workload
-	if k.lock != "" {
-		s += " lock=" + k.lock
-	}
-	if k.extra != "" {
-		s += " " + k.extra
-	}
-	return s
-}
+func keyLabel(k groupKey) string { return label(k.workload, k.lock, k.extra, " ") }
 
 // fmtTime formats a time per op as benchstat does: 1.50µs.
 func fmtTime(secs float64) string {

@@ -132,13 +132,16 @@ type Group struct {
 }
 
 // Label is the group's name in one line: workload and lock.
-func (g *Group) Label() string {
-	s := g.Workload
-	if g.Lock != "" {
-		s += "  lock=" + g.Lock
+func (g *Group) Label() string { return label(g.Workload, g.Lock, g.Extra, "  ") }
+
+// label names a group: its workload, lock and other keys, joined by sep.
+func label(workload, lock, extra, sep string) string {
+	s := workload
+	if lock != "" {
+		s += sep + "lock=" + lock
 	}
-	if g.Extra != "" {
-		s += "  " + g.Extra
+	if extra != "" {
+		s += sep + extra
 	}
 	return s
 }

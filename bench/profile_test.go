@@ -13,6 +13,7 @@ import (
 	"github.com/google/pprof/profile"
 	"github.com/parbench/parbench/bench/prof"
 	"github.com/parbench/parbench/internal/rtmetrics"
+	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 	"golang.org/x/perf/benchfmt"
 )
@@ -84,7 +85,7 @@ func TestProfiles(t *testing.T) {
 		t.Skip("runs a profiled sweep")
 	}
 	dir, s, rs := profiledRun(t)
-	wantLabels := []string{prof.KeyWorkload, prof.KeyLock, prof.KeyGoroutines, prof.KeyProcs}
+	wantLabels := []string{results.LabelWorkload, results.LabelLock, results.LabelGoroutines, results.LabelProcs}
 
 	for _, k := range prof.Kinds() {
 		t.Run(string(k), func(t *testing.T) {
@@ -103,7 +104,7 @@ func TestProfiles(t *testing.T) {
 				}
 				if ok {
 					labelled++
-					if w := smp.Label[prof.KeyWorkload][0]; w != "cpu/sha256" {
+					if w := smp.Label[results.LabelWorkload][0]; w != "cpu/sha256" {
 						t.Errorf("workload label %q", w)
 					}
 				}

@@ -34,8 +34,8 @@ type point struct {
 // Closing c.Stop ends the run after the sample in flight; cancelling ctx
 // ends it at once, abandoning that sample. Either way the error wraps
 // ErrInterrupted. A sample that fails (an op error, a worker's Close
-// error, a panic, a hang past the watchdog, a leak) fails its point only: the sweep goes on, and Run
-// returns a *FailedError at the end. Errors of sink and c.Note end the
+// error, a panic, a hang past the watchdog, a leak) fails its point
+// only: the sweep goes on, and Run returns a *FailedError at the end. Errors of sink and c.Note end the
 // run at once.
 func Run(ctx context.Context, c Config, fileCfg []results.Config, sink func(*benchfmt.Result) error) error {
 	if err := c.Validate(); err != nil {

@@ -156,22 +156,14 @@ type Labels struct {
 	Goroutines, Procs int
 }
 
-// Label keys, as -tagfocus and -tags name them (package results names
-// them, for the readers).
-const (
-	KeyWorkload   = results.LabelWorkload
-	KeyLock       = results.LabelLock
-	KeyGoroutines = results.LabelGoroutines
-	KeyProcs      = results.LabelProcs
-)
-
-// Pairs returns the labels as key, value pairs for pprof.Labels.
+// Pairs returns the labels as key, value pairs for pprof.Labels, under
+// the label keys of package results (as -tagfocus and -tags name them).
 func (l Labels) Pairs() []string {
 	return []string{
-		KeyWorkload, l.Workload,
-		KeyLock, l.Lock,
-		KeyGoroutines, strconv.Itoa(l.Goroutines),
-		KeyProcs, strconv.Itoa(l.Procs),
+		results.LabelWorkload, l.Workload,
+		results.LabelLock, l.Lock,
+		results.LabelGoroutines, strconv.Itoa(l.Goroutines),
+		results.LabelProcs, strconv.Itoa(l.Procs),
 	}
 }
 

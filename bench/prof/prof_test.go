@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+	"github.com/parbench/parbench/results"
 )
 
 func TestParseKinds(t *testing.T) {
@@ -115,7 +116,7 @@ func TestWaitProfile(t *testing.T) {
 	}
 	got := map[string][]int64{}
 	for _, s := range p.Sample {
-		got[s.Label[KeyWorkload][0]+" "+s.Label[KeyLock][0]+" "+s.Label[KeyGoroutines][0]+" "+s.Label[KeyProcs][0]] = s.Value
+		got[s.Label[results.LabelWorkload][0]+" "+s.Label[results.LabelLock][0]+" "+s.Label[results.LabelGoroutines][0]+" "+s.Label[results.LabelProcs][0]] = s.Value
 	}
 	want := map[string][]int64{
 		"cpu/sha256 gil 4 2": {3, int64(9 * time.Millisecond)},
@@ -126,8 +127,8 @@ func TestWaitProfile(t *testing.T) {
 			t.Errorf("sample %s = %v, want %v", k, got[k], v)
 		}
 	}
-	if p.DefaultSampleType != TypeWait {
-		t.Errorf("default sample type %q, want %q", p.DefaultSampleType, TypeWait)
+	if p.DefaultSampleType != results.SampleWait {
+		t.Errorf("default sample type %q, want %q", p.DefaultSampleType, results.SampleWait)
 	}
 }
 

@@ -17,13 +17,6 @@ import (
 // maxDepth is the deepest stack a wait keeps; deeper frames are cut.
 const maxDepth = 32
 
-// The gil profile's sample types: the waits, and the time waited
-// (package results names them, for the readers).
-const (
-	TypeWaits = results.SampleWaits // count
-	TypeWait  = results.SampleWait  // nanoseconds
-)
-
 // WaitProfile collects the waits for the simulated lock of a run, by
 // stack and point: the gil profile. Record with the recorder of a point
 // (Point); write with WriteFile or read with Profile.
@@ -105,11 +98,11 @@ func (w *WaitProfile) Profile() *profile.Profile {
 	m := &profile.Mapping{ID: 1, File: exe, HasFunctions: true, HasFilenames: true, HasLineNumbers: true}
 	p := &profile.Profile{
 		SampleType: []*profile.ValueType{
-			{Type: TypeWaits, Unit: results.UnitCount},
-			{Type: TypeWait, Unit: results.UnitNanoseconds},
+			{Type: results.SampleWaits, Unit: results.UnitCount},
+			{Type: results.SampleWait, Unit: results.UnitNanoseconds},
 		},
-		DefaultSampleType: TypeWait,
-		PeriodType:        &profile.ValueType{Type: TypeWait, Unit: results.UnitNanoseconds},
+		DefaultSampleType: results.SampleWait,
+		PeriodType:        &profile.ValueType{Type: results.SampleWait, Unit: results.UnitNanoseconds},
 		Period:            1,
 		TimeNanos:         w.start.UnixNano(),
 		DurationNanos:     time.Since(w.start).Nanoseconds(),
@@ -157,10 +150,10 @@ func (w *WaitProfile) Profile() *profile.Profile {
 		s := &profile.Sample{
 			Value: []int64{v.count, v.ns.Nanoseconds()},
 			Label: map[string][]string{
-				KeyWorkload:   {k.l.Workload},
-				KeyLock:       {k.l.Lock},
-				KeyGoroutines: {strconv.Itoa(k.l.Goroutines)},
-				KeyProcs:      {strconv.Itoa(k.l.Procs)},
+				results.LabelWorkload:   {k.l.Workload},
+				results.LabelLock:       {k.l.Lock},
+				results.LabelGoroutines: {strconv.Itoa(k.l.Goroutines)},
+				results.LabelProcs:      {strconv.Itoa(k.l.Procs)},
 			},
 		}
 		for _, pc := range k.stk[:k.n] {
