@@ -2,19 +2,24 @@
 #
 # `make bench` and `make test` are the two commands a newcomer needs.
 
-GO        ?= go
-BIN       := bin/parbench
-STAMP     := $(shell date -u +%Y%m%dT%H%M%SZ)
-HOST      := $(shell hostname)
-OUT       ?= results/$(HOST)-$(STAMP).txt
-HTML      := $(OUT:.txt=.html)
-BENCHSTAT := $(GO) tool benchstat
+GO         ?= go
+BIN        ?= bin/parbench
+BUILD_TAGS ?=
+STAMP      := $(shell date -u +%Y%m%dT%H%M%SZ)
+HOST       := $(shell hostname)
+# make bench writes to results/local/, which git ignores: a run leaves the
+# tree clean, so the next build's parbench-commit has no +dirty. To keep
+# a run as a reference, copy it beside the others under results/ and
+# commit the copy.
+OUT        ?= results/local/$(HOST)-$(STAMP).txt
+BENCHSTAT  := $(GO) tool benchstat
 
 # The default sweep: every workload, without a lock and under the simulated
 # GIL, GOMAXPROCS 1..2x the CPUs (the runner's default), goroutines 1, 2, 8
-# and 64, 10 samples of 100ms per point. 7-8 minutes on 2 cores; on
-# more cores the procs list grows with them. (--target-ci 2% saved no time
-# on the shared 2-core machines: most points are noisier than 2%.)
+# and 64, 10 samples of 100ms per point: the README gives its time on 2
+# cores; on more cores the procs list grows with them. (--target-ci 2%
+# saved no time on the shared 2-core machines: most points are noisier
+# than 2%.)
 BENCH_FLAGS ?= --lock none,gil --goroutines 1,2,8,64 --count 10 --benchtime 100ms
 QUICK_FLAGS ?= --workloads cpu/sha256,io/sleep,mixed --procs 1,2 --goroutines 1,2,8 --count 6 --benchtime 50ms
 
@@ -24,37 +29,67 @@ FUZZTIME  ?= 10s
 # (the lock's, the runtime's, the workloads' own): benchstat FILE shows all.
 TABLE_UNITS ?= .unit:(sec/op OR parallelism OR wait-share)
 
-.PHONY: help build bench bench-quick test fuzz profile report compare clean
+.PHONY: help build bench bench-quick summary test fuzz profile report compare clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/parbench
-	$(GO) build -o $(BIN) ./cmd/parbench
+	$(GO) build -tags '$(BUILD_TAGS)' -o $(BIN) ./cmd/parbench
 
-bench: build ## the default sweep; writes results/<host>-<time>.txt and prints benchstat tables
-	@mkdir -p results
-	$(BIN) run $(BENCH_FLAGS) --out $(OUT)
-	@echo; echo "== parallel speedup: columns are GOMAXPROCS =="; $(BENCHSTAT) -col /gomaxprocs -filter '$(TABLE_UNITS)' $(OUT)
-	@echo; echo "== concurrency: columns are goroutines =="; $(BENCHSTAT) -col /goroutines -filter '$(TABLE_UNITS)' $(OUT)
-	@echo; echo "== report =="; $(BIN) report $(OUT)
-	@$(BIN) report --html $(HTML) $(OUT)
-	@echo; echo "results: $(OUT)"
+# bench and bench-quick fail soft: a point that fails leaves the samples
+# it has in $(OUT), the summary is made from them, and then the recipe
+# exits with parbench run's status (make prints it as "Error N"; GNU make
+# itself exits 2 for any failed recipe).
+bench: build ## the default sweep; writes results/local/<host>-<time>.txt, prints benchstat tables and the report, writes the HTML page
+	@mkdir -p $(dir $(OUT))
+	@echo '$(BIN) run $(BENCH_FLAGS) --out $(OUT)'; \
+	$(BIN) run $(BENCH_FLAGS) --out $(OUT); rc=$$?; \
+	$(MAKE) --no-print-directory -o build summary FILE=$(OUT) RUN_STATUS=$$rc
 
-bench-quick: build ## a small sweep in under 2 minutes
-	@mkdir -p results
-	$(BIN) run $(QUICK_FLAGS) --out $(OUT)
-	@echo; $(BENCHSTAT) -col /gomaxprocs -filter '$(TABLE_UNITS)' $(OUT)
-	@echo; $(BENCHSTAT) -col /goroutines -filter '$(TABLE_UNITS)' $(OUT)
-	@echo; $(BIN) report $(OUT)
-	@$(BIN) report --html $(HTML) $(OUT)
-	@echo; echo "results: $(OUT)"
+bench-quick: build ## a small sweep, about 10s on 2 cores once built, with the same output as bench
+	@mkdir -p $(dir $(OUT))
+	@echo '$(BIN) run $(QUICK_FLAGS) --out $(OUT)'; \
+	$(BIN) run $(QUICK_FLAGS) --out $(OUT); rc=$$?; \
+	$(MAKE) --no-print-directory -o build summary FILE=$(OUT) RUN_STATUS=$$rc
 
-test: ## gofmt, go vet, staticcheck (pinned in go.mod) and go test -race over every package
+# summary prints the benchstat tables and the report of FILE and writes
+# its HTML page beside it, each step from whatever FILE holds even if
+# another failed. Its status: RUN_STATUS (from bench: parbench run's) if
+# that is not 0, else 1 if a step failed; 2 if FILE holds nothing.
+RUN_STATUS ?= 0
+summary: build ## the benchstat tables, report and HTML page of a results file: make summary FILE=results/local/x.txt
+	@test -n "$(FILE)" || { echo "usage: make summary FILE=results/x.txt" >&2; exit 2; }
+	@rc=$(RUN_STATUS); \
+	if ! test -s '$(FILE)'; then \
+	  echo "no results in $(FILE): nothing was measured (parbench run exited $$rc)"; \
+	  test $$rc -ne 0 || rc=2; exit $$rc; \
+	fi; \
+	failed=0; \
+	echo; echo "== parallel speedup: columns are GOMAXPROCS =="; \
+	$(BENCHSTAT) -col /gomaxprocs -filter '$(TABLE_UNITS)' '$(FILE)' || failed=1; \
+	echo; echo "== concurrency: columns are goroutines =="; \
+	$(BENCHSTAT) -col /goroutines -filter '$(TABLE_UNITS)' '$(FILE)' || failed=1; \
+	echo; echo "== report =="; \
+	$(BIN) report '$(FILE)' || failed=1; \
+	$(BIN) report --html '$(basename $(FILE)).html' '$(FILE)' || failed=1; \
+	echo; echo "results: $(FILE)"; echo "page:    $(basename $(FILE)).html"; \
+	if test $$rc -ne 0; then \
+	  echo "parbench run exited $$rc: the tables, report and page are of the samples it wrote"; exit $$rc; \
+	fi; \
+	exit $$failed
+
+# internal/testsum runs go test -json and prints what go test prints
+# without it, then one line naming the tests that skipped and why (the
+# browser test without Chromium, the PostgreSQL tests without
+# PARBENCH_TEST_POSTGRES: the README says how to run them); it exits
+# with go test's status.
+test: ## gofmt, go vet, staticcheck (pinned in go.mod) and go test -race over every package; names the skipped tests
 	@out=$$(gofmt -l -s .); test -z "$$out" || { echo "gofmt -s needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
-	$(GO) test -race ./...
+	@$(GO) build -o bin/testsum ./internal/testsum # not go run, which would add a line and make every failure status 1
+	bin/testsum $(GO) test -race ./...
 
 fuzz: ## each fuzz test of every package for FUZZTIME (default 10s): the parsers and the resume logic
 	@set -e; for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
@@ -73,14 +108,21 @@ report: build ## analyse results files: make report FILES="results/a.txt results
 	@test -n "$(FILES)" || { echo "usage: make report FILES=results/x.txt" >&2; exit 2; }
 	$(BIN) report $(FILES)
 
-# Keys that say when and how a run was made, not what a result measured:
-# two runs that differ only in these compare side by side. The list is
-# package results' CompareIgnoredKeys (its run and sweep keys); a test in
-# cmd/parbench fails if the two differ.
-COMPARE_IGNORE ?= host,parbench-version,parbench-commit,date,profiles,classes,workloads,procs,goroutines,locks,count,target-ci,benchtime
+# Keys that say where, when and how a run was made, not what a result
+# measured: two runs that differ only in these compare side by side, on
+# one machine or on two. The list is package results' CompareIgnoredKeys
+# (its machine, run and sweep keys; MACHINE_KEYS is its MachineKeys); a
+# test in cmd/parbench fails if they differ. compare prints each file's
+# machine first, since benchstat's header then shows neither.
+MACHINE_KEYS   := goos,goarch,cpu,ncpu,cpu-quota,go
+COMPARE_IGNORE ?= $(MACHINE_KEYS),host,parbench-version,parbench-commit,date,profiles,classes,workloads,procs,goroutines,locks,count,target-ci,benchtime
+comma := ,
 
-compare: ## benchstat between two results files: make compare OLD=a.txt NEW=b.txt
+compare: ## benchstat between two results files, of one machine or two: make compare OLD=a.txt NEW=b.txt
 	@test -n "$(OLD)" -a -n "$(NEW)" || { echo "usage: make compare OLD=old.txt NEW=new.txt" >&2; exit 2; }
+	@for f in $(OLD) $(NEW); do \
+	  echo "$$f: $$(grep -E '^($(subst $(comma),|,$(MACHINE_KEYS))|host): ' $$f | sed 's/: /=/' | paste -sd' ')"; \
+	done
 	$(BENCHSTAT) -ignore $(COMPARE_IGNORE) $(OLD) $(NEW)
 
 clean: ## remove bin/

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -380,17 +381,28 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("ncpu: 2\nscaling: weak\nBenchmarkX-1 1 1 ns/op\nBenchmarkX-2 1 NaN ns/op\nBenchmarkX-3 1 1e308 ns/op\n"))
 	f.Add([]byte("BenchmarkX/goroutines=99999999999-1 1 1 ns/op\nBenchmarkX-0 1 1 ns/op\n"))
 	f.Add(twoLevels(2, 4, 0.05).write(f, 1))
+	// Long lines, implausible values, other units, a failed point.
+	f.Add([]byte("ncpu: 2\nnote: " + strings.Repeat("x", 70<<10) + "\nBenchmarkX-1 1 1 ns/op\n" + strings.Repeat("y", 70<<10) + "\nBenchmarkX-2 1 1 ns/op\n"))
+	f.Add([]byte("BenchmarkX-1 -3 1 ns/op\nBenchmarkX-1 0 1 ns/op\nBenchmarkX-1 1 1e300 sec/op\nBenchmarkX-2 1 1 ns/op -1 parallelism\nBenchmarkX-2 1 1 ns/op +Inf wait-share\n"))
+	f.Add([]byte("BenchmarkX-1 1 1 ms/op\nBenchmarkX-2 1 300 µs/op\nBenchmarkX-4 1 200 us/op\nBenchmarkX-8 1 1 ks/op\n"))
+	f.Add([]byte("BenchmarkCPU/x/lock=none/goroutines=2-1 3 1e-6 sec/op\nBenchmarkCPU/x/lock=none/goroutines=2-2 3 1e-6 sec/op\nparbench-failed: CPU/x/lock=none/goroutines=2-2 sample did not finish\nparbench-failed:\n"))
+	hugePct := regexp.MustCompile(`±[0-9]{5,}`)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opt := DefaultOptions()
 		opt.Resamples = 20
 		b, _ := NewBuilder(opt)
-		b.Read(bytes.NewReader(data), "fuzz")
+		if err := b.Read(bytes.NewReader(data), "fuzz"); err != nil {
+			t.Fatalf("Read of any bytes failed: %v", err)
+		}
 		rep, err := b.Report()
 		if err != nil {
 			return
 		}
 		var buf bytes.Buffer
 		rep.WriteText(&buf)
+		if m := hugePct.FindString(buf.String()); m != "" || strings.Contains(buf.String(), "Inf%") {
+			t.Fatalf("text report prints an implausible interval %q:\n%s", m, buf.String())
+		}
 		rep.WriteMarkdown(&buf)
 		rep.WriteCSV(&buf)
 		if err := rep.WriteJSON(&buf); err != nil {

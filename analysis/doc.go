@@ -9,10 +9,24 @@
 // The data flow:
 //
 //  1. Read results with benchfmt (Builder.Read, or Builder.ReadAs to
-//     name the file's machine). A malformed line arrives as a
-//     *benchfmt.SyntaxError and becomes a Warning with its file:line;
-//     reading goes on. So does whatever else is skipped or may be
-//     misread: a second time per op on one line, a NaN in another unit.
+//     name the file's machine), through a results.LineReader: benchfmt
+//     reads no line longer than 64 KiB, so a longer one arrives
+//     shortened (a configuration line keeps its key and the start of
+//     its value; a result line is skipped with a warning) and the rest
+//     of the file, with its line numbers, reads on. A malformed line
+//     arrives as a *benchfmt.SyntaxError and becomes a Warning with its
+//     file:line; reading goes on. So does whatever else is skipped or
+//     may be misread, each cause one Warning with its first file:line
+//     and a count of the other lines (Warning.More): a result with no
+//     time per op (sec/op; ns/op, which benchfmt converts; s/op, ms/op,
+//     us/op and µs/op, which the Builder converts), a non-positive
+//     iteration count, a time per op that is not positive or beyond an
+//     hour (MaxSecPerOp), all of which drop the whole result; a NaN, an
+//     infinity or a negative value in another unit, which drops that
+//     value; a second time per op on one line. A point with a
+//     results.NoteFailed note (and no later stop note, as a resumed run
+//     writes when it completes the point) failed: its samples are left
+//     out, and its group keeps it (Group.Failed) for the verdict.
 //  2. Filter with benchproc (Options.Filter, benchstat's -filter syntax).
 //  3. Parse each name with results.ParseName into workload, lock,
 //     goroutines and GOMAXPROCS (a name without -N ran at GOMAXPROCS=1,
@@ -60,7 +74,12 @@
 //     (Options.FDR). The fits' lack-of-fit tests are a family of their
 //     own, corrected the same way, and an Amdahl fit whose ceiling a
 //     measured speedup really exceeds is poor too.
-//  7. Write: WriteText, WriteMarkdown, WriteCSV or WriteJSON. The Report
+//  7. Write: WriteText, WriteMarkdown, WriteCSV or WriteJSON. The summary
+//     table gives each group's Verdict.Summary: the verdict, its speedup
+//     and interval (Verdict.Head), and how many failed points, flags,
+//     limits and further findings its section lists; the section gives
+//     the verdict's Text, then each of Verdict.Lines on a line of its
+//     own, each distinct flag once. The Report
 //     also carries each file read (Report.Files: its configuration,
 //     header and result count) and, after AttachProfiles, the profiles
 //     its configuration names, parsed once, so that every format, the
@@ -160,13 +179,16 @@
 //	                    "peak_throughput": estimates (lambda and the peak in ops/s),
 //	                    "peak_where": "none" | "at-one" | "inside" | "beyond"}
 //	    },
-//	    "verdict": "the one line, limits and flags included",
+//	    "verdict": "the one line, notes, limits, flags and failed points included",
 //	    "verdict_class": "parallel" | "concurrent-not-parallel" | "not-parallel" |
 //	                     "slower" | "retrograde" | "inconclusive" |
 //	                     "not-enough-samples" | "one-level",
 //	    "verdict_point": {"procs", "goroutines"},
 //	    "limits": ["limited by ...", ...],
 //	    "flags": ["... exceeds what 2 CPUs allow ...", ...],
+//	    "notes": ["concurrency gain: ...", ...], // other claims made
+//	    "failed": [{"procs", "goroutines", "reason", "file", "line",
+//	                "dropped": samples left out}],  // failed points
 //	    "claims": [{                     // every claim the verdict tested
 //	      "kind": "parallel" | "slower" | "peak" | "concurrency" |
 //	              "oversubscription-goroutines" | "oversubscription-procs" |
@@ -207,7 +229,7 @@
 // "peak_where", "lack_of_fit" and the status "poor-fit", the machine's
 // "label", "file", "ncpu_given" and "saturation", the verdict
 // classes "retrograde" and "inconclusive", and "claims", "claims_tested"
-// and "fdr".
+// and "fdr"; later versions 2 added each group's "notes" and "failed".
 //
 // Sources: G. M. Amdahl, AFIPS 1967; J. L. Gustafson, "Reevaluating
 // Amdahl's law", CACM 31(5), 1988; N. J. Gunther, Guerrilla Capacity

@@ -58,7 +58,7 @@ func (r *Report) verdictTable() *table {
 		t.head = []string{"machine", "group", "verdict"}
 	}
 	for _, g := range r.Groups {
-		row := []string{g.Label(), g.Verdict.String()}
+		row := []string{g.Label(), g.Verdict.Summary()}
 		if r.Machines > 1 {
 			row = append([]string{g.Machine.String()}, row...)
 		}
@@ -167,8 +167,15 @@ func fmtSecs(e Estimate) string {
 		return s + " ± ∞"
 	}
 	if e.Value > 0 && !math.IsNaN(e.Lo) && !math.IsNaN(e.Hi) {
-		d := math.Max(e.Hi-e.Value, e.Value-e.Lo) / e.Value
-		s += fmt.Sprintf(" ±%.0f%%", 100*d)
+		d := 100 * math.Max(e.Hi-e.Value, e.Value-e.Lo) / e.Value
+		switch {
+		case math.IsNaN(d) || math.IsInf(d, 0):
+			s += " ± ∞"
+		case d >= 1e4:
+			s += " ±>9999%"
+		default:
+			s += fmt.Sprintf(" ±%.0f%%", d)
+		}
 	}
 	return s
 }
@@ -291,7 +298,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, l := range fitLines(g, confidence) {
 			fmt.Fprintf(w, "fit: %s\n", l)
 		}
-		fmt.Fprintf(w, "verdict: %s\n", g.Verdict)
+		fmt.Fprintf(w, "verdict: %s\n", g.Verdict.Text)
+		for _, l := range g.Verdict.Lines() {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
 	}
 	return writeWarnings(w, r.Warnings, "")
 }
@@ -341,7 +351,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		for _, l := range fitLines(g, confidence) {
 			fmt.Fprintf(w, "- Fit: %s\n", l)
 		}
-		fmt.Fprintf(w, "- **Verdict:** %s\n", g.Verdict)
+		fmt.Fprintf(w, "- **Verdict:** %s\n", g.Verdict.Text)
+		for _, l := range g.Verdict.Lines() {
+			fmt.Fprintf(w, "  - %s\n", l)
+		}
 	}
 	if len(r.Warnings) > 0 {
 		fmt.Fprintf(w, "\n### Warnings\n\n")

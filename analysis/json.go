@@ -33,20 +33,30 @@ type (
 		Made      bool     `json:"made"`
 	}
 	jsonGroup struct {
-		Workload     string      `json:"workload"`
-		Lock         string      `json:"lock"`
-		Extra        string      `json:"extra"`
-		Machine      jsonMachine `json:"machine"`
-		Scaling      string      `json:"scaling"`
-		Settings     string      `json:"settings"`
-		Points       []jsonPoint `json:"points"`
-		Fits         jsonFits    `json:"fits"`
-		Verdict      string      `json:"verdict"`
-		VerdictClass string      `json:"verdict_class"`
-		VerdictAt    jsonLevel   `json:"verdict_point"`
-		Limits       []string    `json:"limits"`
-		Flags        []string    `json:"flags"`
-		Claims       []jsonClaim `json:"claims"`
+		Workload     string       `json:"workload"`
+		Lock         string       `json:"lock"`
+		Extra        string       `json:"extra"`
+		Machine      jsonMachine  `json:"machine"`
+		Scaling      string       `json:"scaling"`
+		Settings     string       `json:"settings"`
+		Points       []jsonPoint  `json:"points"`
+		Fits         jsonFits     `json:"fits"`
+		Verdict      string       `json:"verdict"`
+		VerdictClass string       `json:"verdict_class"`
+		VerdictAt    jsonLevel    `json:"verdict_point"`
+		Limits       []string     `json:"limits"`
+		Flags        []string     `json:"flags"`
+		Notes        []string     `json:"notes"`
+		Failed       []jsonFailed `json:"failed"`
+		Claims       []jsonClaim  `json:"claims"`
+	}
+	jsonFailed struct {
+		Procs      int    `json:"procs"`
+		Goroutines int    `json:"goroutines"`
+		Reason     string `json:"reason"`
+		File       string `json:"file"`
+		Line       int    `json:"line"`
+		Dropped    int    `json:"dropped"`
 	}
 	jsonMachine struct {
 		CPU    string `json:"cpu"`
@@ -194,7 +204,11 @@ func (r *Report) WriteJSON(w io.Writer) error {
 			Verdict: g.Verdict.String(), VerdictClass: g.Verdict.Class,
 			VerdictAt: jsonLevel{g.Verdict.Procs, g.Verdict.Goroutines},
 			Limits:    strs(g.Verdict.Limits), Flags: strs(g.Verdict.Flags),
+			Notes: strs(g.Verdict.Notes), Failed: []jsonFailed{},
 			Claims: []jsonClaim{},
+		}
+		for _, f := range g.Failed {
+			jg.Failed = append(jg.Failed, jsonFailed(f))
 		}
 		for _, c := range g.Verdict.Claims {
 			jg.Claims = append(jg.Claims, jsonClaim{c.Kind, c.Text, num(c.P), num(c.PAdjusted), c.Effect, c.Made})

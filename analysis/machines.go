@@ -84,7 +84,7 @@ func (b *Builder) nameWarnings() []error {
 		}
 		i := strings.LastIndexByte(name, '-')
 		pos := b.suffixed[name]
-		warns = append(warns, &Warning{pos.file, pos.line, fmt.Sprintf(
+		warns = append(warns, &Warning{File: pos.file, Line: pos.line, Msg: fmt.Sprintf(
 			"%s: the %s suffix reads as GOMAXPROCS=%s, but %s-N results exist too: %s is probably part of the name, and these are GOMAXPROCS=1 results (go test writes no suffix at 1); they are analysed as %s at %s procs, so rename the sub-benchmark (e.g. %s)",
 			name, name[i:], name[i+1:], name, name[i:], name[:i], name[i+1:], suggestKey(name))})
 	}
@@ -109,7 +109,7 @@ func suggestKey(name string) string {
 // in reading order (the files of one workload agree unless one of them
 // predates the classes line and the workload's class was not its
 // legacy one).
-func (b *Builder) merged() (map[groupKey]map[level]*cell, map[groupKey]results.Class, []error) {
+func (b *Builder) merged() (map[groupKey]map[level]*cell, map[groupKey]results.Class, map[groupKey][]FailedPoint, []error) {
 	byKey := map[groupKey][]groupKey{} // merged key -> its files' keys
 	for k := range b.samples {
 		mk := k
@@ -123,6 +123,7 @@ func (b *Builder) merged() (map[groupKey]map[level]*cell, map[groupKey]results.C
 	sort.Slice(mks, func(i, j int) bool { return keyLess(mks[i], mks[j]) })
 	out := map[groupKey]map[level]*cell{}
 	classes := map[groupKey]results.Class{}
+	failed := map[groupKey][]FailedPoint{}
 	var warns []error
 	for _, mk := range mks {
 		fks := byKey[mk]
@@ -134,15 +135,17 @@ func (b *Builder) merged() (map[groupKey]map[level]*cell, map[groupKey]results.C
 				k.machine.File = fk.file
 				addCells(out, k, b.samples[fk])
 				classes[k] = b.classes[fk]
+				failed[k] = append(failed[k], b.failures[fk]...)
 			}
 			continue
 		}
 		for _, fk := range fks {
 			addCells(out, mk, b.samples[fk])
+			failed[mk] = append(failed[mk], b.failures[fk]...)
 		}
 		classes[mk] = b.classes[fks[0]]
 	}
-	return out, classes, warns
+	return out, classes, failed, warns
 }
 
 // addCells appends the samples of cells to out[k], copying them, so

@@ -277,7 +277,7 @@ func TestSilentDropsWarn(t *testing.T) {
 		{
 			name: "NaN in another unit",
 			in:   "ncpu: 2\nBenchmarkX-1 10 1000 ns/op NaN wait-share\nBenchmarkX-2 10 500 ns/op +Inf B/op\n",
-			want: []string{"in.txt:2: X-1: NaN wait-share is not a number; value skipped", "in.txt:3: X-2: +Inf B/op is not a number; value skipped"},
+			want: []string{"in.txt:2: X-1: NaN wait-share is not a finite, non-negative number; that value skipped", "in.txt:3: X-2: +Inf B/op is not a finite, non-negative number; that value skipped"},
 		},
 		{
 			name: "suffix beyond 4x the CPUs",
@@ -325,6 +325,61 @@ func TestSilentDropsWarn(t *testing.T) {
 			check: func(t *testing.T, rep *Report) {
 				if len(rep.Groups) != 1 || len(rep.Groups[0].Points) != 2 {
 					t.Errorf("%d groups, want one curve of 2 levels", len(rep.Groups))
+				}
+			},
+		},
+		{
+			name: "implausible values",
+			in: "ncpu: 2\n" + strings.Repeat("BenchmarkX-1 10 1000 ns/op\nBenchmarkX-2 10 500 ns/op\n", 6) +
+				"BenchmarkX-2 -5 500 ns/op\nBenchmarkX-2 0 500 ns/op\n" + // lines 14, 15
+				"BenchmarkX-2 10 1e300 sec/op\nBenchmarkX-2 10 3601 sec/op\n" + // 16, 17
+				"BenchmarkX-2 10 -1 sec/op\n" + // 18
+				"BenchmarkX-2 10 500 ns/op NaN parallelism\nBenchmarkX-2 10 500 ns/op -2 parallelism\nBenchmarkX-2 10 500 ns/op +Inf parallelism\n", // 19-21
+			want: []string{
+				"in.txt:14: X-2: iteration count -5, want a positive count; result skipped (and 1 more line like it, the last at line 15)",
+				"in.txt:16: X-2: time per op 1e+300 s is beyond an hour, not a benchmark's; result skipped (and 1 more line like it, the last at line 17)",
+				"in.txt:18: X-2: time per op -1 is not a positive number; result skipped",
+				"in.txt:19: X-2: NaN parallelism is not a finite, non-negative number; that value skipped (and 2 more lines like it, the last at line 21)",
+			},
+			check: func(t *testing.T, rep *Report) {
+				p := rep.Groups[0].Points[1]
+				if p.N != 9 || p.SecPerOp.Hi > 1e-5 || len(p.samples["parallelism"]) != 0 {
+					t.Errorf("2 procs: n=%d, sec/op %+v, parallelism %v: want the 9 sound results only", p.N, p.SecPerOp, p.samples["parallelism"])
+				}
+				n := 0
+				for _, w := range rep.Warnings {
+					if strings.HasPrefix(w.Error(), "in.txt:") {
+						n++
+					}
+				}
+				if _, all := warned(rep, ""); n != 4 {
+					t.Errorf("%d warnings with a line, want one per cause (4):\n%s", n, all)
+				}
+				var buf bytes.Buffer
+				if err := rep.WriteText(&buf); err != nil {
+					t.Fatal(err)
+				}
+				if out := buf.String(); strings.Contains(out, "Inf") || strings.Contains(out, "00000000") {
+					t.Errorf("text report prints an implausible figure:\n%s", out)
+				}
+			},
+		},
+		{
+			name: "other time units",
+			in: "ncpu: 2\n" + strings.Repeat("BenchmarkX-1 10 1 ms/op\nBenchmarkX-2 10 500 µs/op\nBenchmarkY-1 10 1000 us/op\nBenchmarkY-2 10 0.0005 s/op\n", 6) +
+				"BenchmarkZ-1 10 1 ks/op\nBenchmarkZ-1 10 2 ks/op\n",
+			want: []string{"in.txt:26: Z-1: no time per op among its units (ks/op); result ignored (want sec/op, ns/op, us/op, µs/op, ms/op or s/op) (and 1 more line like it, the last at line 27)"},
+			check: func(t *testing.T, rep *Report) {
+				if len(rep.Groups) != 2 {
+					t.Fatalf("%d groups, want X and Y", len(rep.Groups))
+				}
+				for _, g := range rep.Groups {
+					if v := g.Points[0].SecPerOp.Value; math.Abs(v-1e-3) > 1e-12 {
+						t.Errorf("%s at 1 proc: %v sec/op, want 1ms", g.Workload, v)
+					}
+					if v := g.Points[1].SecPerOp.Value; math.Abs(v-5e-4) > 1e-12 {
+						t.Errorf("%s at 2 procs: %v sec/op, want 500µs", g.Workload, v)
+					}
 				}
 			},
 		},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,13 +102,21 @@ type Warning struct {
 	File string
 	Line int
 	Msg  string
+	// More counts the further lines of the file with the same problem,
+	// the last of them at line Last: one cause is one warning, whatever
+	// the number of lines that have it.
+	More, Last int
 }
 
 func (w *Warning) Error() string {
-	if w.File == "" && w.Line == 0 {
-		return w.Msg
+	s := w.Msg
+	if w.File != "" || w.Line != 0 {
+		s = fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg)
 	}
-	return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg)
+	if w.More > 0 {
+		s += fmt.Sprintf(" (and %d more line%s like it, the last at line %d)", w.More, plural(w.More), w.Last)
+	}
+	return s
 }
 
 // Builder collects results from any number of files and builds a Report.
@@ -132,6 +141,12 @@ type Builder struct {
 	suffixed    map[string]position
 	suffixOrder []string
 	bases       map[string]bool
+	// causes holds the warning of each cause by file (see warnCause);
+	// failures the failed points (NoteFailed) by the file's group key,
+	// orphans those with no group.
+	causes   map[string]*Warning
+	failures map[groupKey][]FailedPoint
+	orphans  []error
 }
 
 // groupKey says which samples may share a curve: same workload, lock,
@@ -167,7 +182,8 @@ func NewBuilder(opt Options) (*Builder, error) {
 	}
 	b := &Builder{opt: opt, samples: map[groupKey]map[level]*cell{}, files: map[string]int{},
 		once: map[string]bool{}, suffixed: map[string]position{}, bases: map[string]bool{},
-		classes: map[groupKey]results.Class{}, classLines: map[string]results.ClassMap{}}
+		classes: map[groupKey]results.Class{}, classLines: map[string]results.ClassMap{},
+		causes: map[string]*Warning{}, failures: map[groupKey][]FailedPoint{}}
 	if opt.Filter != "" {
 		f, err := benchproc.NewFilter(opt.Filter)
 		if err != nil {
@@ -201,15 +217,20 @@ func (b *Builder) Read(r io.Reader, fileName string) error {
 // no one needs to read the file again.
 func (b *Builder) ReadAs(r io.Reader, fileName, label string) error {
 	b.label = label
+	first := len(b.warnings)
 	f := &File{Name: fileName, Label: label}
 	b.fileList = append(b.fileList, f)
 	defer func() { b.label = "" }()
-	rd := benchfmt.NewReader(r, fileName)
+	// benchfmt reads no line longer than 64 KiB (results.MaxLine):
+	// the LineReader shortens such lines, so that one does not stop the
+	// file, and keeps the notes, which no result carries.
+	lr := results.NewLineReader(r)
+	rd := benchfmt.NewReader(lr, fileName)
 	for rd.Scan() {
 		switch rec := rd.Result().(type) {
 		case *benchfmt.SyntaxError:
 			file, line := rec.Pos()
-			b.warnings = append(b.warnings, &Warning{file, line, rec.Msg})
+			b.warnings = append(b.warnings, &Warning{File: file, Line: line, Msg: rec.Msg})
 		case *benchfmt.Result:
 			f.add(rec)
 			b.Add(rec)
@@ -218,14 +239,64 @@ func (b *Builder) ReadAs(r io.Reader, fileName, label string) error {
 	if err := rd.Err(); err != nil {
 		return fmt.Errorf("reading %s: %w", fileName, err)
 	}
+	for _, l := range lr.Long {
+		switch {
+		case l.Result:
+			b.warnCause(fileName, l.Line, "long result", fmt.Sprintf("a result line of %d bytes, longer than the %d a results file may hold (benchfmt's limit); result skipped", l.Len, results.MaxLine))
+		case l.Key != "" && !results.IsNoteKey(l.Key):
+			b.warnCause(fileName, l.Line, "long config", fmt.Sprintf("the %s line is %d bytes; its value is read as its first KiB, its length and its hash", l.Key, l.Len))
+		}
+	}
+	b.readFailures(fileName, lr.Notes)
+	// The long lines were found beside benchfmt: put the file's warnings
+	// in line order.
+	sort.SliceStable(b.warnings[first:], func(i, j int) bool {
+		return warningLine(b.warnings[first+i]) < warningLine(b.warnings[first+j])
+	})
 	return nil
+}
+
+// warningLine returns the line of a *Warning, 0 for another error.
+func warningLine(err error) int {
+	if w, ok := err.(*Warning); ok {
+		return w.Line
+	}
+	return 0
+}
+
+// warnCause warns about one cause of trouble in a file once: the first
+// line that has it, and a count of the others (Warning.More).
+func (b *Builder) warnCause(file string, line int, cause, msg string) {
+	k := file + "\x00" + cause
+	if w := b.causes[k]; w != nil {
+		w.More++
+		w.Last = line
+		return
+	}
+	w := &Warning{File: file, Line: line, Msg: msg}
+	b.causes[k] = w
+	b.warnings = append(b.warnings, w)
 }
 
 // Add adds one result. The Builder keeps no reference to res.
 func (b *Builder) Add(res *benchfmt.Result) {
 	file, line := res.Pos()
 	warn := func(format string, args ...any) {
-		b.warnings = append(b.warnings, &Warning{file, line, fmt.Sprintf(format, args...)})
+		b.warnings = append(b.warnings, &Warning{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	cause := func(kind, format string, args ...any) {
+		b.warnCause(file, line, kind, fmt.Sprintf(format, args...))
+	}
+	// Times per op in other units become sec/op before the filter, so
+	// that ".unit:sec/op" keeps them.
+	var units []string
+	for i, v := range res.Values {
+		if f, ok := timeUnits[v.Unit]; ok {
+			res.Values[i] = benchfmt.Value{Value: v.Value * f, Unit: "sec/op", OrigValue: v.Value, OrigUnit: v.Unit}
+		}
+		if !slices.Contains(units, res.Values[i].Unit) {
+			units = append(units, res.Values[i].Unit)
+		}
 	}
 	// warnOnce warns about one kind of problem once per file and name:
 	// every sample of a benchmark has it.
@@ -246,12 +317,28 @@ func (b *Builder) Add(res *benchfmt.Result) {
 			return
 		}
 	}
+	// Values that cannot be measurements drop the whole result: a line
+	// with a negative iteration count or an hour per op is damaged, and
+	// its other figures are no better.
+	if !slices.Contains(units, "sec/op") {
+		cause("no time "+strings.Join(units, " "), "%s: no time per op among its units (%s); result ignored (want sec/op, ns/op, us/op, µs/op, ms/op or s/op)",
+			res.Name, strings.Join(units, ", "))
+		return
+	}
 	secs, ok := res.Value("sec/op")
 	if !ok {
-		return // a result in other units (B/op only, or filtered out)
+		return // filtered out
+	}
+	if res.Iters <= 0 {
+		cause("iters", "%s: iteration count %d, want a positive count; result skipped", res.Name, res.Iters)
+		return
 	}
 	if !(secs > 0) || math.IsInf(secs, 0) {
-		warn("%s: time per op %v is not a positive number; sample skipped", res.Name, secs)
+		cause("time", "%s: time per op %v is not a positive number; result skipped", res.Name, secs)
+		return
+	}
+	if secs > MaxSecPerOp {
+		cause("hour", "%s: time per op %v s is beyond an hour, not a benchmark's; result skipped", res.Name, secs)
 		return
 	}
 	if n := countUnit(res, "sec/op"); n > 1 {
@@ -327,13 +414,28 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		if v.Unit == "sec/op" {
 			continue
 		}
-		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
-			warnOnce("nan "+v.Unit, "%s: %v %s is not a number; value skipped", res.Name, v.Value, v.Unit)
+		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) || v.Value < 0 {
+			cause("bad "+v.Unit, "%s: %v %s is not a finite, non-negative number; that value skipped", res.Name, v.Value, v.Unit)
 			continue
 		}
 		c.metrics[v.Unit] = append(c.metrics[v.Unit], v.Value)
 	}
 	b.results++
+}
+
+// MaxSecPerOp is the longest time per op, an hour, that the report
+// takes for a measurement; a longer one is a damaged line, and its
+// interval would print as hundreds of digits.
+const MaxSecPerOp = 3600.0
+
+// timeUnits are the times per op that the report converts to sec/op
+// (benchfmt already converts ns/op), with their factors.
+var timeUnits = map[string]float64{
+	"s/op":  1,
+	"ms/op": 1e-3,
+	"us/op": 1e-6,
+	"µs/op": 1e-6, // U+00B5, the micro sign
+	"μs/op": 1e-6, // U+03BC, the Greek mu
 }
 
 // countUnit returns how many values of unit a result has.
@@ -362,7 +464,7 @@ func (b *Builder) classOf(res *benchfmt.Result, workload string) results.Class {
 		var err error
 		m, err = results.ParseClasses(line)
 		if err != nil {
-			b.warnings = append(b.warnings, &Warning{file, n, fmt.Sprintf("%s line: %v", results.KeyClasses, err)})
+			b.warnings = append(b.warnings, &Warning{File: file, Line: n, Msg: fmt.Sprintf("%s line: %v", results.KeyClasses, err)})
 		}
 		b.classLines[k] = m
 	}
@@ -393,9 +495,11 @@ func (b *Builder) Report() (*Report, error) {
 		rep.Files = append(rep.Files, &c)
 	}
 	if b.results == 0 {
+		rep.Warnings = append(rep.Warnings, b.orphans...)
 		return rep, ErrNoResults
 	}
-	samples, classes, warns := b.merged()
+	samples, classes, failed, warns := b.merged()
+	rep.Warnings = append(rep.Warnings, b.orphans...)
 	rep.Warnings = append(rep.Warnings, b.nameWarnings()...)
 	rep.Warnings = append(rep.Warnings, warns...)
 	keys := make([]groupKey, 0, len(samples))
@@ -407,6 +511,7 @@ func (b *Builder) Report() (*Report, error) {
 	for _, k := range keys {
 		g, byLevel := b.analyse(k, samples[k])
 		g.Class = classes[k]
+		g.Failed = failed[k]
 		rep.Groups = append(rep.Groups, g)
 		byLevels = append(byLevels, byLevel)
 	}

@@ -126,6 +126,10 @@ type Group struct {
 	Points []*Point
 	// Fits are the laws of Options.Laws fitted to the group, in order.
 	Fits Fits
+	// Failed are the points whose sample failed (results.NoteFailed),
+	// in file order: their samples are not in Points, and the verdict
+	// names them.
+	Failed []FailedPoint
 	// Verdict is the one-line answer.
 	Verdict  Verdict
 	Warnings []error
@@ -236,13 +240,23 @@ type Verdict struct {
 	Class string
 	// Procs and Goroutines are the point judged against GOMAXPROCS=1.
 	Procs, Goroutines int
-	// Text is the one line, without the group's label.
+	// Text is the verdict in one line, without the group's label: the
+	// verdict, its speedup and interval at the judged point, then why.
 	Text string
+	// Head is the start of Text: the verdict, its speedup and interval,
+	// without the why (the summary table's cell).
+	Head string
+	// Notes are the other claims made about the group, such as a gain
+	// from more goroutines.
+	Notes []string
 	// Limits name what limits the speedup, where the data show it.
 	Limits []string
 	// Flags are results that should not be believed as they stand,
-	// such as a speedup beyond the CPUs the file reports.
+	// such as a speedup beyond the CPUs the file reports; each once.
 	Flags []string
+	// Failed names the group's failed points (Group.Failed), whose
+	// samples the verdict does not use.
+	Failed []string
 	// Claims are the statements the verdict tested, made or not, with
 	// their p-values before and after the report's corrections.
 	Claims []Claim
@@ -271,14 +285,54 @@ type Claim struct {
 	Effect, Made bool
 }
 
-// String returns the verdict line with its limits and flags.
+// String returns the verdict in one line with its notes, limits, flags
+// and failed points (the JSON's "verdict").
 func (v Verdict) String() string {
 	s := v.Text
-	for _, l := range v.Limits {
+	for _, l := range v.Lines() {
 		s += "; " + l
 	}
+	return s
+}
+
+// Lines returns what follows the verdict's Text, one item a line: the
+// notes, the limits, then each flag ("FLAG: ...") and each failed point
+// ("FAILED: ...").
+func (v Verdict) Lines() []string {
+	var lines []string
+	lines = append(lines, v.Notes...)
+	lines = append(lines, v.Limits...)
 	for _, f := range v.Flags {
-		s += "; FLAG: " + f
+		lines = append(lines, "FLAG: "+f)
+	}
+	for _, f := range v.Failed {
+		lines = append(lines, "FAILED: "+f)
+	}
+	return lines
+}
+
+// Summary is the verdict's cell in the summary table: Head, then how
+// many limits, flags and failed points the group's section lists.
+func (v Verdict) Summary() string {
+	s := v.Head
+	if s == "" {
+		s = v.Text
+	}
+	var more []string
+	count := func(n int, one, many string) {
+		switch {
+		case n == 1:
+			more = append(more, "1 "+one)
+		case n > 1:
+			more = append(more, fmt.Sprintf("%d %s", n, many))
+		}
+	}
+	count(len(v.Failed), "point failed", "points failed")
+	count(len(v.Flags), "flag", "flags")
+	count(len(v.Limits), "limit", "limits")
+	count(len(v.Notes), "more finding", "more findings")
+	if len(more) > 0 {
+		s += "; " + strings.Join(more, ", ")
 	}
 	return s
 }

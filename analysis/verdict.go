@@ -3,7 +3,9 @@ package analysis
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/parbench/parbench/results"
 )
@@ -138,7 +140,22 @@ func (b *Builder) verdict(g *Group, byLevel map[level]*Point, t *tester, name st
 	j := &judgement{b: b, g: g, byLevel: byLevel, t: t, name: name}
 	v := j.verdict()
 	v.Claims = j.claims
+	v.Flags = distinct(v.Flags)
+	for _, f := range g.Failed {
+		v.Failed = append(v.Failed, f.String())
+	}
 	return v
+}
+
+// distinct returns xs without repeats, in order.
+func distinct(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func (j *judgement) verdict() Verdict {
@@ -164,26 +181,24 @@ func (j *judgement) verdict() Verdict {
 		if judged != nil {
 			v.Procs, v.Goroutines = judged.Procs, judged.Goroutines
 		}
-		v.Text += j.concurrency()
+		v.Head = v.Text
+		j.concurrency(&v)
 		j.limits(&v, judged, nil)
 		return v
 	}
 	v.Procs, v.Goroutines = judged.Procs, judged.Goroutines
 	r := judged.Parallel
 	s := r.Speedup
-	at := fmt.Sprintf("at %d procs", judged.Procs)
-	if judged.Goroutines > 0 {
-		at += fmt.Sprintf(", %d goroutine%s", judged.Goroutines, plural(judged.Goroutines))
-	}
+	at := "at " + fmtAt(judged.Procs, judged.Goroutines)
 	if minP(r.BaseN, judged.N) >= alpha {
 		need := 1
 		for minP(need, need) >= alpha {
 			need++
 		}
 		v.Class = VerdictNotEnoughSamples
-		v.Text = fmt.Sprintf("not enough samples: %d and %d at 1 and %d procs; a Mann-Whitney test needs %d a side to reach p<%g (run with --count 10)",
-			r.BaseN, judged.N, judged.Procs, need, alpha)
-		v.Text += j.concurrency()
+		v.Head = fmt.Sprintf("not enough samples: %d and %d at 1 and %d procs", r.BaseN, judged.N, judged.Procs)
+		v.Text = fmt.Sprintf("%s; a Mann-Whitney test needs %d a side to reach p<%g (run with --count 10)", v.Head, need, alpha)
+		j.concurrency(&v)
 		j.limits(&v, judged, nil)
 		return v
 	}
@@ -194,15 +209,18 @@ func (j *judgement) verdict() Verdict {
 	mc := j.claim(kind, fmt.Sprintf("%s %s", fmtX(s.Value), at), r.P, b.effect(s))
 	real, adj := mc.Made, mc.PAdjusted
 	pText := j.fmtClaimP(mc)
+	ci := fmt.Sprintf("%d%% CI %s", pct(b.opt.Confidence), fmtCI(s))
+	head := func(what string) string { return fmt.Sprintf("%s: %s %s (%s)", what, fmtX(s.Value), at, ci) }
 	switch {
 	case real && s.Value > 1:
 		v.Class = VerdictParallel
-		v.Text = fmt.Sprintf("parallel: %s %s (%d%% CI %s, %s), efficiency %.0f%%",
-			fmtX(s.Value), at, pct(b.opt.Confidence), fmtCI(s), pText, 100*r.Efficiency)
+		v.Head = head("parallel")
+		v.Text = fmt.Sprintf("parallel: %s %s (%s, %s), efficiency %.0f%%",
+			fmtX(s.Value), at, ci, pText, 100*r.Efficiency)
 	case real && s.Value < 1:
 		v.Class = VerdictSlower
-		v.Text = fmt.Sprintf("slower in parallel: %s %s (%d%% CI %s, %s)",
-			fmtX(s.Value), at, pct(b.opt.Confidence), fmtCI(s), pText)
+		v.Head = head("slower in parallel")
+		v.Text = fmt.Sprintf("slower in parallel: %s %s (%s, %s)", fmtX(s.Value), at, ci, pText)
 	default:
 		v.Class = VerdictNotParallel
 		v.Text = "not parallel"
@@ -218,7 +236,8 @@ func (j *judgement) verdict() Verdict {
 		default:
 			why = fmt.Sprintf("no real gain: %s, but within the %.0f%% noise floor", pText, 100*b.opt.MinEffect)
 		}
-		v.Text += fmt.Sprintf(": %s %s (%s)", fmtX(s.Value), at, why)
+		v.Head = head(v.Text)
+		v.Text = fmt.Sprintf("%s: %s %s (%s; %s)", v.Text, fmtX(s.Value), at, ci, why)
 		// "Not parallel" is a claim of absence: the interval must rule
 		// out at least half the ideal gain, or the data are too noisy to
 		// tell either way.
@@ -228,21 +247,23 @@ func (j *judgement) verdict() Verdict {
 		}
 		if bound := 1 + 0.5*float64(ideal-1); ideal > 1 && !(s.Hi < bound) {
 			v.Class = VerdictInconclusive
-			v.Text = fmt.Sprintf("inconclusive: %s %s, too noisy to tell (%d%% CI %s reaches %s, half the ideal %s; %s)",
-				fmtX(s.Value), at, pct(b.opt.Confidence), fmtCI(s), fmtX(bound), fmtX(float64(ideal)), pText)
+			v.Head = head("inconclusive")
+			v.Text = fmt.Sprintf("%s, too noisy to tell: the interval reaches %s, half the ideal %s (%s)",
+				v.Head, fmtX(bound), fmtX(float64(ideal)), pText)
 		}
 	}
 	if peak := j.peak(judged, at); peak != "" {
 		v.Class = VerdictRetrograde
+		v.Head = head("retrograde")
 		v.Text = peak
 	}
 	busy := j.busy(judged)
 	if busy != "" && !(v.Class == VerdictParallel && r.Efficiency >= 0.9) {
 		v.Class = VerdictInconclusive
-		v.Text = fmt.Sprintf("inconclusive: the machine was busy (%s); measured %s %s (%d%% CI %s)",
-			busy, fmtX(s.Value), at, pct(b.opt.Confidence), fmtCI(s))
+		v.Head = head("inconclusive")
+		v.Text = fmt.Sprintf("%s, the machine was busy: %s", v.Head, busy)
 	}
-	v.Text += j.concurrency()
+	j.concurrency(&v)
 	j.limits(&v, judged, &busy)
 	return v
 }
@@ -354,11 +375,11 @@ func (j *judgement) busy(judged *Point) string {
 	return why
 }
 
-// concurrency returns the clause on C(G): the gain from more goroutines
+// concurrency adds the note on C(G) to v: the gain from more goroutines
 // at the fewest GOMAXPROCS, when it meets the bar. The point is chosen
 // before looking at its result (fewest procs, then most goroutines), so
 // it is one test.
-func (j *judgement) concurrency() string {
+func (j *judgement) concurrency(v *Verdict) {
 	b := j.b
 	var best *Point
 	for _, p := range j.g.Points {
@@ -370,7 +391,7 @@ func (j *judgement) concurrency() string {
 		}
 	}
 	if best == nil {
-		return ""
+		return
 	}
 	c := best.Concurrent.Speedup
 	what := "concurrency gain"
@@ -380,9 +401,9 @@ func (j *judgement) concurrency() string {
 	text := fmt.Sprintf("%s: %s from %d goroutines at %d proc%s", what, fmtX(c.Value), best.Goroutines, best.Procs, plural(best.Procs))
 	cl := j.claim("concurrency", text, best.Concurrent.P, b.effect(c))
 	if !cl.Made {
-		return ""
+		return
 	}
-	return fmt.Sprintf("; %s (%d%% CI %s, %s)", text, pct(b.opt.Confidence), fmtCI(c), j.fmtClaimP(cl))
+	v.Notes = append(v.Notes, fmt.Sprintf("%s (%d%% CI %s, %s)", text, pct(b.opt.Confidence), fmtCI(c), j.fmtClaimP(cl)))
 }
 
 // scanMember is one point of a scanning claim's family.
@@ -505,17 +526,25 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 	// Flags: a noisy machine. The verdict compares the judged point with
 	// its baseline, so either one being spread out or starved of CPU by
 	// steal makes it unreliable.
+	// One flag for each cause, naming every point that has it.
 	if judged != nil {
+		var spread, steal []string
 		for _, p := range []*Point{byLevel[level{1, judged.Goroutines}], judged} {
 			if p == nil {
 				continue
 			}
 			if cv := coefVar(p.secs); cv > b.opt.MaxCV {
-				v.Flags = append(v.Flags, fmt.Sprintf("unreliable: samples at %d procs, %d goroutines spread %.0f%% (robust coefficient of variation above %.0f%%: a noisy machine)", p.Procs, p.Goroutines, 100*cv, 100*b.opt.MaxCV))
+				spread = append(spread, fmt.Sprintf("%.0f%% at %s", 100*cv, fmtAt(p.Procs, p.Goroutines)))
 			}
 			if st, ok := p.Metrics["steal-frac"]; ok && st > b.opt.MaxSteal {
-				v.Flags = append(v.Flags, fmt.Sprintf("unreliable: %.0f%% CPU steal at %d procs, %d goroutines (the hypervisor took the CPUs)", 100*st, p.Procs, p.Goroutines))
+				steal = append(steal, fmt.Sprintf("%.0f%% at %s", 100*st, fmtAt(p.Procs, p.Goroutines)))
 			}
+		}
+		if len(spread) > 0 {
+			v.Flags = append(v.Flags, fmt.Sprintf("unreliable: samples spread %s (robust coefficient of variation above %.0f%%: a noisy machine)", strings.Join(spread, " and "), 100*b.opt.MaxCV))
+		}
+		if len(steal) > 0 {
+			v.Flags = append(v.Flags, fmt.Sprintf("unreliable: CPU steal %s (the hypervisor took the CPUs)", strings.Join(steal, " and ")))
 		}
 	}
 	// Flags: speedup beyond the CPUs, or beyond the procs. If the
@@ -548,11 +577,11 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 			size:   s.Value / bound,
 			text: func() string {
 				if beyondCPUs {
-					return fmt.Sprintf("%s at %d procs, %d goroutines exceeds what %d CPUs allow (%d%% CI %s): check the measurement (a slow baseline, a changed machine)",
-						fmtX(s.Value), p.Procs, p.Goroutines, cpus, pct(b.opt.Confidence), fmtCI(s))
+					return fmt.Sprintf("%s at %s exceeds what %d CPUs allow (%d%% CI %s): check the measurement (a slow baseline, a changed machine)",
+						fmtX(s.Value), fmtAt(p.Procs, p.Goroutines), cpus, pct(b.opt.Confidence), fmtCI(s))
 				}
-				return fmt.Sprintf("superlinear: %s at %d procs, %d goroutines (%d%% CI %s; caches, or a slow baseline)",
-					fmtX(s.Value), p.Procs, p.Goroutines, pct(b.opt.Confidence), fmtCI(s))
+				return fmt.Sprintf("superlinear: %s at %s (%d%% CI %s; caches, or a slow baseline)",
+					fmtX(s.Value), fmtAt(p.Procs, p.Goroutines), pct(b.opt.Confidence), fmtCI(s))
 			},
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,14 @@ type Config struct {
 	Seed uint64
 	// Progress, if set, is called after each calibration and sample.
 	Progress func(Progress)
+	// Failed, if set, is called as soon as a point fails, before its
+	// note is written and before the sweep goes on: a command shows it
+	// there rather than only at the end.
+	Failed func(Failure)
+	// Warn, if set, is called with each warning of the run as it is
+	// found (a goroutine count the calibrated op count leaves idle);
+	// the warning is also written as a results.NoteWarning.
+	Warn func(Warning)
 
 	// TargetCI, if above 0, lets a point stop before Count samples: once
 	// it has MinAdaptive samples and the 95% confidence interval of its
@@ -94,13 +103,38 @@ func DefaultSampleTimeout(benchtime time.Duration) time.Duration {
 
 // Progress is the state of a run, for a progress line.
 type Progress struct {
-	Points, PointsDone   int           // points in the sweep; points stopped or failed
-	Samples, SamplesDone int           // samples this run plans (at most, under TargetCI) and has taken
-	Done, Total          int           // calibrations and samples: the units of the estimate
+	Points, PointsDone int // points in the sweep; points stopped or failed
+	// Samples is what this run plans (at most, under TargetCI), the
+	// samples that failed points will not take included: those are
+	// SamplesFailed, so that a total never falls without a word.
+	Samples, SamplesDone int
+	Failed               int           // points failed so far
+	SamplesFailed        int           // samples the failed points will not take
+	Done, Total          int           // calibrations and samples done and to do, failed ones left out
 	Elapsed              time.Duration // since Run began
-	Left                 time.Duration // estimated time left
-	Point                string        // the point just measured
+	// Left is the estimated time left: the planned time of the
+	// calibrations and samples to do, each priced at what the run has
+	// measured so far (eta.go).
+	Left  time.Duration
+	Point string // the point just measured
 }
+
+// Warning is a finding about a point that is not a failure: the run
+// goes on, and the warning is written to the file as a note.
+type Warning struct {
+	Point string // result name
+	// Text says what is wrong and what would mend it. It may name a
+	// Config field in braces, "{Benchtime}", as FieldError does.
+	Text string
+}
+
+// Message is the warning with each Config field in braces written as
+// name(field): a command passes the name of the flag that sets it.
+func (w Warning) Message(name func(field string) string) string {
+	return w.Point + ": " + fieldRefs(w.Text, name)
+}
+
+func (w Warning) String() string { return w.Message(goName) }
 
 // DefaultProcs returns 1, 2, 4, ... up to twice cpus, with 2*cpus itself
 // last when it is not a power of two.
@@ -130,10 +164,23 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate checks every field. Its error matches ErrInvalid and is, for
-// a field out of range, a *FieldError naming the field.
+// Validate checks every field, and that no knob of Params is set away
+// from its default where no workload of the sweep reads it
+// (workloads.ParamUser). Its error matches ErrInvalid and is, for a
+// field out of range or a knob that nothing reads, a *FieldError naming
+// the field.
 func (c *Config) Validate() error {
-	return invalid(c.validate())
+	return c.check(true)
+}
+
+// check is Validate; a resumed sweep (newSweep false) skips the knobs
+// check: its knobs are its file's, which Resume.Check holds it to.
+func (c *Config) check(newSweep bool) error {
+	err := c.validate()
+	if err == nil && newSweep {
+		err = c.checkParamsUsed()
+	}
+	return invalid(err)
 }
 
 func (c *Config) validate() error {
@@ -185,6 +232,42 @@ func (c *Config) validate() error {
 		return err
 	}
 	return c.Params.Validate()
+}
+
+// checkParamsUsed returns a *FieldError for the first knob of Params
+// set away from its default that no workload of c reads: the file
+// would record a setting that changed nothing, and the report would
+// split its groups by it.
+func (c *Config) checkParamsUsed() error {
+	for _, name := range c.Params.Changed() {
+		if !slices.ContainsFunc(c.Workloads, func(w workloads.Workload) bool { return workloads.Uses(w, name) }) {
+			return &FieldError{Field: "Params." + name, Value: c.Params.Value(name),
+				Err: fmt.Errorf("no workload in {Workloads} reads it (it is for %s): drop it, or add one of those to {Workloads}", usersOf(name))}
+		}
+	}
+	return nil
+}
+
+// usersOf names the registered workloads that read the knob name: a
+// whole family by its name ("webapp"), else each workload.
+func usersOf(name string) string {
+	var names []string
+	for _, w := range workloads.All() {
+		if !workloads.Uses(w, name) {
+			continue
+		}
+		fam := workloads.Family(w.Name())
+		all, _ := workloads.Lookup(fam)
+		if slices.ContainsFunc(all, func(v workloads.Workload) bool { return !workloads.Uses(v, name) }) || fam == w.Name() {
+			names = append(names, w.Name())
+		} else if !slices.Contains(names, fam) {
+			names = append(names, fam)
+		}
+	}
+	if len(names) == 0 {
+		return "no registered workload"
+	}
+	return strings.Join(names, ", ")
 }
 
 // checkList checks a list field: not empty, each value from 1 to hi,

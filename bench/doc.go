@@ -34,7 +34,10 @@
 //     (exec.go over internal/procs), each with its own GOMAXPROCS, lock
 //     and background goroutines. Check that exactly the requested ops
 //     were done. A watchdog abandons a sample that outlives
-//     Config.SampleTimeout; a panic is caught with its stack; afterwards
+//     Config.SampleTimeout, after writing what it saw (HangError: the
+//     lock's gil.State, the process's CPU time and threads over the
+//     sample, every goroutine's stack) to the file as stall notes
+//     (stall.go); a panic is caught with its stack; afterwards
 //     goroutines and open descriptors must be back to their level
 //     before the sample. Any of these, an op's error or a worker's Close
 //     error fails the point (a note names it, failure.go) and the sweep

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/parbench/parbench/results"
 )
 
 // ErrInterrupted is wrapped by Run's error when Config.Stop was closed or
@@ -52,6 +54,7 @@ func (e *LeakError) Error() string {
 type Failure struct {
 	Point    string // result name
 	Workload string
+	At       *results.Point // the point: workload, lock, extra keys, goroutines, GOMAXPROCS (a pointer keeps Failure comparable)
 	Err      error
 }
 

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -79,11 +80,24 @@ func (e *ResumeError) Message(name func(field string) string) string {
 // ReadResume reads the results file at path to resume it. Errors
 // reading or parsing the file come back as they are; a file without a
 // result is a *ResumeError: it holds no settings to resume.
+//
+// A file that another process writes is a *FileError (OpOpen) holding a
+// *results.LockedError: it is read under a shared lock
+// (results.ReadFile), since a file being written is not yet what it
+// will be.
 func ReadResume(path string) (*Resume, error) {
-	data, err := os.ReadFile(path)
+	data, err := results.ReadFile(path)
+	if errors.Is(err, results.ErrLocked) {
+		return nil, &FileError{Op: OpOpen, Path: path, Err: err}
+	}
 	if err != nil {
 		return nil, err
 	}
+	return readResume(path, data)
+}
+
+// readResume is ReadResume of the file's contents, data.
+func readResume(path string, data []byte) (*Resume, error) {
 	run, err := results.ReadRun(path, data)
 	if err != nil {
 		return nil, err
@@ -159,29 +173,33 @@ func (r *Resume) Check(c Config, now time.Time) (map[string]Prior, error) {
 	return prior, nil
 }
 
-// open opens the file for appending: it drops a cut-off last line and
-// deletes configuration keys left set at the end (a cut-off note).
+// open opens the file for reading and appending, locked for writing
+// (results.Open): a file that another process writes is a *FileError
+// holding a *results.LockedError.
 func (r *Resume) open() (*os.File, error) {
-	f, err := os.OpenFile(r.Path, os.O_RDWR, 0)
+	f, err := results.Open(r.Path)
 	if err != nil {
 		return nil, &FileError{Op: OpOpen, Path: r.Path, Err: err}
 	}
-	fail := func(op string, err error) (*os.File, error) {
-		f.Close() // the error that matters is err
-		return nil, &FileError{Op: op, Path: r.Path, Err: err}
-	}
+	return f, nil
+}
+
+// prepare readies the open file f for appending: it drops a cut-off
+// last line and deletes configuration keys left set at the end (a
+// cut-off note).
+func (r *Resume) prepare(f *os.File) error {
 	if err := f.Truncate(int64(r.Run.Complete)); err != nil {
-		return fail(OpTruncate, err)
+		return &FileError{Op: OpTruncate, Path: r.Path, Err: err}
 	}
 	if _, err := f.Seek(0, io.SeekEnd); err != nil {
-		return fail(OpAppend, err)
+		return &FileError{Op: OpAppend, Path: r.Path, Err: err}
 	}
 	for _, k := range r.Run.Dangling {
 		if _, err := fmt.Fprintf(f, "%s:\n", k); err != nil {
-			return fail(OpAppend, err)
+			return &FileError{Op: OpAppend, Path: r.Path, Err: err}
 		}
 	}
-	return f, nil
+	return nil
 }
 
 // note is the resumption's note: this run's date, host and commit.

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/parbench/parbench/results"
@@ -25,6 +26,12 @@ type point struct {
 
 	secs []float64 // sec/op of its samples, prior ones first
 	over bool      // stopped or failed: no more samples
+
+	// For the estimate of the time left (eta.go): a sample's planned
+	// cost, from its calibration, and what its samples cost so far.
+	plan  time.Duration
+	cost  time.Duration
+	costN int
 }
 
 // Run runs the sweep and passes each sample's result to sink as soon as
@@ -38,7 +45,7 @@ type point struct {
 // only: the sweep goes on, and Run returns a *FailedError at the end. Errors of sink and c.Note end the
 // run at once.
 func Run(ctx context.Context, c Config, fileCfg []results.Config, sink func(*benchfmt.Result) error) error {
-	if err := c.Validate(); err != nil {
+	if err := c.check(c.Prior == nil); err != nil {
 		return err
 	}
 	return runValid(ctx, c, fileCfg, sink)
@@ -81,6 +88,7 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 
 	r := newRunner(ctx, c)
 	r.sink = sink
+	r.all = points
 	r.res.Config = make([]benchfmt.Config, len(fileCfg))
 	for i, kv := range fileCfg {
 		r.res.Config[i] = benchfmt.Config{Key: kv.Key, Value: []byte(kv.Value), File: true}
@@ -115,7 +123,14 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 			}
 		}
 		r.calibDone++
-		r.step(pt)
+		if pt.over {
+			r.step(pt, unitFailed)
+			continue
+		}
+		if err := r.checkIdle(pt); err != nil {
+			return err
+		}
+		r.step(pt, unitCalibration)
 	}
 	seed := c.Seed
 	if seed == 0 {
@@ -146,7 +161,7 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 				if err := r.failed(pt, err); err != nil {
 					return err
 				}
-				r.step(pt)
+				r.step(pt, unitFailed)
 				continue
 			}
 			if err := r.emit(pt, s); err != nil {
@@ -157,7 +172,7 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 			if err := r.maybeStop(pt); err != nil {
 				return err
 			}
-			r.step(pt)
+			r.step(pt, unitSample)
 		}
 	}
 	if len(r.failures) > 0 {
@@ -192,11 +207,18 @@ type runner struct {
 	calibs, calibDone    int
 	points, pointsDone   int
 	samples, samplesDone int
+	samplesFailed        int // of r.samples, those that failed points will not take
 	failures             []Failure
+
+	all  []*point  // the sweep's points, for the estimate
+	eta  eta       // the estimate of the time left
+	last time.Time // when the last calibration or sample ended
 }
 
 func newRunner(ctx context.Context, c Config) *runner {
 	r := &runner{c: c, ctx: ctx, timeout: c.SampleTimeout, t0: time.Now()}
+	r.last = r.t0
+	r.eta = eta{benchtime: c.Benchtime, count: c.Count}
 	if r.timeout == 0 {
 		r.timeout = DefaultSampleTimeout(c.Benchtime)
 	}
@@ -207,11 +229,11 @@ func newRunner(ctx context.Context, c Config) *runner {
 func (r *runner) interrupted() error {
 	var err error
 	if cerr := r.ctx.Err(); cerr != nil {
-		err = fmt.Errorf("%w after %d samples: %w", ErrInterrupted, r.samplesDone, cerr)
+		err = fmt.Errorf("%w %s: %w", ErrInterrupted, r.when(), cerr)
 	} else {
 		select {
 		case <-r.c.Stop:
-			err = fmt.Errorf("%w after %d samples", ErrInterrupted, r.samplesDone)
+			err = fmt.Errorf("%w %s", ErrInterrupted, r.when())
 		default:
 			return nil
 		}
@@ -222,15 +244,41 @@ func (r *runner) interrupted() error {
 	return err
 }
 
-// failed records that pt failed: a note in the file, a Failure for the
-// end of the run, and no more samples of pt. Its error is the note's.
+// when says how far an interrupted run got: "after N samples", or
+// "before the first sample".
+func (r *runner) when() string {
+	if r.samplesDone == 0 {
+		return "before the first sample"
+	}
+	return fmt.Sprintf("after %d samples", r.samplesDone)
+}
+
+// failed records that pt failed: Config.Failed at once, a note in the
+// file, a Failure for the end of the run, and no more samples of pt
+// (counted as failed in Progress). Its error is the note's.
 func (r *runner) failed(pt *point, err error) error {
 	pt.over = true
 	r.pointsDone++
-	r.samples -= r.c.Count - len(pt.secs)
-	f := Failure{Point: pt.Name(), Workload: pt.Workload, Err: err}
+	r.samplesFailed += r.c.Count - len(pt.secs)
+	f := Failure{Point: pt.Name(), Workload: pt.Workload, At: &pt.Point, Err: err}
 	r.failures = append(r.failures, f)
-	return r.note(results.NoteFailed, pt.Name()+" "+err.Error())
+	if r.c.Failed != nil {
+		r.c.Failed(f)
+	}
+	if err := r.note(results.NoteFailed, pt.Name()+" "+err.Error()); err != nil {
+		return err
+	}
+	return r.stallNotes(pt, err)
+}
+
+// warn hands a warning about pt to Config.Warn and writes it as a note,
+// its fields named by their file configuration keys.
+func (r *runner) warn(pt *point, text string) error {
+	w := Warning{Point: pt.Name(), Text: text}
+	if r.c.Warn != nil {
+		r.c.Warn(w)
+	}
+	return r.note(results.NoteWarning, pt.Name()+" "+fieldRefs(text, strings.ToLower))
 }
 
 // maybeStop ends pt's sampling when it has Count samples or, under
@@ -265,23 +313,36 @@ func (r *runner) note(key, value string) error {
 	return r.c.Note(results.Note{Key: key, Value: value})
 }
 
-// step reports progress after a calibration or a sample of pt. The
-// estimate counts a calibration as one unit of work, like a sample.
-func (r *runner) step(pt *point) {
+// The units of work that step prices for the estimate.
+const (
+	unitFailed = iota // a failed calibration or sample: not priced
+	unitCalibration
+	unitSample
+)
+
+// step records the cost of a unit of work of pt for the estimate, and
+// reports progress.
+func (r *runner) step(pt *point, unit int) {
+	now := time.Now()
+	d := now.Sub(r.last)
+	r.last = now
+	switch unit {
+	case unitCalibration:
+		r.eta.calibrated(d)
+	case unitSample:
+		r.eta.sampled(pt, d)
+	}
 	if r.c.Progress == nil {
 		return
 	}
-	el := time.Since(r.t0)
-	done, total := r.calibDone+r.samplesDone, r.calibs+r.samples
-	left := time.Duration(0)
-	if done > 0 && total > done {
-		left = time.Duration(float64(el) / float64(done) * float64(total-done))
-	}
+	done, total := r.calibDone+r.samplesDone, r.calibs+r.samples-r.samplesFailed
 	r.c.Progress(Progress{
 		Points: r.points, PointsDone: r.pointsDone,
 		Samples: r.samples, SamplesDone: r.samplesDone,
-		Done: done, Total: total,
-		Elapsed: el, Left: left, Point: pt.Name(),
+		Failed: len(r.failures), SamplesFailed: r.samplesFailed,
+		Done: done, Total: max(total, done),
+		Elapsed: now.Sub(r.t0), Left: r.eta.left(r.all, r.calibs-r.calibDone),
+		Point: pt.Name(),
 	})
 }
 
@@ -297,13 +358,19 @@ func (r *runner) calibrate(pt *point) error {
 	}
 	pt.chunk = 1
 	for {
+		t := time.Now()
 		s, err := r.sample(pt, n)
 		if err != nil {
 			return err
 		}
 		if s.wall >= goal/5 || n >= maxOps {
+			last := n
 			n = predict(n, s.wall, goal)
 			pt.ops = n
+			// A sample's plan for the estimate: this run's wall time
+			// scaled to n ops, plus what this run cost beyond its wall
+			// time (starting goroutines or workers, the GC before it).
+			pt.plan = time.Duration(float64(s.wall)*float64(n)/float64(last)) + max(time.Since(t)-s.wall, 0)
 			// A draw should be ~100µs of one goroutine's work, and
 			// there should be several draws per goroutine.
 			perOp := float64(s.wall) / float64(s.ops) * float64(pt.Goroutines)
@@ -316,6 +383,37 @@ func (r *runner) calibrate(pt *point) error {
 		}
 		n = grow(n, s.wall, goal/5)
 	}
+}
+
+// checkIdle warns when pt's calibrated ops per sample are fewer than its
+// goroutines (strong scaling: the goroutines share the ops), so that
+// some goroutines never get an op and the point measures fewer
+// goroutines than its name says. It names the Benchtime that would give
+// every goroutine one op, by the calibrated rate.
+func (r *runner) checkIdle(pt *point) error {
+	g := int64(pt.Goroutines)
+	if r.c.Scaling != Strong || pt.ops >= g {
+		return nil
+	}
+	idle := g - pt.ops
+	text := fmt.Sprintf("the calibrated %d ops per sample leave %d of its %d goroutines (%.0f%%) without an op",
+		pt.ops, idle, g, 100*float64(idle)/float64(g))
+	want := roundUp(time.Duration(float64(r.c.Benchtime) * float64(g) / float64(max(pt.ops, 1))))
+	if want <= time.Hour {
+		text += fmt.Sprintf("; {Benchtime} %v would give each one an op", want)
+	} else {
+		text += "; even {Benchtime} 1h would not give each one an op: use fewer goroutines"
+	}
+	return r.warn(pt, text)
+}
+
+// roundUp rounds d up to two significant digits: 6.67s to 6.7s.
+func roundUp(d time.Duration) time.Duration {
+	unit := time.Duration(1)
+	for d/unit >= 100 {
+		unit *= 10
+	}
+	return (d + unit - 1) / unit * unit
 }
 
 // predict scales n, which took d, to take goal.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/parbench/parbench/bench/gil"
 	"github.com/parbench/parbench/internal/background"
 	"github.com/parbench/parbench/internal/rtmetrics"
+	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 	"golang.org/x/perf/benchfmt"
 )
@@ -37,6 +39,23 @@ type abandon struct {
 	stop atomic.Bool
 	mu   sync.Mutex
 	fns  []func() // to call on abandoning: stop background goroutines
+	lock gil.Lock // the sample's lock once made, for the watchdog's dump
+}
+
+// setLock makes lock the one the watchdog dumps if it fires.
+func (a *abandon) setLock(lock gil.Lock) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.lock = lock
+}
+
+// hung returns the watchdog's error for a sample it gives up on after
+// timeout, with the sample's lock state and every goroutine's stack.
+func (a *abandon) hung(timeout time.Duration, start sampleStart) *HangError {
+	a.mu.Lock()
+	lock := a.lock
+	a.mu.Unlock()
+	return newHangError(timeout, lock, start)
 }
 
 func (a *abandon) onAbandon(f func()) {
@@ -58,6 +77,67 @@ func (a *abandon) abandon() {
 	}
 }
 
+// HangError is the error of a sample that the watchdog gave up on; it
+// wraps ErrHung. It carries what the watchdog saw when it fired, for
+// the results file's stall note (results.NoteStall): the sample's lock
+// and the stacks of every goroutine of the process.
+type HangError struct {
+	Timeout time.Duration // the watchdog's limit
+	// Lock is the lock's gil.State, printed; "" for a mode without
+	// state (none) or a lock that lives in worker processes.
+	Lock string
+	// Machine is the process's CPU time over the sample, the machine's
+	// load and each thread's scheduler state: whether the process ran
+	// at all while the sample hung.
+	Machine string
+	// Stacks is runtime.Stack of all goroutines, cut at MaxStacks bytes.
+	Stacks []byte
+}
+
+// MaxStacks bounds HangError.Stacks: a sweep with thousands of
+// goroutines still writes a note of readable size.
+const MaxStacks = 256 << 10
+
+func (e *HangError) Error() string {
+	return fmt.Sprintf("%v within --sample-timeout %v; its goroutines are abandoned", ErrHung, e.Timeout)
+}
+
+// Unwrap returns ErrHung.
+func (e *HangError) Unwrap() error { return ErrHung }
+
+// Dump returns the lock's state, the machine's and the goroutines'
+// stacks as one text.
+func (e *HangError) Dump() string {
+	var b strings.Builder
+	for _, part := range []string{e.Lock, e.Machine} {
+		if part != "" {
+			b.WriteString(part)
+			b.WriteString("\n\n")
+		}
+	}
+	b.Write(e.Stacks)
+	return b.String()
+}
+
+// newHangError takes the snapshot: the lock first, then the machine,
+// then the stacks (stopping the world to take them changes the rest).
+func newHangError(timeout time.Duration, lock gil.Lock, start sampleStart) *HangError {
+	e := &HangError{Timeout: timeout}
+	if s, ok := lock.(gil.Stater); ok {
+		e.Lock = s.State().String()
+	}
+	e.Machine = start.machineDump(timeout)
+	buf := make([]byte, MaxStacks)
+	n := runtime.Stack(buf, true)
+	e.Stacks = buf[:n]
+	if n == len(buf) {
+		e.Stacks = append(e.Stacks[:n-len(stacksCut)], stacksCut...)
+	}
+	return e
+}
+
+const stacksCut = "\n... (cut at MaxStacks)\n"
+
 // sample runs ops ops (strong) or ops per goroutine (weak) at pt under
 // the watchdog: a panic anywhere in it becomes a *PanicError, a sample
 // that outlives the timeout is abandoned with ErrHung, and after it the
@@ -66,6 +146,7 @@ func (a *abandon) abandon() {
 func (r *runner) sample(pt *point, ops int64) (sampleResult, error) {
 	before := takeResources()
 	runtime.GOMAXPROCS(pt.Procs)
+	start := startSample()
 	type outcome struct {
 		s   sampleResult
 		err error
@@ -91,8 +172,9 @@ func (r *runner) sample(pt *point, ops int64) (sampleResult, error) {
 		}
 		return o.s, checkLeaks(before, pt.Workload)
 	case <-timer.C:
+		err := ab.hung(r.timeout, start) // before abandon: the state as it hung
 		ab.abandon()
-		return sampleResult{}, fmt.Errorf("%w within --sample-timeout %v; its goroutines are abandoned", ErrHung, r.timeout)
+		return sampleResult{}, err
 	case <-r.ctx.Done():
 		ab.abandon()
 		return sampleResult{}, errAborted
@@ -109,6 +191,7 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	if err != nil {
 		return sampleResult{}, err
 	}
+	ab.setLock(lock)
 	g := pt.Goroutines
 	threads := make(threadSet, g)
 	workers := make([]workloads.Worker, g)
@@ -243,3 +326,19 @@ type threadSet []gil.Thread
 
 func (ts threadSet) start(w int) { ts[w].Start() }
 func (ts threadSet) stop(w int)  { ts[w].Stop() }
+
+// stallNotes writes the watchdog's dump after a hung sample's failed
+// note: the lock's state and every goroutine's stack, as
+// results.NoteStall notes. Other errors have no dump.
+func (r *runner) stallNotes(pt *point, err error) error {
+	var h *HangError
+	if !errors.As(err, &h) || r.c.Note == nil {
+		return nil
+	}
+	for _, n := range results.StallNotes(pt.Name(), h.Dump()) {
+		if err := r.c.Note(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}

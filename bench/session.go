@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,7 +20,7 @@ import (
 // file being resumed.
 type Output struct {
 	// Path is the new results file. It is never overwritten unless
-	// Force is set. "" names it results/<host>-<UTC time>.txt, creating
+	// Force is set. "" names it results/local/<host>-<UTC time>.txt, creating
 	// the results folder.
 	Path  string
 	Force bool
@@ -82,7 +83,7 @@ func ProfilesDir(path string) string { return path + ".profiles" }
 // defaultPath is Output's default results file.
 func defaultPath(now time.Time) string {
 	host, _ := os.Hostname() // "" names the file by its time alone
-	return filepath.Join("results", fmt.Sprintf("%s-%s.txt", host, now.UTC().Format("20060102T150405Z")))
+	return filepath.Join("results", "local", fmt.Sprintf("%s-%s.txt", host, now.UTC().Format("20060102T150405Z")))
 }
 
 // RunFile runs the sweep c into a results file, the whole of a
@@ -104,7 +105,7 @@ func defaultPath(now time.Time) string {
 // *FailedError), joined with any later one. The Outcome says where the
 // samples are, whatever the error.
 func RunFile(ctx context.Context, c Config, out Output) (res Outcome, err error) {
-	if err := c.Validate(); err != nil {
+	if err := c.check(out.Resume == nil); err != nil { // resumed: its knobs are the file's
 		return res, err
 	}
 	now := time.Now()
@@ -113,11 +114,14 @@ func RunFile(ctx context.Context, c Config, out Output) (res Outcome, err error)
 		return res, err
 	}
 	defer func() {
+		if res.Written == 0 && out.Resume == nil {
+			// A new run that measured nothing leaves no file; a failure
+			// leaves nothing to report. Removed while still locked: once
+			// closed, the path may be another run's.
+			os.Remove(res.Path)
+		}
 		if cerr := file.Close(); cerr != nil {
 			err = errors.Join(err, &FileError{Op: OpClose, Path: res.Path, Err: cerr})
-		}
-		if res.Written == 0 && out.Resume == nil {
-			os.Remove(res.Path) // a new run that measured nothing leaves no file; a failure leaves nothing to report
 		}
 	}()
 
@@ -174,18 +178,42 @@ func RunFile(ctx context.Context, c Config, out Output) (res Outcome, err error)
 	return res, err
 }
 
-// open opens the results file of a run of c: the resumed one, checked
-// against c, with c.Prior set, or a new one. It returns the file
-// configuration the results carry, and sets res.Path.
-func (out Output) open(c *Config, now time.Time, res *Outcome) (*os.File, []results.Config, error) {
+// open opens the results file of a run of c, locked for writing (a
+// file another process writes is a *FileError holding a
+// *results.LockedError): the resumed one, read again under the lock,
+// checked against c, with c.Prior set, or a new one. It returns the
+// file configuration the results carry, and sets res.Path; resuming, it
+// sets out.Resume to the file as read under the lock.
+func (out *Output) open(c *Config, now time.Time, res *Outcome) (*os.File, []results.Config, error) {
 	if r := out.Resume; r != nil {
-		prior, err := r.Check(*c, now)
+		res.Path = r.Path
+		f, err := r.open()
 		if err != nil {
 			return nil, nil, err
 		}
-		c.Prior, res.Path = prior, r.Path
-		f, err := r.open()
-		return f, r.Run.Config, err
+		fail := func(err error) (*os.File, []results.Config, error) {
+			f.Close() // the error that matters is err
+			return nil, nil, err
+		}
+		// The file may have grown since ReadResume, by a run that ended
+		// since: what is appended follows what is there now.
+		data, err := io.ReadAll(f)
+		if err != nil {
+			return fail(&FileError{Op: OpOpen, Path: r.Path, Err: err})
+		}
+		if r, err = readResume(r.Path, data); err != nil {
+			return fail(err)
+		}
+		out.Resume = r
+		prior, err := r.Check(*c, now)
+		if err != nil {
+			return fail(err)
+		}
+		c.Prior = prior
+		if err := r.prepare(f); err != nil {
+			return fail(err)
+		}
+		return f, r.Run.Config, nil
 	}
 	res.Path = out.Path
 	if res.Path == "" {

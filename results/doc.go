@@ -13,7 +13,8 @@
 //     BenchmarkCPU/sha256/lock=none/goroutines=8-2. Each key is a
 //     benchstat sub-name key (/lock, /goroutines, /gomaxprocs), so
 //     `benchstat -col /gomaxprocs` slices a file with no extra tooling.
-//  3. Create opens a new results file, never overwriting one, and the
+//  3. Create opens a new results file, never overwriting one, locked
+//     against a second writer (lock.go; Open locks a file to resume), and the
 //     runner writes one result line per sample through benchfmt.Writer,
 //     so an interrupted run keeps every finished sample.
 //  4. Readers get the Point back from a name with ParseName, which also
@@ -24,15 +25,17 @@
 //
 //   - the result names (Point.Name, ParseName);
 //   - every file configuration key (the Key* constants) with its Role:
-//     the machine, how the run was made (ignored by `make compare`,
-//     CompareIgnoredKeys), the sweep, how points are measured, and the
-//     settings that change what an op costs (SettingKeys);
+//     the machine, how the run was made, the sweep (these three ignored
+//     by `make compare`, CompareIgnoredKeys), how points are measured,
+//     and the settings that change what an op costs (SettingKeys);
 //   - each workload's Class, written by the runner from the workload
 //     itself in the classes line (FormatClasses, ParseClasses), so that
 //     no reader decides by a workload's name; LegacyClass serves the
 //     files written before that line;
 //   - the notes (Note*, WriteNote) and ReadRun, which reads a file back
-//     to resume it;
+//     to resume it; a watchdog's dump of a hung sample spans many notes
+//     (StallNotes writes them, Stalls reads them back); LineReader,
+//     through which benchfmt reads a file with lines of any length;
 //   - the profiles folder of a profiled run: its file names (Profile*),
 //     sample types (Sample*) and pprof labels (Label*), and ProfilesDir.
 //

@@ -63,7 +63,8 @@ const (
 	// were measured with. Results that differ in one never share a
 	// curve, and a run is resumed only where they are the same. (The
 	// analysis also tells machines apart by host, a run key: see
-	// MachineKeys.)
+	// MachineKeys.) `make compare` ignores them, so that two machines
+	// compare point by point.
 	RoleMachine
 	// RoleRun keys say where, when and with which build the run was
 	// made, where its profiles are and each workload's class: they may
@@ -193,10 +194,12 @@ func RunKeys() []string { return KeysOf(RoleRun) }
 func SettingKeys() []string { return KeysOf(RoleSetting) }
 
 // CompareIgnoredKeys returns the keys that `make compare` passes to
-// benchstat's -ignore (the Makefile's COMPARE_IGNORE): the run keys and
-// the sweep keys, which say when and how a run was made, not what a
-// result measured. Two runs that differ only in these compare side by
-// side.
+// benchstat's -ignore (the Makefile's COMPARE_IGNORE): the machine keys,
+// the run keys and the sweep keys, which say where, when and how a run
+// was made, not what a result measured. Two runs that differ only in
+// these compare side by side: two runs of one machine, and two machines
+// (where benchstat would otherwise print the two files one after the
+// other, no row compared).
 func CompareIgnoredKeys() []string {
-	return keysOf(func(r Role) bool { return r == RoleRun || r == RoleSweep })
+	return keysOf(func(r Role) bool { return r == RoleMachine || r == RoleRun || r == RoleSweep })
 }

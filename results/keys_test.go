@@ -18,7 +18,8 @@ func TestKeyRoles(t *testing.T) {
 		{"MachineKeys", MachineKeys(), []string{"goos", "goarch", "cpu", "ncpu", "cpu-quota", "go"}, false},
 		{"RunKeys", RunKeys(), []string{"date", "host", "parbench-version", "parbench-commit", "profiles", "classes"}, false},
 		{"SettingKeys", SettingKeys(), []string{"io-latency", "server-latency", "io-fraction", "op-time", "switch-interval", "check-interval", "cpu-goroutines", "database", "faults"}, true},
-		{"CompareIgnoredKeys", CompareIgnoredKeys(), []string{"date", "host", "parbench-commit", "parbench-version", "profiles", "classes",
+		{"CompareIgnoredKeys", CompareIgnoredKeys(), []string{"goos", "goarch", "cpu", "ncpu", "cpu-quota", "go",
+			"date", "host", "parbench-commit", "parbench-version", "profiles", "classes",
 			"workloads", "procs", "goroutines", "locks", "count", "target-ci", "benchtime"}, false},
 		{"KeysOf(RoleMode)", KeysOf(RoleMode), []string{"scaling", "exec", "payload", "include-startup"}, false},
 	} {

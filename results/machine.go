@@ -2,7 +2,6 @@ package results
 
 import (
 	"bufio"
-	"fmt"
 	"math"
 	"os"
 	"runtime"
@@ -117,21 +116,4 @@ func AvailableCPUs() int {
 		n = min(n, max(1, int(math.Ceil(q))))
 	}
 	return n
-}
-
-// Create opens a new results file at path. It refuses to overwrite an
-// existing file unless force is set; that error matches os.ErrExist.
-func Create(path string, force bool) (*os.File, error) {
-	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if force {
-		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flag, 0o644)
-	if err != nil {
-		if os.IsExist(err) {
-			return nil, fmt.Errorf("%s: %w (results are never overwritten: choose a new name, or replace it with force)", path, os.ErrExist)
-		}
-		return nil, err
-	}
-	return f, nil
 }

@@ -31,12 +31,20 @@ const (
 	// NoteResumed marks where a run was resumed, with the new date, host
 	// and commit (the results after it keep the file's configuration).
 	NoteResumed = "parbench-resumed"
+	// NoteWarning is a finding about a point that is not a failure, as
+	// the run found it: "POINT what is wrong; what would mend it" (a
+	// goroutine count that the calibrated op count leaves idle).
+	NoteWarning = "parbench-warning"
+	// NoteStall is the watchdog's dump of a sample it gave up on (the
+	// point's NoteFailed says so): the lock's state and every
+	// goroutine's stack, over several notes (see StallNotes).
+	NoteStall = "parbench-stall"
 )
 
 // IsNoteKey reports whether key is one of the note keys.
 func IsNoteKey(key string) bool {
 	switch key {
-	case NoteCalibration, NoteStop, NoteFailed, NoteInterrupted, NoteResumed:
+	case NoteCalibration, NoteStop, NoteFailed, NoteInterrupted, NoteResumed, NoteWarning, NoteStall:
 		return true
 	}
 	return false

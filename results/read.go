@@ -1,9 +1,12 @@
 package results
 
 import (
+	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"unicode"
@@ -72,13 +75,28 @@ func ReadRun(name string, data []byte) (*Run, error) {
 			continue
 		}
 		cfg[key] = string(val)
+		if len(l) > MaxLine && !IsNoteKey(key) {
+			cfg[key] = string(shortValue(val)) // as benchfmt reads it (LineReader)
+		}
 		if IsNoteKey(key) {
 			run.Notes = append(run.Notes, Note{Key: key, Value: string(val), Line: line})
 		}
 	}
 
-	// Pass 2: the results, through benchfmt.
-	r := benchfmt.NewReader(bytes.NewReader(data), name)
+	// Pass 2: the results, through benchfmt, which reads no line
+	// longer than MaxLine: a long configuration line (a note with a
+	// stack in it) reads shortened, a long result line is damage.
+	lr := NewLineReader(bytes.NewReader(data))
+	longResult := func() error {
+		for _, l := range lr.Long {
+			if l.Result {
+				return fmt.Errorf("%w: %s:%d: a result line of %d bytes, longer than the %d a results file may hold",
+					ErrCorrupt, name, l.Line, l.Len, MaxLine)
+			}
+		}
+		return nil
+	}
+	r := benchfmt.NewReader(lr, name)
 	var first map[string]string
 	for r.Scan() {
 		switch rec := r.Result().(type) {
@@ -86,6 +104,11 @@ func ReadRun(name string, data []byte) (*Run, error) {
 			return nil, fmt.Errorf("%w: %v", ErrCorrupt, rec)
 		case *benchfmt.Result:
 			_, ln := rec.Pos()
+			for _, l := range lr.Long {
+				if l.Result && l.Line < ln {
+					return nil, longResult()
+				}
+			}
 			pos := fmt.Sprintf("%s:%d", name, ln)
 			s, err := readSample(rec)
 			if err != nil {
@@ -113,6 +136,9 @@ func ReadRun(name string, data []byte) (*Run, error) {
 	}
 	if err := r.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if err := longResult(); err != nil {
+		return nil, err
 	}
 	for k, v := range cfg {
 		if IsNoteKey(k) || first == nil || first[k] != v {
@@ -194,4 +220,127 @@ func keyValue(line []byte) (key string, val []byte, ok bool) {
 		return "", nil, false
 	}
 	return key, bytes.TrimLeft(val, " \t"), true
+}
+
+// MaxLine is the longest line, in bytes and without its newline, that a
+// benchfmt.Reader reads: it scans with bufio.Scanner's default buffer, and
+// one longer line stops it with "token too long" at the line before.
+const MaxLine = bufio.MaxScanTokenSize - 1
+
+// LongLine is a line of a results file longer than MaxLine, which a
+// LineReader shortened for benchfmt.
+type LongLine struct {
+	Line int // line number in the file
+	Len  int // its length in bytes, without the newline
+	// Key is the configuration key of a configuration line, "" for any
+	// other line. benchfmt reads a configuration line shortened (see
+	// LineReader) and skips any other long line.
+	Key string
+	// Result reports a result line (one that starts with "Benchmark").
+	Result bool
+}
+
+// LineReader reads a results file for a benchfmt.Reader so that it
+// reads to the end whatever the length of its lines, with every line
+// number intact. A line longer than MaxLine arrives shortened: a
+// configuration line keeps its key and the first KiB of its value, then
+// its length and a hash (so two long values that differ stay apart);
+// any other line arrives empty, and benchfmt skips it. Long lists each
+// such line, so that the caller can say what was left out and where.
+// Notes lists the notes (see WriteNote) read so far, long ones whole.
+//
+// A benchfmt.Reader reads ahead: when it returns a result, Long and
+// Notes may already hold lines after it. Read both after the last Scan.
+type LineReader struct {
+	src   *bufio.Reader
+	out   []byte // the line being handed out
+	line  int
+	err   error
+	Long  []LongLine
+	Notes []Note
+}
+
+// NewLineReader returns a LineReader of r.
+func NewLineReader(r io.Reader) *LineReader {
+	return &LineReader{src: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// Read implements io.Reader.
+func (lr *LineReader) Read(p []byte) (int, error) {
+	for len(lr.out) == 0 {
+		if lr.err != nil {
+			return 0, lr.err
+		}
+		lr.next()
+	}
+	n := copy(p, lr.out)
+	lr.out = lr.out[n:]
+	return n, nil
+}
+
+// next reads one line (of any length) into out, shortened if need be.
+func (lr *LineReader) next() {
+	var line []byte
+	for {
+		chunk, err := lr.src.ReadSlice('\n')
+		if len(line) == 0 && err == nil {
+			line = chunk // the common case: no copy
+			break
+		}
+		line = append(line, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			lr.err = err
+		}
+		break
+	}
+	if len(line) == 0 {
+		return
+	}
+	lr.line++
+	body := bytes.TrimSuffix(line, []byte("\n"))
+	body = bytes.TrimSuffix(body, []byte("\r"))
+	key, val, isCfg := keyValue(body)
+	if isCfg && IsNoteKey(key) && len(val) > 0 {
+		lr.Notes = append(lr.Notes, Note{Key: key, Value: string(val), Line: lr.line})
+	}
+	if len(body) <= MaxLine {
+		lr.out = line
+		return
+	}
+	long := LongLine{Line: lr.line, Len: len(body), Result: bytes.HasPrefix(body, []byte("Benchmark"))}
+	var short []byte
+	if isCfg && len(key) <= 1024 { // a longer key is no key
+		long.Key = key
+		short = append([]byte(key), ':')
+		if len(val) > 0 {
+			short = fmt.Appendf(short, " %s", shortValue(val))
+		}
+	}
+	lr.Long = append(lr.Long, long)
+	lr.out = append(short, '\n') // an unterminated long last line too
+}
+
+// shortValue is what a LineReader keeps of a long configuration value:
+// its first KiB, its length and its hash.
+func shortValue(val []byte) []byte {
+	return fmt.Appendf(nil, "%s ...(%d bytes, sha256 %x)", utf8Prefix(val, 1024), len(val), sha256.Sum256(val))
+}
+
+// utf8Prefix returns the longest prefix of b of at most n bytes that
+// does not cut a UTF-8 sequence.
+func utf8Prefix(b []byte, n int) []byte {
+	if len(b) <= n {
+		return b
+	}
+	b = b[:n]
+	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
+		if r, size := utf8.DecodeLastRune(b); r != utf8.RuneError || size > 1 {
+			break
+		}
+		b = b[:len(b)-1]
+	}
+	return b
 }

@@ -3,6 +3,8 @@ package results
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -130,6 +132,9 @@ func FuzzReadRun(f *testing.F) {
 	f.Add(good, len(good)/2)
 	f.Add([]byte("BenchmarkX 1 1 sec/op\nparbench-stop: X\n"), 30)
 	f.Add([]byte("a: b\n\nBenchmarkX-0 1 1e309 sec/op\n"), 100)
+	long := append(append([]byte(nil), good...), "parbench-failed: P "+strings.Repeat("x", MaxLine)+"\nparbench-failed:\n"...)
+	f.Add(long, len(long))
+	f.Add(append(append([]byte(nil), good...), "BenchmarkCPU/x/lock=none/goroutines=1-1 1 1 sec/op "+strings.Repeat("1 y/op ", MaxLine/7+1)+"\n"...), -1)
 	f.Fuzz(func(t *testing.T, data []byte, cut int) {
 		if cut >= 0 && cut < len(data) {
 			data = data[:cut]
@@ -155,6 +160,80 @@ func FuzzReadRun(f *testing.F) {
 		for _, n := range run.Notes {
 			if !IsNoteKey(n.Key) || n.Value == "" {
 				t.Fatalf("bad note %+v", n)
+			}
+		}
+	})
+}
+
+// TestReadRunLongLines: a note longer than the 64 KiB benchfmt reads (a
+// failure's stack) is read whole, and a long result line is an error
+// that names its own line.
+func TestReadRunLongLines(t *testing.T) {
+	good := sweepFile(t)
+	lines := bytes.Count(good, []byte("\n"))
+	stack := strings.Repeat("goroutine 1 [running]: ", 5000) // 115 KB
+	data := append(append([]byte(nil), good...), "parbench-failed: P "+stack+"\nparbench-failed:\n"...)
+	data = append(data, "BenchmarkCPU/x/lock=none/goroutines=1-1 100 1e-06 sec/op 1 parallelism\n"...)
+	run, err := ReadRun("long.txt", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := run.Notes[len(run.Notes)-1]
+	if last.Key != NoteFailed || last.Value != "P "+stack || last.Line != lines+1 {
+		t.Errorf("last note %s at line %d (%d bytes), want the whole failed note at line %d", last.Key, last.Line, len(last.Value), lines+1)
+	}
+	if s := run.Samples[len(run.Samples)-1]; s.Line != lines+3 {
+		t.Errorf("the sample after the long note is at line %d, want %d", s.Line, lines+3)
+	}
+
+	bad := append(append([]byte(nil), good...), "BenchmarkCPU/x/lock=none/goroutines=1-1 100 1e-06 sec/op "+strings.Repeat("1 y/op ", 15000)+"\n"...)
+	bad = append(bad, "BenchmarkCPU/x/lock=none/goroutines=1-1 100 1e-06 sec/op\n"...)
+	_, err = ReadRun("bad.txt", bad)
+	want := fmt.Sprintf("bad.txt:%d: a result line of", lines+1)
+	if !errors.Is(err, ErrCorrupt) || err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a long result line: error %v, want one naming %s", err, want)
+	}
+}
+
+// FuzzLineReader checks that a LineReader hands benchfmt the same lines,
+// each at most MaxLine long, with any long one listed at its line.
+func FuzzLineReader(f *testing.F) {
+	f.Add([]byte("a: b\nBenchmarkX 1 1 ns/op\n"), 0)
+	f.Add([]byte("parbench-stop: x\r\nparbench-stop:\n"), 1)
+	f.Add([]byte("BenchmarkX 1 1 ns/op"), MaxLine+10)
+	f.Add([]byte("note: \xff\xfe"), 2*MaxLine)
+	f.Fuzz(func(t *testing.T, data []byte, pad int) {
+		if pad > 0 && pad < 4*MaxLine && len(data) > 0 {
+			i := len(data) / 2
+			data = append(append(append([]byte(nil), data[:i]...), bytes.Repeat(data[i:i+1], pad)...), data[i:]...)
+		}
+		lr := NewLineReader(bytes.NewReader(data))
+		out, err := io.ReadAll(lr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := bytes.Split(data, []byte("\n"))
+		got := bytes.Split(out, []byte("\n"))
+		if len(data) > 0 && data[len(data)-1] != '\n' && len(in[len(in)-1]) > MaxLine {
+			in = append(in, nil) // a long unterminated last line arrives terminated
+		}
+		if len(got) != len(in) {
+			t.Fatalf("%d lines in, %d out", len(in), len(got))
+		}
+		long := map[int]bool{}
+		for _, l := range lr.Long {
+			long[l.Line] = true
+		}
+		for i, l := range got {
+			if len(l) > MaxLine {
+				t.Fatalf("line %d: %d bytes out", i+1, len(l))
+			}
+			body := bytes.TrimSuffix(in[i], []byte("\r"))
+			if long[i+1] != (len(body) > MaxLine) {
+				t.Fatalf("line %d of %d bytes: listed long %v", i+1, len(body), long[i+1])
+			}
+			if !long[i+1] && !bytes.Equal(l, in[i]) {
+				t.Fatalf("line %d changed", i+1)
 			}
 		}
 	})

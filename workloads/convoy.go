@@ -23,6 +23,9 @@ type convoyWorkload struct{}
 
 func (convoyWorkload) Name() string         { return "latency/convoy" }
 func (convoyWorkload) Class() results.Class { return results.ClassLatency }
+func (convoyWorkload) Params() []string {
+	return []string{ParamCPUGoroutines, ParamServerLatency} // its echo server is io/tcp's
+}
 func (convoyWorkload) Summary() string {
 	return "the convoy effect: IO round trips' latency (p50-sec ... max-sec) while --cpu-goroutines N spin under the same lock"
 }

@@ -30,6 +30,7 @@ type sha256Workload struct{}
 
 func (sha256Workload) Name() string         { return "cpu/sha256" }
 func (sha256Workload) Class() results.Class { return results.ClassCPU }
+func (sha256Workload) Params() []string     { return nil } // reads no knob of Params
 func (sha256Workload) Summary() string {
 	return "hash 4 KiB per op: pure CPU, no sharing; scales with cores unless a lock serialises it"
 }
@@ -80,6 +81,7 @@ type mandelbrotWorkload struct{}
 
 func (mandelbrotWorkload) Name() string         { return "cpu/mandelbrot" }
 func (mandelbrotWorkload) Class() results.Class { return results.ClassCPU }
+func (mandelbrotWorkload) Params() []string     { return nil } // reads no knob of Params
 func (mandelbrotWorkload) Summary() string {
 	return "a 32x32 Mandelbrot tile per op: registers only, no memory traffic; the ideal parallel case"
 }
@@ -149,6 +151,7 @@ type streamWorkload struct{}
 
 func (streamWorkload) Name() string         { return "cpu/stream" }
 func (streamWorkload) Class() results.Class { return results.ClassMemory }
+func (streamWorkload) Params() []string     { return nil } // reads no knob of Params
 func (streamWorkload) Summary() string {
 	return "STREAM triad a=b+s*c over 3x64 MiB arrays: bound by memory bandwidth, not by cores"
 }
@@ -220,6 +223,7 @@ type allocWorkload struct{}
 
 func (allocWorkload) Name() string         { return "cpu/alloc" }
 func (allocWorkload) Class() results.Class { return results.ClassCPU }
+func (allocWorkload) Params() []string     { return nil } // reads no knob of Params
 func (allocWorkload) Summary() string {
 	return "build and walk a 511-node binary tree per op: allocation-heavy, so GC cost shows in the scaling"
 }

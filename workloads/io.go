@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parbench/parbench/internal/tempdir"
 	"github.com/parbench/parbench/results"
 )
 
@@ -25,6 +26,7 @@ type sleepWorkload struct{}
 
 func (sleepWorkload) Name() string         { return "io/sleep" }
 func (sleepWorkload) Class() results.Class { return results.ClassIO }
+func (sleepWorkload) Params() []string     { return []string{ParamIOLatency} }
 func (sleepWorkload) Summary() string {
 	return "a blocking timer wait per op (--io-latency, default 1ms): concurrency gains with no parallelism at all"
 }
@@ -62,6 +64,7 @@ type tcpWorkload struct{}
 
 func (tcpWorkload) Name() string         { return "io/tcp" }
 func (tcpWorkload) Class() results.Class { return results.ClassIO }
+func (tcpWorkload) Params() []string     { return []string{ParamServerLatency} }
 func (tcpWorkload) Summary() string {
 	return "a 64-byte request/response to an echo server on 127.0.0.1 (--server-latency adds a server delay)"
 }
@@ -195,12 +198,13 @@ type fsyncWorkload struct{}
 
 func (fsyncWorkload) Name() string         { return "io/fsync" }
 func (fsyncWorkload) Class() results.Class { return results.ClassIO }
+func (fsyncWorkload) Params() []string     { return nil } // TempDir is a place, not a knob
 func (fsyncWorkload) Summary() string {
 	return "write 4 KiB to a file and fsync it: the disk, not the CPU, sets the pace"
 }
 
 func (fsyncWorkload) Start(p Params) (Instance, error) {
-	dir, err := os.MkdirTemp(p.TempDir, "parbench-fsync-")
+	dir, err := tempdir.Make(p.TempDir, "parbench-fsync")
 	if err != nil {
 		return nil, fmt.Errorf("io/fsync: %w", err)
 	}

@@ -14,6 +14,7 @@ type mixedWorkload struct{}
 
 func (mixedWorkload) Name() string         { return "mixed" }
 func (mixedWorkload) Class() results.Class { return results.ClassMixed }
+func (mixedWorkload) Params() []string     { return []string{ParamIOFraction, ParamOpTime} }
 func (mixedWorkload) Summary() string {
 	return "c of CPU then s of blocking wait per op (--io-fraction s/(c+s), --op-time c+s): between the two worlds"
 }

@@ -3,6 +3,7 @@ package workloads
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -141,6 +142,78 @@ func (p Params) Validate() error {
 }
 
 var paramChecks []func(Params) error
+
+// The knobs of Params, by field name: what a ParamUser declares, what
+// Params.Changed returns, and what a ParamError names.
+const (
+	ParamIOLatency     = "IOLatency"
+	ParamServerLatency = "ServerLatency"
+	ParamIOFraction    = "IOFraction"
+	ParamOpTime        = "OpTime"
+	ParamCPUGoroutines = "CPUGoroutines"
+	ParamDB            = "DB"
+	ParamFaults        = "Faults"
+)
+
+// Changed returns the knobs of p that differ from DefaultParams, in
+// field order: what a run set on purpose. Faults "off" is the default
+// ""; TempDir is a place, not a knob, and never counts.
+func (p Params) Changed() []string {
+	d := DefaultParams()
+	var names []string
+	add := func(changed bool, name string) {
+		if changed {
+			names = append(names, name)
+		}
+	}
+	add(p.IOLatency != d.IOLatency, ParamIOLatency)
+	add(p.ServerLatency != d.ServerLatency, ParamServerLatency)
+	add(p.IOFraction != d.IOFraction, ParamIOFraction)
+	add(p.OpTime != d.OpTime, ParamOpTime)
+	add(p.CPUGoroutines != d.CPUGoroutines, ParamCPUGoroutines)
+	add(p.DB != d.DB, ParamDB)
+	add(p.Faults != d.Faults && p.Faults != "off", ParamFaults)
+	return names
+}
+
+// Value returns the knob name of p as text, as a ParamError shows it.
+func (p Params) Value(name string) string {
+	switch name {
+	case ParamIOLatency:
+		return p.IOLatency.String()
+	case ParamServerLatency:
+		return p.ServerLatency.String()
+	case ParamIOFraction:
+		return fmt.Sprint(p.IOFraction)
+	case ParamOpTime:
+		return p.OpTime.String()
+	case ParamCPUGoroutines:
+		return fmt.Sprint(p.CPUGoroutines)
+	case ParamDB:
+		return "(a database URL)" // never echo a password
+	case ParamFaults:
+		return fmt.Sprintf("%q", p.Faults)
+	}
+	return ""
+}
+
+// ParamUser is implemented by a Workload that says which knobs of
+// Params it reads (the Param* names; none is an empty list), so that a
+// run can refuse a knob that no workload of its sweep would read rather
+// than record a setting that changed nothing. Every workload parbench
+// ships is one (TestEveryWorkloadDeclaresParams); a workload that is not
+// is taken to read them all.
+type ParamUser interface {
+	// Params returns the Param* names of the knobs the workload reads.
+	Params() []string
+}
+
+// Uses reports whether w reads the knob name of Params: it declares it,
+// or it declares nothing (it is not a ParamUser).
+func Uses(w Workload, name string) bool {
+	u, ok := w.(ParamUser)
+	return !ok || slices.Contains(u.Params(), name)
+}
 
 // RegisterParamCheck adds a check to Validate, for the parameters a
 // workload package parses itself (--db, --faults), so a bad value is a

@@ -173,3 +173,26 @@ func TestReadSource(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedPoint: a point with a parbench-failed note is named in the
+// verdict table and in its group's section, not drawn as a measurement.
+func TestFailedPoint(t *testing.T) {
+	data, err := os.ReadFile("../../cmd/parbench/testdata/report-vm.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, "BenchmarkCPU/sha256/lock=none/goroutines=4-4 3 2e-06 sec/op\n"+
+		"parbench-failed: CPU/sha256/lock=none/goroutines=4-4 sample did not finish within --sample-timeout 10s\nparbench-failed:\n"...)
+	name := filepath.Join(t.TempDir(), "failed.txt")
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	html, rep, secs := page(t, name)
+	checkStructure(t, html, rep, secs)
+	if table := rowRE.FindString(html); !strings.Contains(table, "1 point failed") {
+		t.Errorf("the verdict table does not say a point failed:\n%s", table)
+	}
+	if !strings.Contains(html, `<li class="flag failed">FAILED: 4 procs, 4 goroutines: sample did not finish within --sample-timeout 10s`) {
+		t.Error("the group's section does not name the failed point")
+	}
+}

@@ -22,14 +22,18 @@
 // holder updates as it takes and drops the lock: switches per second,
 // median tenure, wait share, median hand-off gap and turn order. Each
 // embeds it, which makes it a WaitAccounter (waits.go): the time waited,
-// and a WaitRecorder for parbench run --profile gil.
+// and a WaitRecorder for parbench run --profile gil. Each is also a
+// Stater (state.go): a snapshot of holder, waiters and timers that the
+// runner's watchdog writes to the results file when a sample hangs.
 //
 // To add a mode: write its Lock and Thread in a file of its own, embed
 // stats and call its took, dropped and threadStats.wait where the lock
-// changes hands and where a goroutine has waited, and add the mode to
-// the modes table in gil.go (its name is then valid for --lock).
-// TestModesAccountWaits fails for a mode that is not a WaitAccounter,
-// and the tests over lockModes (gil_test.go) check the exclusion and
+// changes hands and where a goroutine has waited (and threadStats.enter
+// with PhaseWaiting where it begins to wait), give it a State method,
+// and add the mode to the modes table in gil.go (its name is then valid
+// for --lock). TestModesAccountWaits fails for a mode that is not a
+// WaitAccounter, TestStateModes for one that is not a Stater, and the
+// tests over lockModes (gil_test.go) check the exclusion and
 // the figures once the mode is listed there.
 package gil
 

@@ -48,6 +48,7 @@ func (t *mutexThread) Stop() {
 func (t *mutexThread) OpStart() {
 	if !t.m.mu.TryLock() {
 		t0 := time.Now()
+		t.st.enter(PhaseWaiting, t0)
 		t.m.mu.Lock()
 		t.st.wait(t0)
 	}

@@ -44,6 +44,7 @@ type GIL struct {
 	switches   uint64       // switch_number: holder changes
 	waiters    []*newThread // waiting on the condition (cond)
 	switchWait *newThread   // waiting for a forced switch (switch_cond)
+	threads    []*newThread // every Thread made, for State
 	rng        *rand.Rand
 	stats      // the shared accounting; its methods make GIL a WaitAccounter
 }
@@ -58,13 +59,17 @@ func (*GIL) Name() string { return "gil" }
 
 // Thread returns the handle of one new goroutine.
 func (g *GIL) Thread() Thread {
-	return &newThread{
+	t := &newThread{
 		g:        g,
 		st:       g.stats.newThread(),
 		slot:     -1,
 		wake:     make(chan struct{}, 1),
 		switched: make(chan struct{}, 1),
 	}
+	g.mu.Lock()
+	g.threads = append(g.threads, t)
+	g.mu.Unlock()
+	return t
 }
 
 // Metrics returns switches/s, median tenure, wait share, median hand-off
@@ -82,6 +87,10 @@ type newThread struct {
 	wake     chan struct{} // a signal on the condition; holds at most one
 	switched chan struct{} // the forced switch happened
 	timer    *time.Timer
+	// For State, under g.mu: when the timed wait in progress times out,
+	// and when the goroutine was signalled (zero once it is waiting
+	// again or has taken the GIL).
+	deadline, woken time.Time
 }
 
 func (t *newThread) Start()   { t.st.start(); t.g.take(t) }
@@ -104,6 +113,7 @@ func (g *GIL) take(t *newThread) {
 	g.mu.Lock()
 	if g.locked {
 		t0 := time.Now()
+		t.st.enter(PhaseWaiting, t0)
 		for g.locked {
 			saved := g.switches
 			timedOut := g.timedWait(t)
@@ -114,6 +124,7 @@ func (g *GIL) take(t *newThread) {
 		t.st.wait(t0)
 	}
 	g.locked = true
+	t.woken = time.Time{}
 	if g.lastHolder != t {
 		g.lastHolder = t
 		g.switches++
@@ -148,8 +159,9 @@ func (g *GIL) drop(t *newThread, force bool) {
 	}
 	g.dropRequest.Store(false)
 	g.switchWait = t
-	g.mu.Unlock()
 	t0 := time.Now()
+	t.st.enter(PhaseSwitch, t0)
+	g.mu.Unlock()
 	<-t.switched
 	t.st.wait(t0)
 }
@@ -160,6 +172,8 @@ func (g *GIL) drop(t *newThread, force bool) {
 func (g *GIL) timedWait(t *newThread) (timedOut bool) {
 	t.slot = len(g.waiters)
 	g.waiters = append(g.waiters, t)
+	t.woken = time.Time{}
+	t.deadline = time.Now().Add(g.interval)
 	g.mu.Unlock()
 	if t.timer == nil {
 		t.timer = time.NewTimer(g.interval)
@@ -192,6 +206,7 @@ func (g *GIL) signal() {
 	}
 	w := g.waiters[g.rng.IntN(len(g.waiters))]
 	g.unwait(w)
+	w.woken = time.Now()
 	w.wake <- struct{}{}
 }
 

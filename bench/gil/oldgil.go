@@ -72,6 +72,7 @@ func (t *oldThread) Check() {
 func (t *oldThread) take() {
 	if !t.g.sem.tryAcquire() {
 		t0 := time.Now()
+		t.st.enter(PhaseWaiting, t0)
 		t.g.sem.acquire()
 		t.st.wait(t0)
 	}

@@ -3,6 +3,7 @@ package gil
 import (
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parbench/parbench/workloads"
@@ -23,6 +24,14 @@ type threadStats struct {
 	heldSince time.Time
 	rec       WaitRecorder // nil unless profiling (waits.go)
 
+	// For State (state.go), read by a watchdog while the goroutine
+	// runs: its index in stats.threads, what it is doing and since
+	// when. Written only where the goroutine starts, stops, waits or
+	// the lock changes hands, never on a Check that does not hand over.
+	id    int
+	phase atomic.Int32 // a Phase
+	since atomic.Int64 // unix nanoseconds at the change of phase
+
 	// The turn queue: goroutines that have held the lock, least
 	// recently dropped first. A new holder at its front took its turn in
 	// order.
@@ -30,8 +39,22 @@ type threadStats struct {
 	queued     bool
 }
 
-func (t *threadStats) start() { t.begin = time.Now() }
-func (t *threadStats) stop()  { t.active += time.Since(t.begin) }
+func (t *threadStats) start() {
+	t.begin = time.Now()
+	t.enter(PhaseRunning, t.begin)
+}
+
+func (t *threadStats) stop() {
+	now := time.Now()
+	t.active += now.Sub(t.begin)
+	t.enter(PhaseStopped, now)
+}
+
+// enter records that t's goroutine is in phase p from now on.
+func (t *threadStats) enter(p Phase, now time.Time) {
+	t.since.Store(now.UnixNano())
+	t.phase.Store(int32(p))
+}
 
 // stats is one lock's side of the accounting. took and dropped are
 // called by the holder of the lock; metrics once every goroutine has
@@ -48,12 +71,14 @@ type stats struct {
 	tenure     hist  // one take to the next drop
 	handoff    hist  // a drop to the take by another goroutine
 	head, tail *threadStats
+	changes    atomic.Uint64 // holder changes, readable by State
 }
 
 func (s *stats) newThread() *threadStats {
 	t := &threadStats{rec: s.rec}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	t.id = len(s.threads)
 	s.threads = append(s.threads, t)
 	return t
 }
@@ -72,9 +97,11 @@ func (s *stats) took(t *threadStats, now time.Time) {
 			}
 		}
 		s.last = t
+		s.changes.Add(1)
 	}
 	s.unqueue(t)
 	t.heldSince = now
+	t.enter(PhaseHolding, now)
 }
 
 // dropped records that t dropped the lock at now. A final drop (the
@@ -82,6 +109,7 @@ func (s *stats) took(t *threadStats, now time.Time) {
 func (s *stats) dropped(t *threadStats, now time.Time, final bool) {
 	s.tenure.add(now.Sub(t.heldSince))
 	s.droppedAt = now
+	t.enter(PhaseRunning, now)
 	if !final {
 		t.prev, t.next, t.queued = s.tail, nil, true
 		if s.tail != nil {

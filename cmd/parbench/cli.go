@@ -131,7 +131,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.IntVar(&f.count, "count", def.Count, "samples per point")
 	fs.DurationVar(&f.benchtime, "benchtime", def.Benchtime, "target wall time per sample")
 	fs.StringVar(&f.scaling, "scaling", string(def.Scaling), "strong (fixed total work) or weak (fixed work per goroutine)")
-	fs.StringVar(&f.out, "out", "", "results `file` (default results/<host>-<UTC time>.txt; never overwritten)")
+	fs.StringVar(&f.out, "out", "", "results `file` (default results/local/<host>-<UTC time>.txt, a folder git ignores; never overwritten)")
 	fs.BoolVar(&f.force, "force", false, "overwrite --out if it exists")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress on stderr")
 	fs.StringVar(&f.resume, "resume", "", "continue the interrupted or partial sweep in `file`: same settings, only the missing samples, appended")
@@ -237,6 +237,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		live, c.Progress = bar.writer(), bar.update
 		out.Ended = func(err error) { bar.finish(err == nil) }
 	}
+	c.Failed = func(fl bench.Failure) { showFailure(live, fl) }
+	c.Warn = func(w bench.Warning) { fmt.Fprintf(live, "parbench: warning: %s\n", w.Message(flagName)) }
 	ctx, stop, release := interrupts(live)
 	defer release()
 	c.Stop = stop
@@ -246,32 +248,27 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(log, "parbench: profiles: %s\n", strings.Join(res.Profiles, " "))
 	}
 	if err != nil {
-		return runError(err, res, out.Resume != nil, log, given)
+		return runError(err, res, out.Resume != nil, log, fs, given)
 	}
 	fmt.Fprintln(stdout, res.Path)
 	return nil
 }
 
 // runError is how a run that did not complete is reported: each failed
-// point on log (with its stack, for a panic), then the error, saying
-// where the samples measured are and how to continue an interrupted run.
-func runError(err error, res bench.Outcome, resumed bool, log io.Writer, given map[string]bool) error {
+// point on log (with its stack, for a panic, and the command that reruns
+// it alone: fs holds the run's flags), then the error, saying where the
+// samples measured are and how to continue an interrupted run.
+func runError(err error, res bench.Outcome, resumed bool, log io.Writer, fs *flag.FlagSet, given map[string]bool) error {
 	var failed *bench.FailedError
 	if errors.As(err, &failed) {
-		for _, fl := range failed.Failures {
-			fmt.Fprintf(log, "parbench: FAILED %s: %v\n", fl.Point, fl.Err)
-			var pe *bench.PanicError
-			if errors.As(fl.Err, &pe) {
-				fmt.Fprintf(log, "%s\n", pe.Stack)
-			}
-		}
+		printFailures(log, failed.Failures, fs)
 	}
 	noteFailed := errors.As(err, new(*bench.FileError)) // the interruption's note, when interrupted
 	err = cliError(err, given)
 	interrupted := errors.Is(err, bench.ErrInterrupted)
 	switch {
 	case interrupted && res.Written == 0 && !resumed:
-		return fmt.Errorf("%w before the first sample: no file written", err)
+		return fmt.Errorf("%w before the first sample: no file written", bench.ErrInterrupted)
 	case interrupted && noteFailed:
 		return err
 	case interrupted:

@@ -36,7 +36,7 @@ func TestRunProfile(t *testing.T) {
 	if code := parbench([]string{"report", out}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("report: exit %d, stderr: %s", code, stderr.String())
 	}
-	for _, want := range []string{"\nProfiles\n", "cpu/sha256  lock=gil  (", "lock wait ", "top functions by CPU", "; profile: "} {
+	for _, want := range []string{"\nProfiles\n", "cpu/sha256  lock=gil  (", "lock wait ", "top functions by CPU", "\n  profile: "} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, stdout.String())
 		}
@@ -52,13 +52,13 @@ func TestProfileCommand(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "p")
 	var stdout, stderr bytes.Buffer
 	code := parbench([]string{"profile", "--workload", "cpu/sha256", "--lock", "gil", "--procs", "1",
-		"--goroutines", "2", "--duration", "500ms", "--cpu-goroutines", "3", "--out", dir}, &stdout, &stderr)
+		"--goroutines", "2", "--duration", "500ms", "--switch-interval", "7ms", "--out", dir}, &stdout, &stderr)
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr: %s", code, stderr.String())
 	}
 	// A run flag reaches the run's configuration.
-	if data, err := os.ReadFile(filepath.Join(dir, "results.txt")); err != nil || !strings.Contains(string(data), "\ncpu-goroutines: 3\n") {
-		t.Errorf("results.txt does not record --cpu-goroutines 3 (%v)", err)
+	if data, err := os.ReadFile(filepath.Join(dir, "results.txt")); err != nil || !strings.Contains(string(data), "\nswitch-interval: 7ms\n") {
+		t.Errorf("results.txt does not record --switch-interval 7ms (%v)", err)
 	}
 	for _, want := range []string{"CPU/sha256/lock=gil/goroutines=2-1", "lock wait ", "CPU by class:",
 		"top functions by CPU", "top lock-wait sites:", "go tool pprof -top " + filepath.Join(dir, "gil.pprof"), "go tool trace "} {

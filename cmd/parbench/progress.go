@@ -41,7 +41,7 @@ func newProgress(term, log io.Writer, tty bool) *progress {
 	pr.bar = pr.p.New(0, mpb.BarStyle(), // 0: the total grows and shrinks, completion is ours
 		mpb.PrependDecorators(decor.Any(func(decor.Statistics) string {
 			s := pr.state()
-			return fmt.Sprintf("points %d/%d  samples %d/%d", s.PointsDone, s.Points, s.SamplesDone, s.Samples)
+			return fmt.Sprintf("points %d/%d  samples %d/%d", s.PointsDone, s.Points, s.SamplesDone, s.Samples) + failedText(s, "  ")
 		})),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
 			s := pr.state()
@@ -84,9 +84,24 @@ func (pr *progress) update(s bench.Progress) {
 
 // plainLine is one progress line for a log.
 func plainLine(s bench.Progress) string {
-	return fmt.Sprintf("parbench: points %d/%d, samples %d/%d, %s elapsed, ~%s left, at %s",
-		s.PointsDone, s.Points, s.SamplesDone, s.Samples,
+	return fmt.Sprintf("parbench: points %d/%d, samples %d/%d%s, %s elapsed, ~%s left, at %s",
+		s.PointsDone, s.Points, s.SamplesDone, s.Samples, failedText(s, ", "),
 		s.Elapsed.Round(time.Second), s.Left.Round(time.Second), s.Point)
+}
+
+// failedText is the failed count of a progress line, after sep: the
+// points failed and the samples of the total they will not take, so
+// that the total never falls without a word. It is empty while no point
+// has failed.
+func failedText(s bench.Progress, sep string) string {
+	if s.Failed == 0 {
+		return ""
+	}
+	noun := "point"
+	if s.Failed > 1 {
+		noun = "points"
+	}
+	return fmt.Sprintf("%sfailed %d %s (%d samples)", sep, s.Failed, noun, s.SamplesFailed)
 }
 
 // finish takes the bar down (complete, or aborted where the run was

@@ -28,6 +28,12 @@
 //     figures (merged by MergeMetrics). Close then closes the pipes and
 //     waits for every process; Abort kills them first.
 //
+// Workers die with their parent: on Linux each is started with a
+// parent-death signal (SIGKILL), from one thread that lives as long as
+// the process, and exits at once if its parent is not the one EnvWorker
+// names (deathsig_linux.go). Elsewhere a worker whose parent was killed
+// ends when its op does and it reads its closed stdin.
+//
 // The wire format (frame.go) is a 4-byte big-endian body length, a type
 // byte and the body, at most MaxFrame bytes. A truncated, oversized or
 // unexpected frame, an op's error or its worker's Close error, a crash

@@ -156,8 +156,8 @@ func (p *Pool) spawn(exe string, env []string, i int) (*proc, error) {
 	w.cmd = exec.Command(exe, WorkerArg)
 	w.cmd.Env = env
 	w.cmd.Stdin, w.cmd.Stdout, w.cmd.Stderr = inR, outW, w.stderr
-	err = w.cmd.Start()
-	inR.Close() // the child has its own copies now
+	err = startWorker(w.cmd) // it dies with this process (deathsig_linux.go)
+	inR.Close()              // the child has its own copies now
 	outW.Close()
 	if err != nil {
 		inW.Close()

@@ -35,6 +35,10 @@ func IsWorker() bool { return os.Getenv(EnvWorker) != "" }
 // it first, after every workload is registered.
 func MaybeServe() {
 	if IsWorker() {
+		if orphaned() {
+			fmt.Fprintf(os.Stderr, "parbench worker: parent %s is gone, exiting\n", os.Getenv(EnvWorker))
+			os.Exit(1)
+		}
 		os.Exit(Serve(os.Stdin, os.Stdout, os.Stderr))
 	}
 }

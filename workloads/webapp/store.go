@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/parbench/parbench/internal/tempdir"
 	"modernc.org/sqlite"
 )
 
@@ -80,7 +81,7 @@ func openStore(c config) (s *store, err error) {
 }
 
 func (s *store) openSQLite(tempDir string) error {
-	dir, err := os.MkdirTemp(tempDir, "parbench-webapp-")
+	dir, err := tempdir.Make(tempDir, "parbench-webapp")
 	if err != nil {
 		return fmt.Errorf("webapp: %w", err)
 	}
@@ -127,7 +128,7 @@ func (s *store) openPostgres(dsn string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := s.admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return fmt.Errorf("webapp: --db: %w", err)
+		return fmt.Errorf("webapp: --db: %w", onceEach(err))
 	}
 	s.schema = schema
 	u, err := url.Parse(dsn)
@@ -146,10 +147,43 @@ func (s *store) openPostgres(dsn string) error {
 	// A connection (TCP, then SCRAM) takes longer than the busy limit
 	// of --faults.
 	if err := warm(ctx, s.w, pgConns); err != nil {
-		return fmt.Errorf("webapp: --db: %w", err)
+		return fmt.Errorf("webapp: --db: %w", onceEach(err))
 	}
 	return nil
 }
+
+// onceEach is err with each of its lines once. pgx tries a connection
+// once per address and TLS mode (sslmode=prefer: TLS, then plain), and
+// its error lists every try: a refused connection to one address would
+// print the same dial error twice.
+func onceEach(err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	seen := map[string]bool{}
+	var kept []string
+	for _, l := range lines {
+		if !seen[l] {
+			seen[l] = true
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) == len(lines) {
+		return err
+	}
+	if len(kept) == 2 { // the prefix and one reason: one line
+		kept = []string{strings.TrimRight(kept[0], " ") + " " + strings.TrimSpace(kept[1])}
+	}
+	return &linesError{msg: strings.Join(kept, "\n"), err: err}
+}
+
+// linesError is an error said in other words: its message, and the
+// error it wraps.
+type linesError struct {
+	msg string
+	err error
+}
+
+func (e *linesError) Error() string { return e.msg }
+func (e *linesError) Unwrap() error { return e.err }
 
 // warm opens a pool's n connections now, so that no sample pays for
 // opening one, and the process holds the same descriptors before and

@@ -53,6 +53,10 @@ func (w workload) Summary() string { return w.summary }
 // Class makes every webapp workload a workloads.Classed: a service.
 func (workload) Class() results.Class { return results.ClassWebapp }
 
+// Params makes every webapp workload a workloads.ParamUser: it reads
+// --db and --faults.
+func (workload) Params() []string { return []string{workloads.ParamDB, workloads.ParamFaults} }
+
 // GoroutinesOnly makes every webapp workload a workloads.GoroutinesOnly:
 // its clients, server and database share one process.
 func (workload) GoroutinesOnly() string { return "its server and database live in one process" }

@@ -1,0 +1,117 @@
+package procs
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// parentEnv makes this test binary a parent: it starts two workers on
+// io/sleep with a 20s op, prints their pids and waits to be killed.
+const parentEnv = "PROCS_TEST_PARENT"
+
+func init() {
+	if os.Getenv(parentEnv) == "" || IsWorker() {
+		return
+	}
+	sp := spec("io/sleep", "none", 0)
+	sp.Params.IOLatency = 20 * time.Second
+	p, err := Start(2, sp, DefaultOptions())
+	if err == nil {
+		err = p.Begin()
+	}
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	go p.Run(4, 1, false)
+	var pids []string
+	for _, w := range p.ws {
+		pids = append(pids, strconv.Itoa(w.pid))
+	}
+	time.Sleep(200 * time.Millisecond) // the ops are under way
+	fmt.Println(strings.Join(pids, " "))
+	select {}
+}
+
+// gone reports whether pid has exited (a zombie has).
+func gone(pid int) bool {
+	if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
+		return true
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := strings.LastIndexByte(string(stat), ')')
+	f := strings.Fields(string(stat[i+1:]))
+	return len(f) > 0 && (f[0] == "Z" || f[0] == "X")
+}
+
+// TestWorkersDieWithParent kills a parent with kill -9 while its
+// workers are in a 20s op: within 2s no worker is left.
+func TestWorkersDieWithParent(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the parent-death signal is Linux's")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), parentEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	var pids []int
+	for _, f := range strings.Fields(line) {
+		pid, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatalf("the parent said %q", line)
+		}
+		pids = append(pids, pid)
+	}
+	if len(pids) != 2 {
+		t.Fatalf("the parent said %q, want two worker pids", line)
+	}
+	for _, pid := range pids {
+		if gone(pid) {
+			t.Fatalf("worker %d is gone before its parent was killed", pid)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	deadline := time.Now().Add(2 * time.Second)
+	for _, pid := range pids {
+		for !gone(pid) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !gone(pid) {
+			t.Errorf("worker %d lives 2s after its parent was killed", pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+// TestOrphanedWorkerExits: a worker whose parent is not the one its
+// environment names (the parent died before the worker started) exits.
+func TestOrphanedWorkerExits(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux workers check their parent")
+	}
+	cmd := exec.Command(os.Args[0], WorkerArg)
+	cmd.Env = append(os.Environ(), EnvWorker+"=1") // pid 1 is not this test
+	outb, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(outb), "parent 1 is gone") {
+		t.Errorf("an orphaned worker: %v, %q; want it to exit naming its parent", err, outb)
+	}
+}
