@@ -244,7 +244,8 @@ type Verdict struct {
 	// verdict, its speedup and interval at the judged point, then why.
 	Text string
 	// Head is the start of Text: the verdict, its speedup and interval,
-	// without the why (the summary table's cell).
+	// and for "not parallel" the reason in a few words, without the
+	// p-values that follow (the summary table's cell).
 	Head string
 	// Notes are the other claims made about the group, such as a gain
 	// from more goroutines.

@@ -228,16 +228,23 @@ func (j *judgement) verdict() Verdict {
 			v.Class = VerdictConcurrentNotParallel
 			v.Text = "concurrent, not parallel"
 		}
-		why := "no significant gain, " + pText
+		// The head's reason is short; the text goes on with its p-value.
+		// An interval that excludes 1x beside "not parallel" needs its
+		// reason in the head too.
+		reason, detail := "no significant gain", ", "+pText
 		switch {
+		case !b.significant(adj) && b.opt.FDR > 0 && mc.P < b.opt.Thresholds.CompareAlpha:
+			reason = "no significant gain after the false discovery rate control"
+			detail = fmt.Sprintf(": %s, %s adjusted", fmtP(mc.P), fmtAdjusted(adj))
 		case !b.significant(adj):
 		case s.Lo <= 1 && 1 <= s.Hi:
-			why = fmt.Sprintf("no significant gain: %s, but the %d%% CI includes 1x", pText, pct(b.opt.Confidence))
+			detail = fmt.Sprintf(": %s, but the %d%% CI includes 1x", pText, pct(b.opt.Confidence))
 		default:
-			why = fmt.Sprintf("no real gain: %s, but within the %.0f%% noise floor", pText, 100*b.opt.MinEffect)
+			reason = fmt.Sprintf("within the %.0f%% noise floor", 100*b.opt.MinEffect)
+			detail = fmt.Sprintf(": %s, but too small to be a real gain", pText)
 		}
-		v.Head = head(v.Text)
-		v.Text = fmt.Sprintf("%s: %s %s (%s; %s)", v.Text, fmtX(s.Value), at, ci, why)
+		v.Head = fmt.Sprintf("%s: %s %s (%s; %s)", v.Text, fmtX(s.Value), at, ci, reason)
+		v.Text = fmt.Sprintf("%s%s)", strings.TrimSuffix(v.Head, ")"), detail)
 		// "Not parallel" is a claim of absence: the interval must rule
 		// out at least half the ideal gain, or the data are too noisy to
 		// tell either way.

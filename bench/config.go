@@ -56,7 +56,8 @@ type Config struct {
 	// there rather than only at the end.
 	Failed func(Failure)
 	// Warn, if set, is called with each warning of the run as it is
-	// found (a goroutine count the calibrated op count leaves idle);
+	// found (a goroutine count the calibrated op count leaves idle, a
+	// sample the OS starved so that the watchdog waited longer);
 	// the warning is also written as a results.NoteWarning.
 	Warn func(Warning)
 
@@ -66,7 +67,14 @@ type Config struct {
 	TargetCI float64
 	// SampleTimeout is the watchdog of one sample (calibration runs
 	// included); 0 means DefaultSampleTimeout(Benchtime). A sample that
-	// runs longer fails its point with ErrHung, and the sweep goes on.
+	// runs longer fails its point with ErrHung, and the sweep goes on,
+	// unless the OS starved the process: where /proc/self/task has
+	// schedstat (Linux), a timeout in which the process's threads
+	// waited in the run queue for at least half of it and ran less
+	// than a quarter of the CPU time they could have used gets the
+	// sample another SampleTimeout, at most 3 more in all, and a
+	// warning. Threads that sleep (a lost wake-up, a deadlock) or run
+	// (a spinning op) fail at the first deadline.
 	SampleTimeout time.Duration
 	// Prior holds what a results file being resumed already has, by
 	// result name: those samples count towards Count and TargetCI.

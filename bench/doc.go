@@ -37,7 +37,12 @@
 //     Config.SampleTimeout, after writing what it saw (HangError: the
 //     lock's gil.State, the process's CPU time and threads over the
 //     sample, every goroutine's stack) to the file as stall notes
-//     (stall.go); a panic is caught with its stack; afterwards
+//     (stall.go). At each deadline it first judges the timeout just
+//     past from the threads' schedstat: if the OS starved the process
+//     (its threads queued for a CPU and got little of one) it waits
+//     another timeout, at most 3 more, and the runner warns that it
+//     did; threads that sleep or spin fail at once. A panic is caught
+//     with its stack; afterwards
 //     goroutines and open descriptors must be back to their level
 //     before the sample. Any of these, an op's error or a worker's Close
 //     error fails the point (a note names it, failure.go) and the sweep

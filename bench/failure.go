@@ -13,7 +13,8 @@ import (
 var ErrInterrupted = errors.New("interrupted")
 
 // ErrHung is wrapped by the error of a sample that did not finish within
-// Config.SampleTimeout. Its goroutines are abandoned: they are told to
+// Config.SampleTimeout (and the extra timeouts the watchdog grants a
+// sample the OS starved: HangError.Extended). Its goroutines are abandoned: they are told to
 // stop at their next chunk and nothing they touch is reused.
 var ErrHung = errors.New("sample did not finish")
 

@@ -67,7 +67,11 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 	var points []*point
 	for _, w := range c.Workloads {
 		in, err := w.Start(c.Params)
-		if err != nil {
+		var pe *workloads.ParamError
+		switch {
+		case errors.As(err, &pe): // a setting the workload could not use (a --db that refuses)
+			return &FieldError{Field: "Params." + pe.Param, Value: pe.Value, Err: fmt.Errorf("starting %s: %w", w.Name(), pe.Err)}
+		case err != nil:
 			return fmt.Errorf("starting %s: %w", w.Name(), err)
 		}
 		insts = append(insts, in)

@@ -49,13 +49,13 @@ func (a *abandon) setLock(lock gil.Lock) {
 	a.lock = lock
 }
 
-// hung returns the watchdog's error for a sample it gives up on after
-// timeout, with the sample's lock state and every goroutine's stack.
-func (a *abandon) hung(timeout time.Duration, start sampleStart) *HangError {
+// hung returns the watchdog's error for a sample it gives up on, with
+// the sample's lock state and every goroutine's stack.
+func (a *abandon) hung(d *watchdog, start sampleStart) *HangError {
 	a.mu.Lock()
 	lock := a.lock
 	a.mu.Unlock()
-	return newHangError(timeout, lock, start)
+	return newHangError(d, lock, start)
 }
 
 func (a *abandon) onAbandon(f func()) {
@@ -83,12 +83,16 @@ func (a *abandon) abandon() {
 // and the stacks of every goroutine of the process.
 type HangError struct {
 	Timeout time.Duration // the watchdog's limit
+	// Extended is how many more Timeouts the watchdog waited because
+	// the OS starved the process (stall.go), at most 3.
+	Extended int
 	// Lock is the lock's gil.State, printed; "" for a mode without
 	// state (none) or a lock that lives in worker processes.
 	Lock string
 	// Machine is the process's CPU time over the sample, the machine's
-	// load and each thread's scheduler state: whether the process ran
-	// at all while the sample hung.
+	// load, each thread's scheduler state and the watchdog's judgement
+	// of its last timeout: whether the process ran at all while the
+	// sample hung.
 	Machine string
 	// Stacks is runtime.Stack of all goroutines, cut at MaxStacks bytes.
 	Stacks []byte
@@ -99,6 +103,9 @@ type HangError struct {
 const MaxStacks = 256 << 10
 
 func (e *HangError) Error() string {
+	if e.Extended > 0 {
+		return fmt.Sprintf("%v within --sample-timeout %v and %d more while the OS starved it; its goroutines are abandoned", ErrHung, e.Timeout, e.Extended)
+	}
 	return fmt.Sprintf("%v within --sample-timeout %v; its goroutines are abandoned", ErrHung, e.Timeout)
 }
 
@@ -121,12 +128,12 @@ func (e *HangError) Dump() string {
 
 // newHangError takes the snapshot: the lock first, then the machine,
 // then the stacks (stopping the world to take them changes the rest).
-func newHangError(timeout time.Duration, lock gil.Lock, start sampleStart) *HangError {
-	e := &HangError{Timeout: timeout}
+func newHangError(d *watchdog, lock gil.Lock, start sampleStart) *HangError {
+	e := &HangError{Timeout: d.timeout, Extended: d.extended}
 	if s, ok := lock.(gil.Stater); ok {
 		e.Lock = s.State().String()
 	}
-	e.Machine = start.machineDump(timeout)
+	e.Machine = start.machineDump(d.due) + "\n" + d.judgement()
 	buf := make([]byte, MaxStacks)
 	n := runtime.Stack(buf, true)
 	e.Stacks = buf[:n]
@@ -142,7 +149,8 @@ const stacksCut = "\n... (cut at MaxStacks)\n"
 // the watchdog: a panic anywhere in it becomes a *PanicError, a sample
 // that outlives the timeout is abandoned with ErrHung, and after it the
 // process must hold no more goroutines or descriptors than before (a
-// *LeakError otherwise).
+// *LeakError otherwise). A sample that the OS starved gets up to
+// maxExtensions more timeouts (stall.go), and a warning says so.
 func (r *runner) sample(pt *point, ops int64) (sampleResult, error) {
 	before := takeResources()
 	runtime.GOMAXPROCS(pt.Procs)
@@ -163,21 +171,35 @@ func (r *runner) sample(pt *point, ops int64) (sampleResult, error) {
 		}()
 		r.profiled(pt, func() { o.s, o.err = r.measure(pt, ops, ab) })
 	}()
+	wd := newWatchdog(r.timeout, runtime.NumCPU(), start)
 	timer := time.NewTimer(r.timeout)
 	defer timer.Stop()
-	select {
-	case o := <-ch:
-		if o.err != nil {
-			return o.s, o.err
+	for {
+		select {
+		case o := <-ch:
+			// The sample came back, after all, in the time the
+			// watchdog gave it: say if that was more than its timeout.
+			if text := wd.warning(); text != "" {
+				if err := r.warn(pt, text); err != nil {
+					return sampleResult{}, err
+				}
+			}
+			if o.err != nil {
+				return o.s, o.err
+			}
+			return o.s, checkLeaks(before, pt.Workload)
+		case <-timer.C:
+			if wd.expired(time.Now(), watchdogThreads()) {
+				timer.Reset(r.timeout)
+				continue
+			}
+			err := ab.hung(wd, start) // before abandon: the state as it hung
+			ab.abandon()
+			return sampleResult{}, err
+		case <-r.ctx.Done():
+			ab.abandon()
+			return sampleResult{}, errAborted
 		}
-		return o.s, checkLeaks(before, pt.Workload)
-	case <-timer.C:
-		err := ab.hung(r.timeout, start) // before abandon: the state as it hung
-		ab.abandon()
-		return sampleResult{}, err
-	case <-r.ctx.Done():
-		ab.abandon()
-		return sampleResult{}, errAborted
 	}
 }
 

@@ -1,10 +1,8 @@
 package results
 
 import (
-	"bufio"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -12,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parbench/parbench/internal/testchild"
 )
 
 // holdEnv makes this test binary a process that creates the results
@@ -116,21 +116,11 @@ func TestLockInProcess(t *testing.T) {
 func TestLockOtherProcess(t *testing.T) {
 	lockTest(t)
 	path := filepath.Join(t.TempDir(), "r.txt")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), holdEnv+"="+path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, _ := bufio.NewReader(out).ReadString('\n')
-	if line != "locked\n" {
+	cmd, line := testchild.Start(t, holdEnv+"="+path)
+	if line != "locked" {
 		t.Fatalf("the holder said %q", line)
 	}
-	_, err = Create(path, true)
+	_, err := Create(path, true)
 	wantLocked(t, "Create with force", err, cmd.Process.Pid)
 	_, err = Open(path)
 	wantLocked(t, "Open", err, cmd.Process.Pid)

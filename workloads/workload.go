@@ -111,7 +111,12 @@ type ParamError struct {
 	Err   error  // what would be valid
 }
 
-func (e *ParamError) Error() string { return e.Param + " " + e.Value + ": " + e.Err.Error() }
+func (e *ParamError) Error() string {
+	if e.Value == "" {
+		return e.Param + ": " + e.Err.Error()
+	}
+	return e.Param + " " + e.Value + ": " + e.Err.Error()
+}
 
 func (e *ParamError) Unwrap() error { return e.Err }
 

@@ -119,3 +119,20 @@ func TestProgressShowsFailed(t *testing.T) {
 		t.Errorf("%q lacks %q", s, want)
 	}
 }
+
+// TestRefusedDBExits2: a --db whose server refuses is the flag's fault:
+// exit 2 naming --db, without the URL's password, and no file.
+func TestRefusedDBExits2(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.txt")
+	var stdout, stderr bytes.Buffer
+	code := parbench([]string{"run", "--workloads", "webapp/read", "--procs", "1", "--goroutines", "1",
+		"--count", "1", "--benchtime", "1ms", "--quiet", "--out", out,
+		"--db", "postgres://u:secret@127.0.0.1:1/db?connect_timeout=5"}, &stdout, &stderr)
+	msg := stderr.String()
+	if code != exitUsage || !strings.HasPrefix(msg, "parbench: --db: starting webapp/read: ") || strings.Contains(msg, "secret") {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming --db and the workload, without the password", code, msg)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a file was written")
+	}
+}

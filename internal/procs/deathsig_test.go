@@ -1,7 +1,6 @@
 package procs
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parbench/parbench/internal/testchild"
 )
 
 // parentEnv makes this test binary a parent: it starts two workers on
@@ -61,17 +62,7 @@ func TestWorkersDieWithParent(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the parent-death signal is Linux's")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), parentEnv+"=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, _ := bufio.NewReader(out).ReadString('\n')
+	cmd, line := testchild.Start(t, parentEnv+"=1")
 	var pids []int
 	for _, f := range strings.Fields(line) {
 		pid, err := strconv.Atoi(f)

@@ -1,7 +1,6 @@
 package tempdir
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/parbench/parbench/internal/testchild"
 )
 
 // makeEnv makes this test binary a process that makes a directory in
@@ -124,17 +125,7 @@ func TestSweep(t *testing.T) {
 func TestKilledOwner(t *testing.T) {
 	unixOnly(t)
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), makeEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, _ := bufio.NewReader(out).ReadString('\n')
+	cmd, line := testchild.Start(t, makeEnv+"="+dir)
 	stale := strings.TrimSpace(line)
 	if !strings.HasPrefix(stale, filepath.Join(dir, fmt.Sprintf("parbench-test-%d-", cmd.Process.Pid))) {
 		t.Fatalf("the owner made %q", line)

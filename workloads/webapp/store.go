@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/parbench/parbench/internal/tempdir"
+	"github.com/parbench/parbench/workloads"
 	"modernc.org/sqlite"
 )
 
@@ -115,11 +116,17 @@ func (s *store) openSQLite(tempDir string) error {
 // limit for reads.
 const sqliteReaders = 8
 
+// dbError is a failure to use the database that Params.DB names, as the
+// setting's error, so that a command names its flag.
+func dbError(err error) error {
+	return &workloads.ParamError{Param: "DB", Err: fmt.Errorf("PostgreSQL: %w", err)}
+}
+
 func (s *store) openPostgres(dsn string) error {
 	s.pg = true
 	var err error
 	if s.admin, err = sql.Open("pgx", dsn); err != nil {
-		return fmt.Errorf("webapp: --db: %w", err)
+		return dbError(err)
 	}
 	s.admin.SetMaxOpenConns(1)
 	var b [6]byte
@@ -128,18 +135,18 @@ func (s *store) openPostgres(dsn string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := s.admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return fmt.Errorf("webapp: --db: %w", onceEach(err))
+		return dbError(onceEach(err))
 	}
 	s.schema = schema
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return fmt.Errorf("webapp: --db: %w", err)
+		return dbError(err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	if s.w, err = sql.Open("pgx", u.String()); err != nil {
-		return fmt.Errorf("webapp: --db: %w", err)
+		return dbError(err)
 	}
 	s.w.SetMaxOpenConns(pgConns)
 	s.w.SetMaxIdleConns(pgConns)
@@ -147,7 +154,7 @@ func (s *store) openPostgres(dsn string) error {
 	// A connection (TCP, then SCRAM) takes longer than the busy limit
 	// of --faults.
 	if err := warm(ctx, s.w, pgConns); err != nil {
-		return fmt.Errorf("webapp: --db: %w", onceEach(err))
+		return dbError(onceEach(err))
 	}
 	return nil
 }

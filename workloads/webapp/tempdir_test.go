@@ -1,16 +1,16 @@
 package webapp
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/parbench/parbench/internal/testchild"
 
 	"github.com/parbench/parbench/workloads"
 )
@@ -43,17 +43,8 @@ func TestKilledRunLeavesNoDirectory(t *testing.T) {
 		t.Skip("no sweep here")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), ownerEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "started\n" {
+	cmd, line := testchild.Start(t, ownerEnv+"="+dir)
+	if line != "started" {
 		t.Fatalf("the web app said %q", line)
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
@@ -89,8 +80,9 @@ func TestRefusedDBSaysItOnce(t *testing.T) {
 	if n := strings.Count(err.Error(), "connection refused"); n != 1 {
 		t.Errorf("the error says %d times that the connection was refused, want once:\n%v", n, err)
 	}
-	if !strings.Contains(err.Error(), "--db") {
-		t.Errorf("the error does not name --db: %v", err)
+	var pe *workloads.ParamError
+	if !errors.As(err, &pe) || pe.Param != "DB" {
+		t.Errorf("the error is not Params.DB's, for a command to name its flag: %v", err)
 	}
 }
 

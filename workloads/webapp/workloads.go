@@ -100,15 +100,15 @@ func start(w workload, c config) (_ *instance, err error) {
 		}
 	}()
 	if in.st, err = openStore(c); err != nil {
-		return nil, fmt.Errorf("%s: %w", w.name, err)
+		return nil, err // the runner names the workload
 	}
 	if in.srv, err = startServer(in.st); err != nil {
-		return nil, fmt.Errorf("%s: %w", w.name, err)
+		return nil, err // the runner names the workload
 	}
 	addr := in.srv.addr()
 	if c.faults.proxied() {
 		if in.px, err = startProxy(addr, c.faults); err != nil {
-			return nil, fmt.Errorf("%s: %w", w.name, err)
+			return nil, err // the runner names the workload
 		}
 		addr = in.px.addr()
 	}
