@@ -236,6 +236,10 @@ func (j *judgement) verdict() Verdict {
 		case !b.significant(adj) && b.opt.FDR > 0 && mc.P < b.opt.Thresholds.CompareAlpha:
 			reason = "no significant gain after the false discovery rate control"
 			detail = fmt.Sprintf(": %s, %s adjusted", fmtP(mc.P), fmtAdjusted(adj))
+		case !b.significant(adj) && (s.Lo > 1 || s.Hi < 1):
+			// The bootstrap interval excludes 1x but the rank test finds
+			// no difference: the p-value belongs in the head.
+			reason, detail = "no significant gain, "+pText, ""
 		case !b.significant(adj):
 		case s.Lo <= 1 && 1 <= s.Hi:
 			detail = fmt.Sprintf(": %s, but the %d%% CI includes 1x", pText, pct(b.opt.Confidence))
