@@ -214,8 +214,8 @@ func TestBusyMachineInconclusive(t *testing.T) {
 	rep := reportWith(t, file(2.25, false).write(t, 1), fastOptions())
 	for _, g := range rep.Groups {
 		v := g.Verdict
-		if v.Class != VerdictInconclusive || !strings.Contains(v.Text, "the machine was busy") {
-			t.Errorf("%s on a busy machine: %s, want inconclusive", g.Label(), v)
+		if v.Class != VerdictInconclusive || !strings.Contains(v.Head, "; the machine was busy)") {
+			t.Errorf("%s on a busy machine: %s, want inconclusive, with its reason in the head the summary shows", g.Label(), v)
 		}
 		if s := v.String(); strings.Contains(s, "memory bandwidth") || strings.Contains(s, "oversubscription") {
 			t.Errorf("%s on a busy machine names a limit: %s", g.Label(), s)

@@ -157,6 +157,9 @@ func TestVerdictShape(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s: %d spread flags, want one: %q", g.Label(), n, v.Flags)
 		}
+		if v.Class == VerdictInconclusive && !strings.Contains(v.Head, "; too noisy to tell)") && !strings.Contains(v.Head, "; the machine was busy)") {
+			t.Errorf("%s: an inconclusive head without its reason: %q", g.Label(), v.Head)
+		}
 		if len(v.Summary()) > 160 {
 			t.Errorf("%s: summary of %d characters: %s", g.Label(), len(v.Summary()), v.Summary())
 		}

@@ -211,6 +211,11 @@ func (j *judgement) verdict() Verdict {
 	pText := j.fmtClaimP(mc)
 	ci := fmt.Sprintf("%d%% CI %s", pct(b.opt.Confidence), fmtCI(s))
 	head := func(what string) string { return fmt.Sprintf("%s: %s %s (%s)", what, fmtX(s.Value), at, ci) }
+	// headWhy is a head with its reason in a few words, which the
+	// summary shows: the text goes on from it.
+	headWhy := func(what, why string) string {
+		return fmt.Sprintf("%s: %s %s (%s; %s)", what, fmtX(s.Value), at, ci, why)
+	}
 	switch {
 	case real && s.Value > 1:
 		v.Class = VerdictParallel
@@ -247,7 +252,7 @@ func (j *judgement) verdict() Verdict {
 			reason = fmt.Sprintf("within the %.0f%% noise floor", 100*b.opt.MinEffect)
 			detail = fmt.Sprintf(": %s, but too small to be a real gain", pText)
 		}
-		v.Head = fmt.Sprintf("%s: %s %s (%s; %s)", v.Text, fmtX(s.Value), at, ci, reason)
+		v.Head = headWhy(v.Text, reason)
 		v.Text = fmt.Sprintf("%s%s)", strings.TrimSuffix(v.Head, ")"), detail)
 		// "Not parallel" is a claim of absence: the interval must rule
 		// out at least half the ideal gain, or the data are too noisy to
@@ -258,9 +263,9 @@ func (j *judgement) verdict() Verdict {
 		}
 		if bound := 1 + 0.5*float64(ideal-1); ideal > 1 && !(s.Hi < bound) {
 			v.Class = VerdictInconclusive
-			v.Head = head("inconclusive")
-			v.Text = fmt.Sprintf("%s, too noisy to tell: the interval reaches %s, half the ideal %s (%s)",
-				v.Head, fmtX(bound), fmtX(float64(ideal)), pText)
+			v.Head = headWhy("inconclusive", "too noisy to tell")
+			v.Text = fmt.Sprintf("%s: the interval reaches %s, half the ideal %s, %s)",
+				strings.TrimSuffix(v.Head, ")"), fmtX(bound), fmtX(float64(ideal)), pText)
 		}
 	}
 	if peak := j.peak(judged, at); peak != "" {
@@ -271,8 +276,8 @@ func (j *judgement) verdict() Verdict {
 	busy := j.busy(judged)
 	if busy != "" && !(v.Class == VerdictParallel && r.Efficiency >= 0.9) {
 		v.Class = VerdictInconclusive
-		v.Head = head("inconclusive")
-		v.Text = fmt.Sprintf("%s, the machine was busy: %s", v.Head, busy)
+		v.Head = headWhy("inconclusive", "the machine was busy")
+		v.Text = fmt.Sprintf("%s: %s)", strings.TrimSuffix(v.Head, ")"), busy)
 	}
 	j.concurrency(&v)
 	j.limits(&v, judged, &busy)
