@@ -4,7 +4,6 @@
 
 GO         ?= go
 BIN        ?= bin/parbench
-BUILD_TAGS ?=
 STAMP      := $(shell date -u +%Y%m%dT%H%M%SZ)
 HOST       := $(shell hostname)
 # make bench writes to results/local/, which git ignores: a run leaves the
@@ -35,22 +34,20 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/parbench
-	$(GO) build -tags '$(BUILD_TAGS)' -o $(BIN) ./cmd/parbench
+	$(GO) build -o $(BIN) ./cmd/parbench
 
 # bench and bench-quick fail soft: a point that fails leaves the samples
 # it has in $(OUT), the summary is made from them, and then the recipe
 # exits with parbench run's status (make prints it as "Error N"; GNU make
 # itself exits 2 for any failed recipe).
+bench: RUN_FLAGS = $(BENCH_FLAGS)
+bench-quick: RUN_FLAGS = $(QUICK_FLAGS)
 bench: build ## the default sweep; writes results/local/<host>-<time>.txt, prints benchstat tables and the report, writes the HTML page
-	@mkdir -p $(dir $(OUT))
-	@echo '$(BIN) run $(BENCH_FLAGS) --out $(OUT)'; \
-	$(BIN) run $(BENCH_FLAGS) --out $(OUT); rc=$$?; \
-	$(MAKE) --no-print-directory -o build summary FILE=$(OUT) RUN_STATUS=$$rc
-
 bench-quick: build ## a small sweep, about 10s on 2 cores once built, with the same output as bench
+bench bench-quick:
 	@mkdir -p $(dir $(OUT))
-	@echo '$(BIN) run $(QUICK_FLAGS) --out $(OUT)'; \
-	$(BIN) run $(QUICK_FLAGS) --out $(OUT); rc=$$?; \
+	@echo '$(BIN) run $(RUN_FLAGS) --out $(OUT)'; \
+	$(BIN) run $(RUN_FLAGS) --out $(OUT); rc=$$?; \
 	$(MAKE) --no-print-directory -o build summary FILE=$(OUT) RUN_STATUS=$$rc
 
 # summary prints the benchstat tables and the report of FILE and writes
@@ -79,7 +76,7 @@ summary: build ## the benchstat tables, report and HTML page of a results file: 
 	fi; \
 	exit $$failed
 
-# internal/testsum runs go test -json and prints what go test prints
+# internal/testsum (a go.mod tool, as benchstat and staticcheck) runs go test -json and prints what go test prints
 # without it, then one line naming the tests that skipped and why (the
 # browser test without Chromium, the PostgreSQL tests without
 # PARBENCH_TEST_POSTGRES: the README says how to run them); it exits
@@ -88,8 +85,7 @@ test: ## gofmt, go vet, staticcheck (pinned in go.mod) and go test -race over ev
 	@out=$$(gofmt -l -s .); test -z "$$out" || { echo "gofmt -s needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
-	@$(GO) build -o bin/testsum ./internal/testsum # not go run, which would add a line and make every failure status 1
-	bin/testsum $(GO) test -race ./...
+	$(GO) tool testsum $(GO) test -race ./...
 
 fuzz: ## each fuzz test of every package for FUZZTIME (default 10s): the parsers and the resume logic
 	@set -e; for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \

@@ -294,3 +294,39 @@ func TestMemoryBandwidthSingledOut(t *testing.T) {
 		t.Errorf("stream at 1.2x against sha256's 1.6x not blamed on memory bandwidth: %s", group(t, rep, "cpu/stream", "none").Verdict)
 	}
 }
+
+// TestNotParallelReason: on pure noise, a "not parallel" head names the
+// false discovery rate control only for a claim that met the effect bar
+// and passed the rank test before the correction; otherwise it names the
+// interval, the noise floor or the rank test.
+func TestNotParallelReason(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200 groups")
+	}
+	rep := reportWith(t, pureNoise(200).write(t, 11), fastOptions())
+	alpha := DefaultOptions().Thresholds.CompareAlpha
+	fdr := 0
+	for _, g := range rep.Groups {
+		v := g.Verdict
+		var main *Claim
+		for i, c := range v.Claims {
+			if c.Kind == "parallel" || c.Kind == "slower" {
+				main = &v.Claims[i]
+				break
+			}
+		}
+		if main == nil {
+			continue
+		}
+		if strings.Contains(v.Head, "false discovery rate") {
+			fdr++
+			if !main.Effect || main.P >= alpha {
+				t.Errorf("%s: head %q names the false discovery rate control, but the claim has Effect %v, p=%.3g", g.Label(), v.Head, main.Effect, main.P)
+			}
+		}
+		if v.Class != VerdictRetrograde && !strings.HasPrefix(v.Text, strings.TrimSuffix(v.Head, ")")) {
+			t.Errorf("%s: text %q does not go on from head %q", g.Label(), v.Text, v.Head)
+		}
+	}
+	t.Logf("%d heads name the false discovery rate control", fdr)
+}

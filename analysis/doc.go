@@ -79,7 +79,7 @@
 //     and interval (Verdict.Head), and how many failed points, flags,
 //     limits and further findings its section lists; the section gives
 //     the verdict's Text, then each of Verdict.Lines on a line of its
-//     own, each distinct flag once. The Report
+//     own, each flag once. The Report
 //     also carries each file read (Report.Files: its configuration,
 //     header and result count) and, after AttachProfiles, the profiles
 //     its configuration names, parsed once, so that every format, the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/parbench/parbench/results"
 )
@@ -33,7 +34,7 @@ const maxReason = 120
 func (f FailedPoint) String() string {
 	reason := f.Reason
 	if len(reason) > maxReason {
-		reason = string(utf8Cut(reason, maxReason)) + " ..."
+		reason = utf8Cut(reason, maxReason) + " ..."
 	}
 	if reason == "" {
 		reason = "no reason given"
@@ -47,17 +48,13 @@ func (f FailedPoint) String() string {
 
 // utf8Cut returns s cut to at most n bytes, on a rune boundary.
 func utf8Cut(s string, n int) string {
-	end := 0
-	for i := range s {
-		if i > n {
-			break
-		}
-		end = i
-	}
 	if len(s) <= n {
 		return s
 	}
-	return s[:end]
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // fmtAt names a point: "4 procs, 2 goroutines", or "4 procs" for a
@@ -104,19 +101,9 @@ func (b *Builder) readFailures(file string, notes []results.Note) {
 			orphan(fmt.Sprintf("its name does not parse (%v), so no group shows it", err))
 			continue
 		}
-		var extra []string
-		for _, kv := range pt.Extra {
-			extra = append(extra, kv.Key+"="+kv.Value)
-		}
-		extra, v, ok := takeProcsKey(extra)
-		if ok {
-			if p, ok := parseProcs(v); ok {
-				pt.Procs = p
-			}
-		}
-		if pt.Procs == 0 {
-			pt.Procs = 1
-		}
+		np := readProcs(pt)
+		extra := np.extra
+		pt.Procs = np.procs
 		lv := level{pt.Procs, pt.Goroutines}
 		var keys []groupKey
 		for k := range b.samples {

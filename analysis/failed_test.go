@@ -212,3 +212,64 @@ func TestNotParallelHeadSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+// TestOneLevelSpreadOnce: a one-level group's judged point is its own
+// baseline, so a spread flag names it once, not twice.
+func TestOneLevelSpreadOnce(t *testing.T) {
+	f := oneCurve(2, []int{1}, 10, 0.4, func(p, g int) float64 { return 1e-6 })
+	for _, g := range report(t, f.write(t, 3)).Groups {
+		v := g.Verdict
+		if v.Class != VerdictOneLevel {
+			t.Fatalf("%s: verdict %s, want one level", g.Label(), v)
+		}
+		var spread string
+		for _, f := range v.Flags {
+			if strings.HasPrefix(f, "unreliable: samples spread") {
+				spread = f
+			}
+		}
+		if spread == "" {
+			t.Fatalf("%s: flags %q, want a spread flag", g.Label(), v.Flags)
+		}
+		if strings.Contains(spread, " and ") {
+			t.Errorf("%s: spread flag names a point twice: %s", g.Label(), spread)
+		}
+	}
+}
+
+// TestFailedPointMeasuredAgain: a failed point that a later file
+// measured again (the rerun parbench prints) is in the curve, and no
+// longer listed as failed; a point that failed in the later file stays
+// listed.
+func TestFailedPointMeasuredAgain(t *testing.T) {
+	const note = "parbench-failed: CPU/x/lock=none/goroutines=2-4 sample did not finish within --sample-timeout 10s\nparbench-failed:\n"
+	first := sweep(6, "") + "BenchmarkCPU/x/lock=none/goroutines=2-4 10 300 ns/op\n" + note
+	var rerun strings.Builder
+	rerun.WriteString("ncpu: 2\n")
+	for i := range 6 {
+		fmt.Fprintf(&rerun, "BenchmarkCPU/x/lock=none/goroutines=2-4 10 %d ns/op\n", 300+i)
+	}
+	rep := reportFiles(t, DefaultOptions(), input{"a.txt", "", []byte(first)}, input{"b.txt", "", []byte(rerun.String())})
+	if len(rep.Groups) != 1 {
+		t.Fatalf("%d groups, want 1", len(rep.Groups))
+	}
+	g := rep.Groups[0]
+	n4 := 0
+	for _, p := range g.Points {
+		if p.Procs == 4 {
+			n4 = p.N
+		}
+	}
+	if n4 != 6 {
+		t.Errorf("%d samples at 4 procs, want the rerun's 6", n4)
+	}
+	if len(g.Failed) != 0 || strings.Contains(g.Verdict.String(), "FAILED") {
+		t.Errorf("failed %+v, verdict %q: want no failure once a later file measured the point", g.Failed, g.Verdict)
+	}
+
+	// The other way round, the later run's failure is news: listed.
+	rep = reportFiles(t, DefaultOptions(), input{"b.txt", "", []byte(rerun.String())}, input{"a.txt", "", []byte(first)})
+	if g := rep.Groups[0]; len(g.Failed) != 1 {
+		t.Errorf("failed %+v, want the later file's failure listed", g.Failed)
+	}
+}

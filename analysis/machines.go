@@ -42,19 +42,40 @@ func (b *Builder) machineOf(res *benchfmt.Result, file string) Machine {
 	return m
 }
 
-// takeProcsKey removes a /gomaxprocs=N key (written by some tools
-// instead of, or beside, go test's -N suffix) from pt's Extra keys and
-// returns its value.
-func takeProcsKey(extra []string) (rest []string, value string, ok bool) {
-	for _, kv := range extra {
-		k, v, _ := strings.Cut(kv, "=")
-		if strings.EqualFold(k, "gomaxprocs") && !ok {
-			value, ok = v, true
+// nameProcs is what a parsed name says of its GOMAXPROCS, read the
+// same way for a result (Add) and a failure note (readFailures).
+type nameProcs struct {
+	procs  int      // the key's, else the suffix's, else 1 (go test omits the suffix at GOMAXPROCS=1)
+	extra  []string // the name's other keys, as key=value
+	suffix int      // the -N suffix, 0 without one
+	key    string   // the /gomaxprocs= value
+	hasKey bool
+	badKey bool // the key is not a positive integer: procs is not the key's
+}
+
+// readProcs reads pt's GOMAXPROCS: a /gomaxprocs=N key (written by some
+// tools instead of, or beside, go test's -N suffix) wins over the
+// suffix, and leaves the other keys.
+func readProcs(pt results.Point) nameProcs {
+	np := nameProcs{procs: pt.Procs, suffix: pt.Procs}
+	for _, kv := range pt.Extra {
+		if strings.EqualFold(kv.Key, "gomaxprocs") && !np.hasKey {
+			np.key, np.hasKey = kv.Value, true
 			continue
 		}
-		rest = append(rest, kv)
+		np.extra = append(np.extra, kv.Key+"="+kv.Value)
 	}
-	return rest, value, ok
+	if np.hasKey {
+		if n, err := strconv.Atoi(np.key); err == nil && n > 0 && n <= 1<<20 {
+			np.procs = n
+		} else {
+			np.badKey = true
+		}
+	}
+	if np.procs == 0 {
+		np.procs = 1
+	}
+	return np
 }
 
 // noteSuffix records a name read with a -N suffix, for nameWarnings.
@@ -139,13 +160,30 @@ func (b *Builder) merged() (map[groupKey]map[level]*cell, map[groupKey]results.C
 			}
 			continue
 		}
-		for _, fk := range fks {
+		for i, fk := range fks {
 			addCells(out, mk, b.samples[fk])
-			failed[mk] = append(failed[mk], b.failures[fk]...)
+			for _, f := range b.failures[fk] {
+				if !measuredLater(b.samples, fks[i+1:], level{f.Procs, f.Goroutines}) {
+					failed[mk] = append(failed[mk], f)
+				}
+			}
 		}
 		classes[mk] = b.classes[fks[0]]
 	}
 	return out, classes, failed, warns
+}
+
+// measuredLater reports whether one of the later files fks has samples
+// at lv: the point was measured again (the rerun that parbench prints
+// after a failure), so its failure in an earlier file is history, not a
+// gap in the curve.
+func measuredLater(samples map[groupKey]map[level]*cell, fks []groupKey, lv level) bool {
+	for _, fk := range fks {
+		if c := samples[fk][lv]; c != nil && len(c.secs) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // addCells appends the samples of cells to out[k], copying them, so
@@ -215,10 +253,7 @@ func (b *Builder) disagree(k groupKey, fks []groupKey) error {
 		if !(adj[n] < b.opt.Thresholds.CompareAlpha) || !t.effect {
 			continue
 		}
-		at := fmt.Sprintf("%d procs", t.lv.procs)
-		if t.lv.goroutines > 0 {
-			at += fmt.Sprintf(", %d goroutines", t.lv.goroutines)
-		}
+		at := fmtAt(t.lv.procs, t.lv.goroutines)
 		return &Warning{Msg: fmt.Sprintf(
 			"%s: %s and %s disagree at %s (%s vs %s per op, %s, %.3f Holm-adjusted over %d comparisons): reported as two machines, one per file, not as one noisy point (one machine under two loads disagrees too)",
 			keyLabel(k), fks[t.i].file, fks[t.j].file, at, fmtTime(t.mx), fmtTime(t.my), fmtP(t.p), adj[n], len(tests))}
@@ -277,10 +312,4 @@ func (b *Builder) groupWarnings(groups []*Group) []error {
 		}
 	}
 	return warns
-}
-
-// parseProcs parses a /gomaxprocs= value.
-func parseProcs(v string) (int, bool) {
-	n, err := strconv.Atoi(v)
-	return n, err == nil && n > 0 && n <= 1<<20
 }

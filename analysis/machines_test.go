@@ -237,7 +237,7 @@ func TestFilesDisagree(t *testing.T) {
 	if len(rep.Groups) != 2 || rep.Machines != 2 || rep.Groups[0].Machine.File == "" {
 		t.Errorf("disagreeing files: %d groups on %d machines, want 2 on 2, by file", len(rep.Groups), rep.Machines)
 	}
-	if ok, all := warned(rep, "a.txt and b.txt disagree at 1 procs, 2 goroutines"); !ok {
+	if ok, all := warned(rep, "a.txt and b.txt disagree at 1 proc, 2 goroutines"); !ok {
 		t.Errorf("no warning of the disagreement:\n%s", all)
 	}
 }

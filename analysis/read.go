@@ -278,7 +278,9 @@ func (b *Builder) warnCause(file string, line int, cause, msg string) {
 	b.warnings = append(b.warnings, w)
 }
 
-// Add adds one result. The Builder keeps no reference to res.
+// Add adds one result. It rewrites res.Values in place (times per op
+// in other units become sec/op, for the filter) but keeps no reference
+// to res once it returns.
 func (b *Builder) Add(res *benchfmt.Result) {
 	file, line := res.Pos()
 	warn := func(format string, args ...any) {
@@ -349,28 +351,18 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		warn("%v; sample skipped", err)
 		return
 	}
-	suffix := pt.Procs
-	var extra []string
-	for _, kv := range pt.Extra {
-		extra = append(extra, kv.Key+"="+kv.Value)
+	np := readProcs(pt)
+	if np.badKey {
+		warn("%s: gomaxprocs=%q is not a positive integer; sample skipped", res.Name, np.key)
+		return
 	}
-	extra, v, ok := takeProcsKey(extra)
-	if ok {
-		n, ok := parseProcs(v)
-		if !ok {
-			warn("%s: gomaxprocs=%q is not a positive integer; sample skipped", res.Name, v)
-			return
-		}
-		if suffix > 0 && suffix != n {
-			warnOnce("gomaxprocs", "%s: the name's gomaxprocs=%d and its -%d suffix disagree; read as GOMAXPROCS=%d, as the key says", res.Name, n, suffix, n)
-		}
-		pt.Procs = n
+	if np.hasKey && np.suffix > 0 && np.suffix != np.procs {
+		warnOnce("gomaxprocs", "%s: the name's gomaxprocs=%d and its -%d suffix disagree; read as GOMAXPROCS=%d, as the key says", res.Name, np.procs, np.suffix, np.procs)
 	}
-	if pt.Procs == 0 {
-		pt.Procs = 1 // go test omits the -N suffix at GOMAXPROCS=1
-	}
+	pt.Procs = np.procs
+	extra := np.extra
 	m := b.machineOf(res, file)
-	if suffix > 0 && !ok {
+	if suffix := np.suffix; suffix > 0 && !np.hasKey {
 		b.noteSuffix(string(res.Name), position{file, line})
 		if cpus := m.CPUs(); cpus > 0 && suffix > 4*cpus {
 			warnOnce("suffix", "%s: the -%d suffix reads as GOMAXPROCS=%d, more than 4 times the %d CPUs; if -%d is part of the name (go test writes no suffix at GOMAXPROCS=1), rename the sub-benchmark (e.g. %s)",

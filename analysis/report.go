@@ -244,8 +244,9 @@ type Verdict struct {
 	// verdict, its speedup and interval at the judged point, then why.
 	Text string
 	// Head is the start of Text: the verdict, its speedup and interval,
-	// and for "not parallel" the reason in a few words, without the
-	// p-values that follow (the summary table's cell).
+	// and for "not parallel" and "inconclusive" the reason in a few
+	// words, without the p-values and detail that follow (the summary
+	// table's cell).
 	Head string
 	// Notes are the other claims made about the group, such as a gain
 	// from more goroutines.
@@ -316,9 +317,6 @@ func (v Verdict) Lines() []string {
 // many limits, flags and failed points the group's section lists.
 func (v Verdict) Summary() string {
 	s := v.Head
-	if s == "" {
-		s = v.Text
-	}
 	var more []string
 	count := func(n int, one, many string) {
 		switch {

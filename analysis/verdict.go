@@ -3,7 +3,6 @@ package analysis
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 
@@ -140,22 +139,10 @@ func (b *Builder) verdict(g *Group, byLevel map[level]*Point, t *tester, name st
 	j := &judgement{b: b, g: g, byLevel: byLevel, t: t, name: name}
 	v := j.verdict()
 	v.Claims = j.claims
-	v.Flags = distinct(v.Flags)
 	for _, f := range g.Failed {
 		v.Failed = append(v.Failed, f.String())
 	}
 	return v
-}
-
-// distinct returns xs without repeats, in order.
-func distinct(xs []string) []string {
-	var out []string
-	for _, x := range xs {
-		if !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 func (j *judgement) verdict() Verdict {
@@ -212,9 +199,10 @@ func (j *judgement) verdict() Verdict {
 	ci := fmt.Sprintf("%d%% CI %s", pct(b.opt.Confidence), fmtCI(s))
 	head := func(what string) string { return fmt.Sprintf("%s: %s %s (%s)", what, fmtX(s.Value), at, ci) }
 	// headWhy is a head with its reason in a few words, which the
-	// summary shows: the text goes on from it.
-	headWhy := func(what, why string) string {
-		return fmt.Sprintf("%s: %s %s (%s; %s)", what, fmtX(s.Value), at, ci, why)
+	// summary shows, and the text, which goes on from it with detail.
+	headWhy := func(what, why, detail string) (head, text string) {
+		head = fmt.Sprintf("%s: %s %s (%s; %s", what, fmtX(s.Value), at, ci, why)
+		return head + ")", head + detail + ")"
 	}
 	switch {
 	case real && s.Value > 1:
@@ -227,33 +215,41 @@ func (j *judgement) verdict() Verdict {
 		v.Head = head("slower in parallel")
 		v.Text = fmt.Sprintf("slower in parallel: %s %s (%s, %s)", fmtX(s.Value), at, ci, pText)
 	default:
+		what := "not parallel"
 		v.Class = VerdictNotParallel
-		v.Text = "not parallel"
 		if judged.Goroutines > 1 || judged.Goroutines == 0 {
 			v.Class = VerdictConcurrentNotParallel
-			v.Text = "concurrent, not parallel"
+			what = "concurrent, not parallel"
 		}
-		// The head's reason is short; the text goes on with its p-value.
-		// An interval that excludes 1x beside "not parallel" needs its
-		// reason in the head too.
-		reason, detail := "no significant gain", ", "+pText
+		// The head's reason is short: the first part of the bar that
+		// fails. The text goes on with its p-value. Past the interval
+		// and the noise floor, the claim tested was "faster", or
+		// "slower" when the whole interval lies below 1x.
+		gain := "gain"
+		if s.Hi < 1 {
+			gain = "slowdown"
+		}
+		var reason, detail string
 		switch {
-		case !b.significant(adj) && b.opt.FDR > 0 && mc.P < b.opt.Thresholds.CompareAlpha:
-			reason = "no significant gain after the false discovery rate control"
+		case s.Lo <= 1 && 1 <= s.Hi:
+			reason, detail = "no significant gain", ", "+pText
+			if b.significant(adj) {
+				detail = fmt.Sprintf(": %s, but the %d%% CI includes 1x", pText, pct(b.opt.Confidence))
+			}
+		case !mc.Effect:
+			reason, detail = fmt.Sprintf("within the %.0f%% noise floor", 100*b.opt.MinEffect), ", "+pText
+			if b.significant(adj) {
+				detail = fmt.Sprintf(": %s, but too small to be a real gain", pText)
+			}
+		case b.opt.FDR > 0 && mc.P < b.opt.Thresholds.CompareAlpha:
+			reason = "no significant " + gain + " after the false discovery rate control"
 			detail = fmt.Sprintf(": %s, %s adjusted", fmtP(mc.P), fmtAdjusted(adj))
-		case !b.significant(adj) && (s.Lo > 1 || s.Hi < 1):
+		default:
 			// The bootstrap interval excludes 1x but the rank test finds
 			// no difference: the p-value belongs in the head.
-			reason, detail = "no significant gain, "+pText, ""
-		case !b.significant(adj):
-		case s.Lo <= 1 && 1 <= s.Hi:
-			detail = fmt.Sprintf(": %s, but the %d%% CI includes 1x", pText, pct(b.opt.Confidence))
-		default:
-			reason = fmt.Sprintf("within the %.0f%% noise floor", 100*b.opt.MinEffect)
-			detail = fmt.Sprintf(": %s, but too small to be a real gain", pText)
+			reason = "no significant " + gain + ", " + pText
 		}
-		v.Head = headWhy(v.Text, reason)
-		v.Text = fmt.Sprintf("%s%s)", strings.TrimSuffix(v.Head, ")"), detail)
+		v.Head, v.Text = headWhy(what, reason, detail)
 		// "Not parallel" is a claim of absence: the interval must rule
 		// out at least half the ideal gain, or the data are too noisy to
 		// tell either way.
@@ -263,9 +259,8 @@ func (j *judgement) verdict() Verdict {
 		}
 		if bound := 1 + 0.5*float64(ideal-1); ideal > 1 && !(s.Hi < bound) {
 			v.Class = VerdictInconclusive
-			v.Head = headWhy("inconclusive", "too noisy to tell")
-			v.Text = fmt.Sprintf("%s: the interval reaches %s, half the ideal %s, %s)",
-				strings.TrimSuffix(v.Head, ")"), fmtX(bound), fmtX(float64(ideal)), pText)
+			v.Head, v.Text = headWhy("inconclusive", "too noisy to tell",
+				fmt.Sprintf(": the interval reaches %s, half the ideal gain of %s, %s", fmtX(bound), fmtX(float64(ideal)), pText))
 		}
 	}
 	if peak := j.peak(judged, at); peak != "" {
@@ -276,8 +271,7 @@ func (j *judgement) verdict() Verdict {
 	busy := j.busy(judged)
 	if busy != "" && !(v.Class == VerdictParallel && r.Efficiency >= 0.9) {
 		v.Class = VerdictInconclusive
-		v.Head = headWhy("inconclusive", "the machine was busy")
-		v.Text = fmt.Sprintf("%s: %s)", strings.TrimSuffix(v.Head, ")"), busy)
+		v.Head, v.Text = headWhy("inconclusive", "the machine was busy", ": "+busy)
 	}
 	j.concurrency(&v)
 	j.limits(&v, judged, &busy)
@@ -545,10 +539,12 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 	// One flag for each cause, naming every point that has it.
 	if judged != nil {
 		var spread, steal []string
-		for _, p := range []*Point{byLevel[level{1, judged.Goroutines}], judged} {
-			if p == nil {
-				continue
-			}
+		pts := []*Point{judged}
+		// A one-level group's judged point is its own baseline.
+		if base := byLevel[level{1, judged.Goroutines}]; base != nil && base != judged {
+			pts = []*Point{base, judged}
+		}
+		for _, p := range pts {
 			if cv := coefVar(p.secs); cv > b.opt.MaxCV {
 				spread = append(spread, fmt.Sprintf("%.0f%% at %s", 100*cv, fmtAt(p.Procs, p.Goroutines)))
 			}

@@ -27,7 +27,6 @@ type eta struct {
 	calibs    int
 	calibCost time.Duration
 	// The measured samples: their cost and the plans of their points.
-	samples    int
 	sampleCost time.Duration
 	samplePlan time.Duration
 }
@@ -40,7 +39,6 @@ func (e *eta) calibrated(d time.Duration) {
 
 // sampled records a sample of pt that cost d.
 func (e *eta) sampled(pt *point, d time.Duration) {
-	e.samples++
 	e.sampleCost += d
 	e.samplePlan += e.plan(pt)
 	pt.cost += d

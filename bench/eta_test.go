@@ -69,7 +69,11 @@ func (s simRun) at10() (est, truth time.Duration) {
 // per unit of work done, a calibration counting as a sample.
 func unitsLeft(e *eta, pts []*point, calibsLeft int) time.Duration {
 	var el time.Duration = e.calibCost + e.sampleCost
-	done, total := e.calibs+e.samples, e.calibs+calibsLeft+len(pts)*e.count
+	done := e.calibs
+	for _, pt := range pts {
+		done += len(pt.secs) // the samples measured
+	}
+	total := e.calibs + calibsLeft + len(pts)*e.count
 	return time.Duration(float64(el) / float64(done) * float64(total-done))
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parbench/parbench/internal/procfs"
 	"github.com/parbench/parbench/internal/rtmetrics"
 )
 
@@ -50,81 +51,94 @@ type schedStat struct {
 func (s sampleStart) machineDump(limit time.Duration) string {
 	now := time.Now()
 	_, cpu := rtmetrics.ProcessCPU()
+	stat := readProcStat()
+	threads := readThreads(true)
 	wall := now.Sub(s.at)
 	var b strings.Builder
 	fmt.Fprintf(&b, "process: %v of CPU in the %v of the sample (%.1f%% of one CPU); the watchdog fired %v after its %v limit",
 		(cpu - s.cpu).Round(time.Microsecond), wall.Round(time.Microsecond),
 		100*(cpu-s.cpu).Seconds()/max(wall.Seconds(), 1e-9), (wall - limit).Round(time.Microsecond), limit.Round(time.Millisecond))
-	if n := noiseBetween(s.stat, readProcStat()); n.ok {
-		fmt.Fprintf(&b, "\nmachine over the sample: steal %.1f%%, %.1f other runnable tasks", 100*n.steal, n.others)
+	if n := noiseBetween(s.stat, stat); n.ok {
+		fmt.Fprintf(&b, "\nmachine over the sample: steal %.1f%%, %s", 100*n.steal, otherTasks(n, threads))
 		if la, err := os.ReadFile("/proc/loadavg"); err == nil {
-			fmt.Fprintf(&b, ", load average %s", strings.Join(strings.Fields(string(la))[:3], " "))
+			if f := strings.Fields(string(la)); len(f) >= 3 {
+				fmt.Fprintf(&b, ", load average %s", strings.Join(f[:3], " "))
+			}
 		}
 	}
-	if th := s.threadsDump(); th != "" {
+	if th := s.threadsDump(now, threads); th != "" {
 		b.WriteString(th)
 	}
 	return b.String()
 }
 
+// otherTasks writes the machine's runnable tasks that are not this
+// process's. noise.others takes one running task, the runner, off each
+// of its two readings, which holds at a sample's start (the workers
+// parked) but not at a watchdog's fire, when the process's own threads
+// may be runnable: those in state R at the end (the reading thread
+// among them) come off the end's reading instead. Without the threads'
+// states the figure says it counts them.
+func otherTasks(n noise, threads map[int]schedStat) string {
+	running := 0
+	for _, t := range threads {
+		if t.state == "R" {
+			running++
+		}
+	}
+	if running == 0 {
+		return fmt.Sprintf("%.1f runnable tasks besides the runner, this process's other threads included", n.others)
+	}
+	return fmt.Sprintf("%.1f runnable tasks of other processes", max(0, n.others-float64(running-1)/2))
+}
+
 // threadsDump writes each thread's state and its time on a CPU and in
 // the run queue since the sample began, with the sums over threads: a
 // process that the machine starves has runnable threads that waited
-// for a CPU far longer than they ran.
-func (s sampleStart) threadsDump() string {
-	now := readThreads(true)
-	if len(now) == 0 {
+// for a CPU far longer than they ran. threads is the reading at now.
+func (s sampleStart) threadsDump(now time.Time, threads map[int]schedStat) string {
+	if len(threads) == 0 {
 		return ""
 	}
-	tids := make([]int, 0, len(now))
-	for tid := range now {
+	tids := make([]int, 0, len(threads))
+	for tid := range threads {
 		tids = append(tids, tid)
 	}
 	sort.Ints(tids)
 	var b strings.Builder
-	var run, queue time.Duration
 	for _, tid := range tids {
-		t := now[tid]
-		t0 := s.threads[tid] // zero for a thread begun during the sample
-		t.run, t.queue = t.run-t0.run, t.queue-t0.queue
-		run, queue = run+t.run, queue+t.queue
-		fmt.Fprintf(&b, "\n  tid %d %s: on a CPU %v, in the run queue %v", tid, t.state, t.run.Round(time.Microsecond), t.queue.Round(time.Microsecond))
+		t, t0 := threads[tid], s.threads[tid] // t0 is zero for a thread begun during the sample
+		fmt.Fprintf(&b, "\n  tid %d %s: on a CPU %v, in the run queue %v", tid, t.state,
+			max(t.run-t0.run, 0).Round(time.Microsecond), max(t.queue-t0.queue, 0).Round(time.Microsecond))
 	}
+	w := between(s.at, s.threads, now, threads)
 	return fmt.Sprintf("\nthreads over the sample (state: R runnable or running, S sleeping): on a CPU %v, in the run queue %v%s",
-		run.Round(time.Microsecond), queue.Round(time.Microsecond), b.String())
+		w.run.Round(time.Microsecond), w.queue.Round(time.Microsecond), b.String())
 }
 
 // readThreads reads every thread's schedstat (and, with state, its
 // state) from /proc/self/task; nil where there is none.
 func readThreads(state bool) map[int]schedStat {
-	dirs, err := filepath.Glob("/proc/self/task/*")
-	if err != nil || len(dirs) == 0 {
+	const dir = "/proc/self/task"
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) == 0 {
 		return nil
 	}
-	ts := make(map[int]schedStat, len(dirs))
-	for _, d := range dirs {
-		tid, err := strconv.Atoi(filepath.Base(d))
+	ts := make(map[int]schedStat, len(ents))
+	for _, e := range ents {
+		tid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
+		d := filepath.Join(dir, e.Name())
 		t := schedStat{state: "?"}
 		if state {
-			if stat, err := os.ReadFile(filepath.Join(d, "stat")); err == nil {
-				// The state is the field after the command, which is
-				// in parentheses and may hold spaces.
-				if i := strings.LastIndexByte(string(stat), ')'); i >= 0 {
-					if f := strings.Fields(string(stat[i+1:])); len(f) > 0 {
-						t.state = f[0]
-					}
-				}
+			if f, ok := procfs.Stat(filepath.Join(d, "stat")); ok {
+				t.state = f[0]
 			}
 		}
-		if ss, err := os.ReadFile(filepath.Join(d, "schedstat")); err == nil {
-			if f := strings.Fields(string(ss)); len(f) >= 2 {
-				run, _ := strconv.ParseInt(f[0], 10, 64)
-				queue, _ := strconv.ParseInt(f[1], 10, 64)
-				t.run, t.queue = time.Duration(run), time.Duration(queue)
-			}
+		if run, queue, ok := procfs.Schedstat(filepath.Join(d, "schedstat")); ok {
+			t.run, t.queue = run, queue
 		}
 		ts[tid] = t
 	}

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -311,7 +312,7 @@ func TestStarvedHangFailsAtCap(t *testing.T) {
 	if !errors.As(err, &h) {
 		t.Fatalf("Run = %v, want a *HangError", err)
 	}
-	if h.Extended != maxExtensions || !strings.Contains(h.Error(), "3 more while the OS starved it") {
+	if h.Extended != maxExtensions || !strings.Contains(h.Error(), fmt.Sprintf("%d more while the OS starved it", maxExtensions)) {
 		t.Errorf("%q: extended %d times, want %d", h, h.Extended, maxExtensions)
 	}
 	if elapsed < (1+maxExtensions)*timeout {

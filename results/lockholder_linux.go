@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // lockHolder returns the process that holds a flock on f's file, from
@@ -26,9 +28,7 @@ func lockHolder(f *os.File) int {
 		return 0
 	}
 	dev := uint64(st.Dev)
-	major := (dev>>8)&0xfff | (dev>>32)&^0xfff
-	minor := dev&0xff | (dev>>12)&^0xff
-	return parseLocks(data, major, minor, uint64(st.Ino))
+	return parseLocks(data, uint64(unix.Major(dev)), uint64(unix.Minor(dev)), uint64(st.Ino))
 }
 
 // parseLocks finds in a /proc/locks listing the holder of a FLOCK on

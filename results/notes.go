@@ -33,7 +33,8 @@ const (
 	NoteResumed = "parbench-resumed"
 	// NoteWarning is a finding about a point that is not a failure, as
 	// the run found it: "POINT what is wrong; what would mend it" (a
-	// goroutine count that the calibrated op count leaves idle).
+	// goroutine count that the calibrated op count leaves idle, a sample
+	// the OS starved so that the watchdog waited longer for it).
 	NoteWarning = "parbench-warning"
 	// NoteStall is the watchdog's dump of a sample it gave up on (the
 	// point's NoteFailed says so): the lock's state and every

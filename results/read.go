@@ -57,15 +57,13 @@ func ReadRun(name string, data []byte) (*Run, error) {
 	run := &Run{Complete: bytes.LastIndexByte(data, '\n') + 1}
 	data = data[:run.Complete]
 
-	// Pass 1: the configuration lines, as benchfmt applies them, for the
-	// notes and for what is still set at the end.
+	// Pass 1: the configuration lines, as benchfmt applies them, for
+	// what is still set at the end.
 	cfg := map[string]string{}
-	line := 0
 	for rest := data; len(rest) > 0; {
 		i := bytes.IndexByte(rest, '\n')
 		l := rest[:i]
 		rest = rest[i+1:]
-		line++
 		key, val, ok := keyValue(l)
 		if !ok {
 			continue
@@ -77,9 +75,6 @@ func ReadRun(name string, data []byte) (*Run, error) {
 		cfg[key] = string(val)
 		if len(l) > MaxLine && !IsNoteKey(key) {
 			cfg[key] = string(shortValue(val)) // as benchfmt reads it (LineReader)
-		}
-		if IsNoteKey(key) {
-			run.Notes = append(run.Notes, Note{Key: key, Value: string(val), Line: line})
 		}
 	}
 
@@ -140,6 +135,7 @@ func ReadRun(name string, data []byte) (*Run, error) {
 	if err := longResult(); err != nil {
 		return nil, err
 	}
+	run.Notes = lr.Notes // whole, long ones included
 	for k, v := range cfg {
 		if IsNoteKey(k) || first == nil || first[k] != v {
 			run.Dangling = append(run.Dangling, k)
@@ -306,7 +302,7 @@ func (lr *LineReader) next() {
 	if isCfg && IsNoteKey(key) && len(val) > 0 {
 		lr.Notes = append(lr.Notes, Note{Key: key, Value: string(val), Line: lr.line})
 	}
-	if len(body) <= MaxLine {
+	if len(bytes.TrimSuffix(line, []byte("\n"))) <= MaxLine { // benchfmt counts a \r against its limit
 		lr.out = line
 		return
 	}

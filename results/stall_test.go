@@ -84,17 +84,17 @@ func TestStallsErrors(t *testing.T) {
 		want  string
 	}{
 		{"no part number", []Note{note("p text")}, "line 9: want POINT i/n TEXT"},
-		{"part 0", []Note{note("p 0/1 x")}, "want POINT i/n"},
+		{"part 0", []Note{note("p 0/1 \"x\"")}, "want POINT i/n"},
 		{"no text", []Note{note("p 1/1")}, "want POINT i/n TEXT"},
-		{"part beyond count", []Note{note("p 3/2 x")}, "want POINT i/n"},
-		{"starts at part 2", []Note{note("p 2/2 x")}, "part 2/2 of p without the parts before it"},
-		{"part missing", []Note{note("p 1/3 x"), note("p 3/3 x")}, "part 3/3 of p where part 2/3 of p was due"},
-		{"other point", []Note{note("p 1/2 x"), note("q 2/2 x")}, "where part 2/2 of p was due"},
-		{"cut short", []Note{note("p 1/2 x")}, "the dump of p from line 9 ends at part 1 of 2"},
-		{"bad escape", []Note{note(`p 1/1 \q`)}, `unknown escape \q`},
-		{"lone backslash", []Note{note(`p 1/1 x\`)}, "lone backslash"},
-		{"bad hex", []Note{note(`p 1/1 \xg0`)}, "not two hex digits"},
-		{"short hex", []Note{note(`p 1/1 \x0`)}, "without two hex digits"},
+		{"part beyond count", []Note{note("p 3/2 \"x\"")}, "want POINT i/n"},
+		{"starts at part 2", []Note{note("p 2/2 \"x\"")}, "part 2/2 of p without the parts before it"},
+		{"part missing", []Note{note("p 1/3 \"x\""), note("p 3/3 \"x\"")}, "part 3/3 of p where part 2/3 of p was due"},
+		{"other point", []Note{note("p 1/2 \"x\""), note("q 2/2 \"x\"")}, "where part 2/2 of p was due"},
+		{"cut short", []Note{note("p 1/2 \"x\"")}, "the dump of p from line 9 ends at part 1 of 2"},
+		{"not quoted", []Note{note(`p 1/1 x`)}, "not a Go-quoted string: x"},
+		{"bad escape", []Note{note(`p 1/1 "\q"`)}, "not a Go-quoted string"},
+		{"unterminated", []Note{note(`p 1/1 "x`)}, "not a Go-quoted string"},
+		{"empty part", []Note{note(`p 1/1 ""`)}, "an empty part"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Stalls(tc.notes)
@@ -144,8 +144,8 @@ func FuzzStallNotes(f *testing.F) {
 // FuzzStalls checks that Stalls never panics on a stall note's value,
 // and that what it accepts it writes back the same.
 func FuzzStalls(f *testing.F) {
-	f.Add(`p 1/1 a\sb\n`)
-	f.Add(`p 1/2 \x41`)
+	f.Add(`p 1/1 "a \x20b\n"`)
+	f.Add(`p 1/2 "\x41"`)
 	f.Fuzz(func(t *testing.T, value string) {
 		got, err := Stalls([]Note{{Key: NoteStall, Value: value, Line: 1}})
 		if err != nil {

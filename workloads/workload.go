@@ -1,10 +1,12 @@
 package workloads
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -128,15 +130,15 @@ func (p Params) Validate() error {
 	}
 	switch {
 	case p.IOLatency < 0 || p.IOLatency > time.Minute:
-		return bad("IOLatency", p.IOLatency, "want a duration from 0 to 1m")
+		return bad(ParamIOLatency, p.IOLatency, "want a duration from 0 to 1m")
 	case p.ServerLatency < 0 || p.ServerLatency > time.Minute:
-		return bad("ServerLatency", p.ServerLatency, "want a duration from 0 to 1m")
+		return bad(ParamServerLatency, p.ServerLatency, "want a duration from 0 to 1m")
 	case !(p.IOFraction >= 0 && p.IOFraction <= 1):
-		return bad("IOFraction", p.IOFraction, "want a number from 0 to 1")
+		return bad(ParamIOFraction, p.IOFraction, "want a number from 0 to 1")
 	case p.OpTime <= 0 || p.OpTime > time.Minute:
-		return bad("OpTime", p.OpTime, "want a duration above 0 and at most 1m")
+		return bad(ParamOpTime, p.OpTime, "want a duration above 0 and at most 1m")
 	case p.CPUGoroutines < 0 || p.CPUGoroutines > MaxCPUGoroutines:
-		return bad("CPUGoroutines", p.CPUGoroutines, fmt.Sprintf("want 0 to %d", MaxCPUGoroutines))
+		return bad(ParamCPUGoroutines, p.CPUGoroutines, fmt.Sprintf("want 0 to %d", MaxCPUGoroutines))
 	}
 	for _, check := range paramChecks {
 		if err := check(p); err != nil {
@@ -160,44 +162,45 @@ const (
 	ParamFaults        = "Faults"
 )
 
+// knobs are the Param* knobs in field order, each with its value as
+// text: two Params set a knob alike when the texts are equal (Faults
+// "off" is the default "").
+var knobs = []struct {
+	name string
+	text func(Params) string
+}{
+	{ParamIOLatency, func(p Params) string { return p.IOLatency.String() }},
+	{ParamServerLatency, func(p Params) string { return p.ServerLatency.String() }},
+	{ParamIOFraction, func(p Params) string { return fmt.Sprint(p.IOFraction) }},
+	{ParamOpTime, func(p Params) string { return p.OpTime.String() }},
+	{ParamCPUGoroutines, func(p Params) string { return fmt.Sprint(p.CPUGoroutines) }},
+	{ParamDB, func(p Params) string { return p.DB }},
+	{ParamFaults, func(p Params) string { return strconv.Quote(cmp.Or(p.Faults, "off")) }},
+}
+
 // Changed returns the knobs of p that differ from DefaultParams, in
-// field order: what a run set on purpose. Faults "off" is the default
-// ""; TempDir is a place, not a knob, and never counts.
+// field order: what a run set on purpose. TempDir is a place, not a
+// knob, and never counts.
 func (p Params) Changed() []string {
 	d := DefaultParams()
 	var names []string
-	add := func(changed bool, name string) {
-		if changed {
-			names = append(names, name)
+	for _, k := range knobs {
+		if k.text(p) != k.text(d) {
+			names = append(names, k.name)
 		}
 	}
-	add(p.IOLatency != d.IOLatency, ParamIOLatency)
-	add(p.ServerLatency != d.ServerLatency, ParamServerLatency)
-	add(p.IOFraction != d.IOFraction, ParamIOFraction)
-	add(p.OpTime != d.OpTime, ParamOpTime)
-	add(p.CPUGoroutines != d.CPUGoroutines, ParamCPUGoroutines)
-	add(p.DB != d.DB, ParamDB)
-	add(p.Faults != d.Faults && p.Faults != "off", ParamFaults)
 	return names
 }
 
 // Value returns the knob name of p as text, as a ParamError shows it.
 func (p Params) Value(name string) string {
-	switch name {
-	case ParamIOLatency:
-		return p.IOLatency.String()
-	case ParamServerLatency:
-		return p.ServerLatency.String()
-	case ParamIOFraction:
-		return fmt.Sprint(p.IOFraction)
-	case ParamOpTime:
-		return p.OpTime.String()
-	case ParamCPUGoroutines:
-		return fmt.Sprint(p.CPUGoroutines)
-	case ParamDB:
+	if name == ParamDB {
 		return "(a database URL)" // never echo a password
-	case ParamFaults:
-		return fmt.Sprintf("%q", p.Faults)
+	}
+	for _, k := range knobs {
+		if k.name == name {
+			return k.text(p)
+		}
 	}
 	return ""
 }

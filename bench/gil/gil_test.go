@@ -275,17 +275,18 @@ func TestAccounting(t *testing.T) {
 				randomOps(th, rand.New(rand.NewPCG(42, uint64(w))), 100, &occ, &violations)
 			})
 			s := statsOf(t, l)
-			if s.tenure.n == 0 || s.switches == 0 {
-				t.Fatalf("no tenure (%d) or no switch (%d) recorded", s.tenure.n, s.switches)
+			switches := s.switches.Load()
+			if s.tenure.n == 0 || switches == 0 {
+				t.Fatalf("no tenure (%d) or no switch (%d) recorded", s.tenure.n, switches)
 			}
 			if s.tenure.sum+s.handoff.sum > wall {
 				t.Errorf("tenure %v + hand-off %v > wall %v: two holders at once", s.tenure.sum, s.handoff.sum, wall)
 			}
-			if s.handoff.n != s.switches {
-				t.Errorf("%d hand-offs for %d switches", s.handoff.n, s.switches)
+			if s.handoff.n != switches {
+				t.Errorf("%d hand-offs for %d switches", s.handoff.n, switches)
 			}
-			if s.inOrder > s.turns || s.turns > s.switches {
-				t.Errorf("in order %d, turns %d, switches %d: want in order <= turns <= switches", s.inOrder, s.turns, s.switches)
+			if s.inOrder > s.turns || s.turns > switches {
+				t.Errorf("in order %d, turns %d, switches %d: want in order <= turns <= switches", s.inOrder, s.turns, switches)
 			}
 			var active time.Duration
 			for i, th := range s.threads {
@@ -297,14 +298,14 @@ func TestAccounting(t *testing.T) {
 			if active > g*wall {
 				t.Errorf("goroutine time %v > %d x wall %v", active, g, wall)
 			}
-			if gl, ok := l.(*GIL); ok && gl.switches != uint64(s.switches)+1 {
-				t.Errorf("switch_number %d, want the %d accounted holder changes + the first take", gl.switches, s.switches)
+			if gl, ok := l.(*GIL); ok && gl.switches != uint64(switches)+1 {
+				t.Errorf("switch_number %d, want the %d accounted holder changes + the first take", gl.switches, switches)
 			}
 			got := map[string]float64{}
 			for _, m := range l.Metrics(wall) {
 				got[m.Unit] = m.Value
 			}
-			if want := float64(s.switches) / wall.Seconds(); math.Abs(got[UnitSwitches]-want) > 1e-9*want {
+			if want := float64(switches) / wall.Seconds(); math.Abs(got[UnitSwitches]-want) > 1e-9*want {
 				t.Errorf("%s = %v, want %v", UnitSwitches, got[UnitSwitches], want)
 			}
 			if w := got[UnitWait]; !(w > 0 && w < 1) {

@@ -45,14 +45,19 @@ func (t *mutexThread) Stop() {
 	t.st.stop()
 }
 
+// OpStart and OpEnd run on every op: uncontended, they do no atomic
+// work but the mutex's own.
 func (t *mutexThread) OpStart() {
-	if !t.m.mu.TryLock() {
-		t0 := time.Now()
-		t.st.enter(PhaseWaiting, t0)
-		t.m.mu.Lock()
-		t.st.wait(t0)
+	if t.m.mu.TryLock() {
+		t.m.stats.took(t.st, time.Now())
+		return
 	}
-	t.m.stats.took(t.st, time.Now())
+	t0 := time.Now()
+	t.st.enter(PhaseWaiting, t0)
+	t.m.mu.Lock()
+	now := time.Now()
+	t.st.wait(t0, now)
+	t.m.stats.took(t.st, now)
 }
 
 func (t *mutexThread) OpEnd() {

@@ -61,12 +61,13 @@ func (*GIL) Name() string { return "gil" }
 func (g *GIL) Thread() Thread {
 	t := &newThread{
 		g:        g,
-		st:       g.stats.newThread(),
 		slot:     -1,
 		wake:     make(chan struct{}, 1),
 		switched: make(chan struct{}, 1),
 	}
+	// Under mu, so that g.threads[i].st.id == i: State pairs them.
 	g.mu.Lock()
+	t.st = g.stats.newThread()
 	g.threads = append(g.threads, t)
 	g.mu.Unlock()
 	return t
@@ -111,17 +112,20 @@ func (t *newThread) Check() {
 // take is take_gil.
 func (g *GIL) take(t *newThread) {
 	g.mu.Lock()
+	var now time.Time
 	if g.locked {
 		t0 := time.Now()
 		t.st.enter(PhaseWaiting, t0)
-		for g.locked {
+		for now = t0; g.locked; now = time.Now() {
 			saved := g.switches
-			timedOut := g.timedWait(t)
+			timedOut := g.timedWait(t, now)
 			if timedOut && g.locked && g.switches == saved {
 				g.dropRequest.Store(true)
 			}
 		}
-		t.st.wait(t0)
+		t.st.wait(t0, now)
+	} else {
+		now = time.Now()
 	}
 	g.locked = true
 	t.woken = time.Time{}
@@ -138,7 +142,7 @@ func (g *GIL) take(t *newThread) {
 	if g.dropRequest.Load() {
 		g.dropRequest.Store(false)
 	}
-	g.stats.took(t.st, time.Now())
+	g.stats.took(t.st, now)
 	g.mu.Unlock()
 }
 
@@ -147,9 +151,10 @@ func (g *GIL) take(t *newThread) {
 // has taken the GIL.
 func (g *GIL) drop(t *newThread, force bool) {
 	g.mu.Lock()
-	g.stats.dropped(t.st, time.Now(), !force)
+	now := time.Now()
+	g.stats.dropped(t.st, now, !force)
 	g.locked = false
-	g.signal()
+	g.signal(now)
 	// The check of ceval_gil.c runs after the mutex is released, when
 	// another goroutine may already have taken the GIL; here mu is still
 	// held, so last_holder is t and the wait is always due.
@@ -159,21 +164,20 @@ func (g *GIL) drop(t *newThread, force bool) {
 	}
 	g.dropRequest.Store(false)
 	g.switchWait = t
-	t0 := time.Now()
-	t.st.enter(PhaseSwitch, t0)
+	t.st.enter(PhaseSwitch, now)
 	g.mu.Unlock()
 	<-t.switched
-	t.st.wait(t0)
+	t.st.wait(now, time.Now())
 }
 
-// timedWait is COND_TIMED_WAIT on the condition for one interval: it
-// releases mu, waits for a signal or the timeout, and takes mu again. It
-// reports whether it timed out without a signal.
-func (g *GIL) timedWait(t *newThread) (timedOut bool) {
+// timedWait is COND_TIMED_WAIT on the condition for one interval from
+// now: it releases mu, waits for a signal or the timeout, and takes mu
+// again. It reports whether it timed out without a signal.
+func (g *GIL) timedWait(t *newThread, now time.Time) (timedOut bool) {
 	t.slot = len(g.waiters)
 	g.waiters = append(g.waiters, t)
 	t.woken = time.Time{}
-	t.deadline = time.Now().Add(g.interval)
+	t.deadline = now.Add(g.interval)
 	g.mu.Unlock()
 	if t.timer == nil {
 		t.timer = time.NewTimer(g.interval)
@@ -199,14 +203,14 @@ func (g *GIL) timedWait(t *newThread) (timedOut bool) {
 	return true
 }
 
-// signal is COND_SIGNAL: it wakes one waiter, chosen at random.
-func (g *GIL) signal() {
+// signal is COND_SIGNAL at now: it wakes one waiter, chosen at random.
+func (g *GIL) signal(now time.Time) {
 	if len(g.waiters) == 0 {
 		return
 	}
 	w := g.waiters[g.rng.IntN(len(g.waiters))]
 	g.unwait(w)
-	w.woken = time.Now()
+	w.woken = now
 	w.wake <- struct{}{}
 }
 

@@ -70,13 +70,16 @@ func (t *oldThread) Check() {
 }
 
 func (t *oldThread) take() {
-	if !t.g.sem.tryAcquire() {
-		t0 := time.Now()
-		t.st.enter(PhaseWaiting, t0)
-		t.g.sem.acquire()
-		t.st.wait(t0)
+	if t.g.sem.tryAcquire() {
+		t.g.stats.took(t.st, time.Now())
+		return
 	}
-	t.g.stats.took(t.st, time.Now())
+	t0 := time.Now()
+	t.st.enter(PhaseWaiting, t0)
+	t.g.sem.acquire()
+	now := time.Now()
+	t.st.wait(t0, now)
+	t.g.stats.took(t.st, now)
 }
 
 func (t *oldThread) drop(final bool) {

@@ -24,7 +24,8 @@ type State struct {
 	Taken  time.Time // when the snapshot was taken
 	Locked bool      // the lock is held (gil: the locked flag; gil-old: the semaphore)
 	Holder int       // the holder's thread ID, or -1 for none known
-	// Changes counts holder changes since the lock was made.
+	// Changes counts the lock's changes of holder from one goroutine
+	// to another since the lock was made.
 	Changes uint64
 	// Waiters is how many goroutines the lock itself has queued: gil,
 	// on its condition; gil-old, registered on the semaphore.
@@ -45,9 +46,14 @@ type State struct {
 
 // ThreadState is one goroutine's side of a State.
 type ThreadState struct {
-	ID    int           // its Thread's index, in the order Thread was called
-	Phase Phase         // what it is doing
-	For   time.Duration // how long it has been doing it
+	ID    int   // its Thread's index, in the order Thread was called
+	Phase Phase // what it is doing
+	// For is how long it has been doing it. The holder's is counted from
+	// when it took the lock over from another goroutine: a holder that
+	// drops and re-takes the lock with no one taking it meanwhile (a
+	// mutex between its ops, a GIL at a check or around IO) is not
+	// timed on each take, which would cost the timed path.
+	For time.Duration
 	// Timer is the gil's timed wait of a waiter: "due in 3ms",
 	// "overdue by 2s" (its timer has not fired: the Go runtime has not
 	// run it), or "woken 1ms ago" (signalled, not yet running).
@@ -109,21 +115,28 @@ func threadID(id int) string {
 	return fmt.Sprint(id)
 }
 
-// state fills in the accounting's side of a State: every thread's
-// phase, and the holder when the mode does not know it otherwise.
+// state fills in the accounting's side of a State, given st.Locked:
+// every thread's phase, and the holder when the mode has not set it.
+// The phases never say holding (took does no atomic work unless the
+// lock changes hands): the last goroutine to take the lock over holds
+// it while the lock is locked and the goroutine has not since begun to
+// wait or stopped.
 func (s *stats) state(st *State) {
-	st.Changes = s.changes.Load()
+	st.Changes = uint64(s.switches.Load())
+	holder := s.holder.Load()
+	holderAt := time.Unix(0, s.holderAt.Load())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, t := range s.threads {
 		p := Phase(t.phase.Load())
 		since := time.Unix(0, t.since.Load())
+		if t == holder && st.Locked && p == PhaseRunning && (st.Holder < 0 || st.Holder == t.id) {
+			p, since = PhaseHolding, holderAt
+			st.Holder = t.id
+		}
 		ts := ThreadState{ID: t.id, Phase: p}
 		if p != PhaseNew {
 			ts.For = st.Taken.Sub(since)
-		}
-		if p == PhaseHolding && st.Holder < 0 {
-			st.Holder = t.id
 		}
 		st.Threads = append(st.Threads, ts)
 	}
@@ -148,13 +161,11 @@ const stateWait = 200 * time.Millisecond
 // State returns the GIL's flags and, for each waiter, its timed wait.
 func (g *GIL) State() State {
 	st := State{Mode: g.Name(), Taken: time.Now(), Holder: -1, SwitchWait: -1}
-	timers := map[int]string{}
-	holder := -1
-	ok := tryLock(&g.mu, stateWait)
-	if ok {
+	var timers []string // by thread ID: g.threads[i].st.id == i
+	if tryLock(&g.mu, stateWait) {
 		st.Locked = g.locked
 		if g.locked && g.lastHolder != nil {
-			holder = g.lastHolder.st.id
+			st.Holder = g.lastHolder.st.id
 		}
 		st.DropRequest = g.dropRequest.Load()
 		st.Switches = g.switches
@@ -162,16 +173,17 @@ func (g *GIL) State() State {
 		if g.switchWait != nil {
 			st.SwitchWait = g.switchWait.st.id
 		}
-		for _, t := range g.threads {
+		timers = make([]string, len(g.threads))
+		for i, t := range g.threads {
 			switch {
 			case t.slot >= 0:
 				if d := t.deadline.Sub(st.Taken); d >= 0 {
-					timers[t.st.id] = "due in " + d.Round(time.Microsecond).String()
+					timers[i] = "due in " + d.Round(time.Microsecond).String()
 				} else {
-					timers[t.st.id] = "overdue by " + (-d).Round(time.Microsecond).String()
+					timers[i] = "overdue by " + (-d).Round(time.Microsecond).String()
 				}
 			case !t.woken.IsZero():
-				timers[t.st.id] = "signalled " + st.Taken.Sub(t.woken).Round(time.Microsecond).String() + " ago, not yet running"
+				timers[i] = "signalled " + st.Taken.Sub(t.woken).Round(time.Microsecond).String() + " ago, not yet running"
 			}
 		}
 		g.mu.Unlock()
@@ -181,11 +193,10 @@ func (g *GIL) State() State {
 		st.DropRequest = g.dropRequest.Load()
 	}
 	g.stats.state(&st)
-	if ok {
-		st.Holder = holder // the flag, not the accounting's phases
-	}
 	for i := range st.Threads {
-		st.Threads[i].Timer = timers[st.Threads[i].ID]
+		if id := st.Threads[i].ID; id < len(timers) {
+			st.Threads[i].Timer = timers[id]
+		}
 	}
 	return st
 }
@@ -201,11 +212,17 @@ func (g *OldGIL) State() State {
 }
 
 // State returns the holder and the goroutines' phases; a sync.Mutex
-// shows nothing more without being taken.
+// shows nothing more without being taken. Whether it is locked is a
+// TryLock, released at once: a goroutine that asks for the mutex in
+// that instant waits for it, once per dump.
 func (m *Mutex) State() State {
 	st := State{Mode: m.Name(), Taken: time.Now(), Holder: -1, SwitchWait: -1}
+	if m.mu.TryLock() {
+		m.mu.Unlock()
+	} else {
+		st.Locked = true
+	}
 	m.stats.state(&st)
-	st.Locked = st.Holder >= 0
 	for _, t := range st.Threads {
 		if t.Phase == PhaseWaiting {
 			st.Waiters++

@@ -11,8 +11,11 @@ import (
 
 // The accounting shared by the locking modes. Every figure is updated by
 // the goroutine that holds the lock, at the moment it takes or drops it,
-// so the lock itself serialises the bookkeeping: no atomics, and nothing
-// on the path of a CPU check that does not hand over.
+// so the lock itself serialises the bookkeeping. What a watchdog's State
+// (state.go) reads while the goroutines run is atomic, and is written
+// only where a goroutine starts, stops or waits, or where the lock
+// changes hands: a take or a drop that does not hand over (a mutex's
+// every op, a CPU check) does no atomic work of the accounting's.
 
 // threadStats is one goroutine's side of the accounting. Only its own
 // goroutine writes begin, active and waited; the lock's holder writes
@@ -26,8 +29,9 @@ type threadStats struct {
 
 	// For State (state.go), read by a watchdog while the goroutine
 	// runs: its index in stats.threads, what it is doing and since
-	// when. Written only where the goroutine starts, stops, waits or
-	// the lock changes hands, never on a Check that does not hand over.
+	// when. Written only where the goroutine starts, stops or waits:
+	// the phase never says "holding" (State derives that from
+	// stats.holder), and is PhaseRunning after a wait.
 	id    int
 	phase atomic.Int32 // a Phase
 	since atomic.Int64 // unix nanoseconds at the change of phase
@@ -65,13 +69,17 @@ type stats struct {
 	threads    []*threadStats // every thread made, for metrics
 	last       *threadStats   // the last holder
 	droppedAt  time.Time
-	switches   int64 // holder changes
-	turns      int64 // holder changes to a goroutine that held it before
-	inOrder    int64 // of those, to the goroutine whose turn it was
-	tenure     hist  // one take to the next drop
-	handoff    hist  // a drop to the take by another goroutine
+	switches   atomic.Int64 // holder changes from one goroutine to another; read by State
+	turns      int64        // holder changes to a goroutine that held it before
+	inOrder    int64        // of those, to the goroutine whose turn it was
+	tenure     hist         // one take to the next drop
+	handoff    hist         // a drop to the take by another goroutine
 	head, tail *threadStats
-	changes    atomic.Uint64 // holder changes, readable by State
+	// For State: the last holder and when it took over from another
+	// goroutine, set only where the holder changes. Whether it holds
+	// the lock now is the lock's to say.
+	holder   atomic.Pointer[threadStats]
+	holderAt atomic.Int64 // unix nanoseconds
 }
 
 func (s *stats) newThread() *threadStats {
@@ -83,11 +91,12 @@ func (s *stats) newThread() *threadStats {
 	return t
 }
 
-// took records that t took the lock at now.
+// took records that t took the lock at now. Only a take by another
+// goroutine than the last holder (a hand-off) does atomic work.
 func (s *stats) took(t *threadStats, now time.Time) {
 	if s.last != t {
 		if s.last != nil {
-			s.switches++
+			s.switches.Add(1)
 			s.handoff.add(now.Sub(s.droppedAt))
 			if t.queued {
 				s.turns++
@@ -97,11 +106,11 @@ func (s *stats) took(t *threadStats, now time.Time) {
 			}
 		}
 		s.last = t
-		s.changes.Add(1)
+		s.holderAt.Store(now.UnixNano())
+		s.holder.Store(t)
 	}
 	s.unqueue(t)
 	t.heldSince = now
-	t.enter(PhaseHolding, now)
 }
 
 // dropped records that t dropped the lock at now. A final drop (the
@@ -109,7 +118,6 @@ func (s *stats) took(t *threadStats, now time.Time) {
 func (s *stats) dropped(t *threadStats, now time.Time, final bool) {
 	s.tenure.add(now.Sub(t.heldSince))
 	s.droppedAt = now
-	t.enter(PhaseRunning, now)
 	if !final {
 		t.prev, t.next, t.queued = s.tail, nil, true
 		if s.tail != nil {
@@ -162,12 +170,13 @@ func (s *stats) metrics(wall time.Duration) []workloads.Metric {
 	if active > 0 {
 		share = float64(waited) / float64(active)
 	}
+	switches := s.switches.Load()
 	ms := []workloads.Metric{
-		{Value: float64(s.switches) / wall.Seconds(), Unit: UnitSwitches},
+		{Value: float64(switches) / wall.Seconds(), Unit: UnitSwitches},
 		{Value: s.tenure.quantile(0.5).Seconds(), Unit: UnitTenure},
 		{Value: share, Unit: UnitWait},
 	}
-	if s.switches > 0 {
+	if switches > 0 {
 		ms = append(ms, workloads.Metric{Value: s.handoff.quantile(0.5).Seconds(), Unit: UnitHandoff})
 	}
 	if s.turns > 0 {

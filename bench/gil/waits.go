@@ -23,11 +23,13 @@ type WaitRecorder interface {
 // lock's take.
 const RecorderSkip = 1
 
-// wait adds the wait that began at t0 to t's accounting and hands it to
-// the recorder, if any.
-func (t *threadStats) wait(t0 time.Time) {
-	d := time.Since(t0)
+// wait adds the wait from t0 to now to t's accounting, hands it to the
+// recorder, if any, and puts t back in PhaseRunning: a take that waited
+// is about to hold the lock, which State tells from stats.holder.
+func (t *threadStats) wait(t0, now time.Time) {
+	d := now.Sub(t0)
 	t.waited += d
+	t.enter(PhaseRunning, now)
 	if t.rec != nil {
 		t.rec.RecordWait(d)
 	}

@@ -129,7 +129,7 @@ func (t *toyThread) Stop()  { t.st.stop() }
 func (t *toyThread) OpStart() {
 	t0 := time.Now()
 	time.Sleep(toyWait)
-	t.st.wait(t0)
+	t.st.wait(t0, time.Now())
 }
 func (t *toyThread) OpEnd() {}
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,12 +95,33 @@ func rerunArgs(fs *flag.FlagSet, p results.Point) []string {
 	})
 	sort.Strings(names)
 	for _, name := range names {
-		args = append(args, "--"+name, fs.Lookup(name).Value.String())
+		v := fs.Lookup(name).Value.String()
+		if name == "db" {
+			v = hidePassword(v)
+		}
+		args = append(args, "--"+name, v)
 	}
 	for i, a := range args {
 		args[i] = shellQuote(a)
 	}
 	return args
+}
+
+// hidePassword is a --db URL with its password, if any, replaced by
+// PASSWORD: a command printed to a terminal or a log must not show it.
+func hidePassword(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "PASSWORD-HOLDING-URL" // unparsable: show none of it
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "PASSWORD")
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "PASSWORD")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // shellQuote quotes s for a POSIX shell where it needs quoting.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -134,5 +135,20 @@ func TestRefusedDBExits2(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("a file was written")
+	}
+}
+
+// TestRerunHidesPassword: the rerun command of a failed point carries
+// --db, but never its password (in the user part or the query).
+func TestRerunHidesPassword(t *testing.T) {
+	for _, dsn := range []string{"postgres://u:secret@localhost/db", "postgres://u@localhost/db?password=secret&sslmode=disable"} {
+		fs, _ := newRunFlags(io.Discard)
+		if err := fs.Parse([]string{"--db", dsn}); err != nil {
+			t.Fatal(err)
+		}
+		cmd := strings.Join(rerunArgs(fs, results.Point{Workload: "webapp/read", Lock: "none", Goroutines: 2, Procs: 2}), " ")
+		if strings.Contains(cmd, "secret") || !strings.Contains(cmd, "--db ") || !strings.Contains(cmd, "PASSWORD") {
+			t.Errorf("--db %s: rerun command %q; want --db with PASSWORD in place of the password", dsn, cmd)
+		}
 	}
 }

@@ -87,8 +87,9 @@ func makeCmd(t *testing.T, args ...string) *exec.Cmd {
 }
 
 // TestMakeBenchQuickFailsSoft runs `make bench-quick` with a point that
-// fails for sure (test/hang, built in only with -tags parbenchhang: see
-// hang_testworkload.go) beside a healthy one, and checks that make
+// fails for sure (io/sleep with a 30s op under a 1s --sample-timeout:
+// its sleeping goroutines hang on purpose, which the watchdog never
+// takes for starvation) beside a healthy one, and checks that make
 // still prints the benchstat tables and the report and writes the HTML
 // page, of the healthy point's samples, and then exits non-zero.
 func TestMakeBenchQuickFailsSoft(t *testing.T) {
@@ -99,8 +100,8 @@ func TestMakeBenchQuickFailsSoft(t *testing.T) {
 	bin := filepath.Join(dir, "parbench")
 	out := filepath.Join(dir, "x.txt")
 	var stdout bytes.Buffer
-	cmd := makeCmd(t, "bench-quick", "BIN="+bin, "BUILD_TAGS=parbenchhang", "OUT="+out,
-		"QUICK_FLAGS=--workloads cpu/sha256,test/hang --procs 1 --goroutines 1 --count 2 --benchtime 20ms --sample-timeout 1s")
+	cmd := makeCmd(t, "bench-quick", "BIN="+bin, "OUT="+out,
+		"QUICK_FLAGS=--workloads cpu/sha256,io/sleep --io-latency 30s --procs 1 --goroutines 1 --count 2 --benchtime 20ms --sample-timeout 1s")
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stdout
 	err := cmd.Run()

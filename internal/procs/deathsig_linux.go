@@ -3,9 +3,7 @@ package procs
 import (
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
-	"sync"
 	"syscall"
 )
 
@@ -14,49 +12,27 @@ import (
 // killed with kill -9 leaves no worker running its op to the end.
 //
 // Linux sends that signal when the *thread* that forked the child ends,
-// not the process (golang/go#27505), and the Go runtime ends a thread
-// whose goroutine exits while locked to it. So every worker is forked
-// from one goroutine locked to its thread for the life of the process
-// (forker), whose thread therefore never ends before the process.
+// not the process (golang/go#27505). That does not bite here: the Go
+// runtime ends an OS thread only when a goroutine exits while locked to
+// it with runtime.LockOSThread, and parbench locks none, so every
+// thread lives as long as the process and the signal comes only when
+// the process dies. What would make it bite is a goroutine that calls
+// runtime.LockOSThread and then exits without unlocking, on the thread
+// that started a worker: that worker would be killed with the thread.
+// Whoever adds such a goroutine must start workers from a thread that
+// is never ended instead (a goroutine locked to its thread for the life
+// of the process, say).
+//
 // The child's own check (orphaned) covers the parent dying before the
 // signal was armed.
 
-// forkReq is one start for the forker to do.
-type forkReq struct {
-	cmd  *exec.Cmd
-	done chan error
-}
-
-var forks = sync.OnceValue(func() chan forkReq {
-	ch := make(chan forkReq)
-	go func() {
-		runtime.LockOSThread() // never unlocked: this thread lives as long as the process
-		for r := range ch {
-			r.done <- r.cmd.Start()
-		}
-	}()
-	return ch
-})
-
-// The forker starts with the process, not with its first worker: a
-// goroutine that appeared during a sample would count as the sample's
-// leak. A worker process starts none (it starts no workers).
-func init() {
-	if !IsWorker() {
-		forks()
-	}
-}
-
-// startWorker starts cmd with the parent-death signal set, from the
-// forker's thread.
+// startWorker starts cmd with the parent-death signal set.
 func startWorker(cmd *exec.Cmd) error {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	r := forkReq{cmd: cmd, done: make(chan error, 1)}
-	forks() <- r
-	return <-r.done
+	return cmd.Start()
 }
 
 // orphaned reports whether this worker's parent, whose pid EnvWorker

@@ -29,9 +29,10 @@
 //     waits for every process; Abort kills them first.
 //
 // Workers die with their parent: on Linux each is started with a
-// parent-death signal (SIGKILL), from one thread that lives as long as
-// the process, and exits at once if its parent is not the one EnvWorker
-// names (deathsig_linux.go). Elsewhere a worker whose parent was killed
+// parent-death signal (SIGKILL), which Linux sends when the thread that
+// started it ends, and no parbench thread ends before the process
+// (deathsig_linux.go); a worker also exits at once if its parent is not
+// the one EnvWorker names. Elsewhere a worker whose parent was killed
 // ends when its op does and it reads its closed stdin.
 //
 // The wire format (frame.go) is a 4-byte big-endian body length, a type

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"os"
 	"strconv"
-	"strings"
+
+	"github.com/parbench/parbench/internal/procfs"
 )
 
 // Children returns the process ids of this process's children that are
@@ -24,18 +25,9 @@ func Children() ([]int, error) {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
+		f, ok := procfs.Stat("/proc/" + e.Name() + "/stat")
+		if !ok || len(f) < 2 {
 			continue // gone meanwhile
-		}
-		// pid (comm) state ppid ...; comm may hold spaces and parens.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) < 2 {
-			continue
 		}
 		if ppid, _ := strconv.Atoi(f[1]); ppid != self {
 			continue

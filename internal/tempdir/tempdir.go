@@ -44,6 +44,15 @@ func Make(dir, prefix string) (string, error) {
 	return os.MkdirTemp(dir, fmt.Sprintf("%s-%d-%d-", prefix, os.Getpid(), selfStart()))
 }
 
+// self is this process's start time, read once.
+var self = sync.OnceValue(func() uint64 {
+	st, _ := procStart(os.Getpid())
+	return st.start
+})
+
+// selfStart is this process's start time, 0 if unknown (outside Linux).
+func selfStart() uint64 { return self() }
+
 // Sweep removes the directories in dir named prefix-<pid>-<start>-<random>
 // whose owner is dead, and returns their paths. It is best effort: a
 // directory it cannot list or remove stays.

@@ -82,11 +82,10 @@ func testsum(args []string, stdout, stderr io.Writer) int {
 // event is one line of go test -json (cmd/test2json's TestEvent, and
 // go build's BuildEvent for build output).
 type event struct {
-	Action     string
-	Package    string
-	Test       string
-	Output     string
-	ImportPath string
+	Action  string
+	Package string
+	Test    string
+	Output  string
 }
 
 // skipped is a test that skipped, with the reason it logged.

@@ -98,7 +98,7 @@ func ParseFaults(spec string) (Faults, error) {
 // faultsError is a bad Faults spec as a *workloads.ParamError, which a
 // command reports under its own flag (parbench: --faults).
 func faultsError(spec string, err error) error {
-	return &workloads.ParamError{Param: "Faults", Value: strconv.Quote(spec), Err: err}
+	return &workloads.ParamError{Param: workloads.ParamFaults, Value: strconv.Quote(spec), Err: err}
 }
 
 func parseDur(v string, hi time.Duration) (time.Duration, error) {
@@ -130,7 +130,7 @@ func checkDB(dsn string) error {
 	}
 	u, err := url.Parse(dsn)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return &workloads.ParamError{Param: "DB", Value: strconv.Quote(dsn), Err: errors.New("want empty (embedded SQLite) or a postgres://user:pass@host:port/db URL")}
+		return &workloads.ParamError{Param: workloads.ParamDB, Value: strconv.Quote(dsn), Err: errors.New("want empty (embedded SQLite) or a postgres://user:pass@host:port/db URL")}
 	}
 	return nil
 }

@@ -119,7 +119,7 @@ const sqliteReaders = 8
 // dbError is a failure to use the database that Params.DB names, as the
 // setting's error, so that a command names its flag.
 func dbError(err error) error {
-	return &workloads.ParamError{Param: "DB", Err: fmt.Errorf("PostgreSQL: %w", err)}
+	return &workloads.ParamError{Param: workloads.ParamDB, Err: fmt.Errorf("PostgreSQL: %w", err)}
 }
 
 func (s *store) openPostgres(dsn string) error {

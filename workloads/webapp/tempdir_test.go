@@ -81,7 +81,7 @@ func TestRefusedDBSaysItOnce(t *testing.T) {
 		t.Errorf("the error says %d times that the connection was refused, want once:\n%v", n, err)
 	}
 	var pe *workloads.ParamError
-	if !errors.As(err, &pe) || pe.Param != "DB" {
+	if !errors.As(err, &pe) || pe.Param != workloads.ParamDB {
 		t.Errorf("the error is not Params.DB's, for a command to name its flag: %v", err)
 	}
 }

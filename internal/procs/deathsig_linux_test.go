@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/parbench/parbench/internal/procfs"
 	"github.com/parbench/parbench/internal/testchild"
 )
 
@@ -47,21 +47,13 @@ func gone(pid int) bool {
 	if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
 		return true
 	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	i := strings.LastIndexByte(string(stat), ')')
-	f := strings.Fields(string(stat[i+1:]))
-	return len(f) > 0 && (f[0] == "Z" || f[0] == "X")
+	f, ok := procfs.Stat("/proc/" + strconv.Itoa(pid) + "/stat")
+	return !ok || f[0] == "Z" || f[0] == "X"
 }
 
 // TestWorkersDieWithParent kills a parent with kill -9 while its
 // workers are in a 20s op: within 2s no worker is left.
 func TestWorkersDieWithParent(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("the parent-death signal is Linux's")
-	}
 	cmd, line := testchild.Start(t, parentEnv+"=1")
 	var pids []int
 	for _, f := range strings.Fields(line) {
@@ -96,9 +88,6 @@ func TestWorkersDieWithParent(t *testing.T) {
 // TestOrphanedWorkerExits: a worker whose parent is not the one its
 // environment names (the parent died before the worker started) exits.
 func TestOrphanedWorkerExits(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("only Linux workers check their parent")
-	}
 	cmd := exec.Command(os.Args[0], WorkerArg)
 	cmd.Env = append(os.Environ(), EnvWorker+"=1") // pid 1 is not this test
 	outb, err := cmd.CombinedOutput()

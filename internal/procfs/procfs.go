@@ -1,0 +1,82 @@
+// Package procfs parses the two per-process files of Linux's /proc
+// that parbench reads, so that each is parsed in one place:
+//
+//   - /proc/PID/stat and /proc/self/task/TID/stat, one line
+//     "pid (comm) state ppid ... starttime ...": Stat returns the fields
+//     after the command, which is in parentheses and may itself hold
+//     spaces and parentheses. Of these, parbench uses [0] the state
+//     (R, S, D, Z, X, ...), [1] the parent's pid and [19] the start
+//     time in clock ticks after boot (proc(5) numbers them 3, 4, 22).
+//   - /proc/PID/schedstat and /proc/self/task/TID/schedstat,
+//     "run wait slices": Schedstat returns the first two, the time spent
+//     on a CPU and the time spent waiting on a run queue.
+//
+// The parsing is in pure functions on bytes (StatFields,
+// ParseSchedstat), so it is tested and fuzzed on every OS; the package
+// builds everywhere, and outside Linux, where there is no /proc, Stat
+// and Schedstat report false.
+package procfs
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Stat reads a /proc/PID/stat or /proc/self/task/TID/stat file and
+// returns its fields after the command's closing parenthesis: [0] the
+// state, [1] the parent's pid, [19] the start time in clock ticks after
+// boot. ok is false where the file cannot be read or is not a stat line
+// (the process is gone, or there is no /proc).
+func Stat(path string) (fields []string, ok bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false
+	}
+	return StatFields(data)
+}
+
+// StatFields parses a stat line "pid (comm) state ppid ...", returning
+// the fields after the last ')': comm may hold spaces and parentheses,
+// and the fields after it hold neither. ok is false where there is no
+// ')' or no field after it; callers check the length they need.
+func StatFields(data []byte) (fields []string, ok bool) {
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return nil, false
+	}
+	for _, f := range bytes.Fields(data[i+1:]) {
+		fields = append(fields, string(f))
+	}
+	return fields, len(fields) > 0
+}
+
+// Schedstat reads a /proc/PID/schedstat or
+// /proc/self/task/TID/schedstat file: run is the time the process or
+// thread spent on a CPU, wait the time it spent runnable, waiting on a
+// run queue. ok is false where the file cannot be read or parsed (no
+// /proc, or a kernel without CONFIG_SCHEDSTATS).
+func Schedstat(path string) (run, wait time.Duration, ok bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, false
+	}
+	return ParseSchedstat(data)
+}
+
+// ParseSchedstat parses a schedstat line "run wait slices", the first
+// two in nanoseconds. ok is false unless both are non-negative
+// integers.
+func ParseSchedstat(data []byte) (run, wait time.Duration, ok bool) {
+	f := bytes.Fields(data)
+	if len(f) < 2 {
+		return 0, 0, false
+	}
+	r, err1 := strconv.ParseInt(string(f[0]), 10, 64)
+	w, err2 := strconv.ParseInt(string(f[1]), 10, 64)
+	if err1 != nil || err2 != nil || r < 0 || w < 0 {
+		return 0, 0, false
+	}
+	return time.Duration(r), time.Duration(w), true
+}

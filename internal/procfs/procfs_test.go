@@ -1,0 +1,135 @@
+package procfs
+
+import (
+	"bytes"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStatFields(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+		want       []string // nil: not ok
+	}{
+		{"plain", "42 (sleep) S 1 42 42 0 -1\n", []string{"S", "1", "42", "42", "0", "-1"}},
+		{"spaces in comm", "7 (my prog) R 3 ", []string{"R", "3"}},
+		{"parens in comm", "7 (a) Z 9 (b)) Z 5\n", []string{"Z", "5"}},
+		{"empty comm", "7 () X 2", []string{"X", "2"}},
+		{"no paren", "7 sleep S 1", nil},
+		{"nothing after", "7 (sleep)\n", nil},
+		{"empty", "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := StatFields([]byte(tc.line))
+			if ok != (tc.want != nil) || !slices.Equal(got, tc.want) {
+				t.Errorf("StatFields(%q) = %q, %v; want %q, %v", tc.line, got, ok, tc.want, tc.want != nil)
+			}
+		})
+	}
+}
+
+func TestParseSchedstat(t *testing.T) {
+	for _, tc := range []struct {
+		line      string
+		run, wait time.Duration
+		ok        bool
+	}{
+		{"123 456 7\n", 123, 456, true},
+		{"0 0 0", 0, 0, true},
+		{"5 6", 5, 6, true},
+		{"5", 0, 0, false},
+		{"", 0, 0, false},
+		{"x 6 1", 0, 0, false},
+		{"5 -6 1", 0, 0, false},
+		{"99999999999999999999 1 1", 0, 0, false},
+	} {
+		t.Run(strconv.Quote(tc.line), func(t *testing.T) {
+			run, wait, ok := ParseSchedstat([]byte(tc.line))
+			if run != tc.run || wait != tc.wait || ok != tc.ok {
+				t.Errorf("ParseSchedstat(%q) = %v, %v, %v; want %v, %v, %v", tc.line, run, wait, ok, tc.run, tc.wait, tc.ok)
+			}
+		})
+	}
+}
+
+// TestSelf reads this process's own files where there is a /proc.
+func TestSelf(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		if _, ok := Stat("/proc/self/stat"); ok {
+			t.Error("Stat is ok without /proc")
+		}
+		t.Skip("/proc is Linux's")
+	}
+	f, ok := Stat("/proc/self/stat")
+	if !ok || len(f) < 20 {
+		t.Fatalf("Stat(/proc/self/stat) = %q, %v; want 20 fields or more", f, ok)
+	}
+	if f[0] != "R" {
+		t.Errorf("state %q, want R: this process is running", f[0])
+	}
+	if ppid, _ := strconv.Atoi(f[1]); ppid != os.Getppid() {
+		t.Errorf("ppid %q, want %d", f[1], os.Getppid())
+	}
+	if _, ok := Stat("/proc/self/no-such-file"); ok {
+		t.Error("Stat of a missing file is ok")
+	}
+	if _, err := os.Stat("/proc/self/schedstat"); err != nil {
+		t.Skip("no schedstat:", err)
+	}
+	if _, _, ok := Schedstat("/proc/self/schedstat"); !ok {
+		t.Error("Schedstat(/proc/self/schedstat) is not ok")
+	}
+}
+
+func FuzzStatFields(f *testing.F) {
+	f.Add([]byte("42 (sleep) S 1 42 42 0 -1\n"))
+	f.Add([]byte("7 (a) Z 9 (b)) Z 5"))
+	f.Add([]byte("7 sleep"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fields, ok := StatFields(data)
+		if ok != (len(fields) > 0) {
+			t.Fatalf("ok %v with %d fields", ok, len(fields))
+		}
+		if !ok {
+			return
+		}
+		for _, s := range fields {
+			if s == "" || strings.ContainsAny(s, ")") || len(bytes.Fields([]byte(s))) != 1 {
+				t.Fatalf("field %q: want one word without ')'", s)
+			}
+		}
+		// Fields survive another command in front of them.
+		again, ok := StatFields([]byte("1 (x) " + strings.Join(fields, " ")))
+		if !ok || !slices.Equal(again, fields) {
+			t.Fatalf("re-parsed %q as %q, %v", fields, again, ok)
+		}
+	})
+}
+
+func FuzzParseSchedstat(f *testing.F) {
+	f.Add([]byte("123 456 7\n"))
+	f.Add([]byte("5"))
+	f.Add([]byte("-1 2 3"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		run, wait, ok := ParseSchedstat(data)
+		if !ok {
+			if run != 0 || wait != 0 {
+				t.Fatalf("not ok but %v, %v", run, wait)
+			}
+			return
+		}
+		if run < 0 || wait < 0 {
+			t.Fatalf("negative %v, %v", run, wait)
+		}
+		line := strconv.FormatInt(int64(run), 10) + " " + strconv.FormatInt(int64(wait), 10)
+		r, w, ok := ParseSchedstat([]byte(line))
+		if !ok || r != run || w != wait {
+			t.Fatalf("re-parsed %q as %v, %v, %v", line, r, w, ok)
+		}
+	})
+}
