@@ -63,7 +63,7 @@ func (w *sha256Worker) Op() error {
 	// One 4 KiB hash takes a few microseconds: one check per op is
 	// well inside the 50µs budget.
 	sum := sha256.Sum256(w.in.buf)
-	w.env.Check()
+	w.env.Check(1)
 	if sum != w.in.want {
 		return fmt.Errorf("cpu/sha256: wrong digest %x", sum[:4])
 	}
@@ -107,7 +107,7 @@ func mandelTile(env Env) int {
 				inside++
 			}
 		}
-		env.Check() // a row is at most 32*64 iterations, ~5µs
+		env.Check(1) // a row is at most 32*64 iterations, ~5µs
 	}
 	return inside
 }
@@ -207,7 +207,7 @@ func (w *streamWorker) Op() error {
 		for i := range aa {
 			aa[i] = bb[i] + streamScalar*cc[i]
 		}
-		w.env.Check()
+		w.env.Check(1)
 	}
 	if want := b[streamChunk-1] + streamScalar*c[streamChunk-1]; a[streamChunk-1] != want {
 		return fmt.Errorf("cpu/stream: a[last]=%v, want %v", a[streamChunk-1], want)
@@ -267,7 +267,7 @@ func (w *allocWorker) Op() error {
 	n := 0
 	for range 2 {
 		n += bottomUp(allocDepth - 1).count()
-		w.env.Check()
+		w.env.Check(1)
 	}
 	if n+1 != want {
 		return fmt.Errorf("cpu/alloc: tree of %d nodes, want %d", n+1, want)

@@ -76,7 +76,7 @@ func Spin(env Env, n int) uint64 {
 			x ^= x >> 7
 			x ^= x << 17
 		}
-		env.Check()
+		env.Check(1)
 	}
 	return x | 1
 }

@@ -16,10 +16,13 @@ import (
 // through Env, and the runner's lock mode (bench/gil) decides what that
 // costs. With no lock every method is an empty call.
 type Env interface {
-	// Check marks a point inside CPU work. Workloads call it at least
-	// every ~50µs of computation; a simulated GIL hands over here, the
-	// way CPython's eval loop checks its eval breaker.
-	Check()
+	// Check marks a point inside CPU work, after ticks ticks of it
+	// since the last Check. A tick is the work of one CPython bytecode
+	// (see Ticks). Workloads call it at least every ~50µs of
+	// computation; a simulated GIL hands over here, the way CPython's
+	// eval loop checks its eval breaker, and CPython 2's GIL counts the
+	// ticks down to its next release.
+	Check(ticks int)
 	// BeginIO and EndIO bracket a blocking section (a sleep, a socket
 	// round trip, an fsync). A GIL is released across it.
 	BeginIO()
@@ -31,7 +34,7 @@ type Env interface {
 type NopEnv struct{}
 
 // Check does nothing.
-func (NopEnv) Check() {}
+func (NopEnv) Check(int) {}
 
 // BeginIO does nothing.
 func (NopEnv) BeginIO() {}

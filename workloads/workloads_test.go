@@ -19,7 +19,7 @@ type countEnv struct {
 	bad         atomic.Int32
 }
 
-func (e *countEnv) Check() {
+func (e *countEnv) Check(ticks int) {
 	e.checks.Add(1)
 	if e.inIO.Load() != 0 {
 		e.bad.Add(1) // CPU work inside an IO section

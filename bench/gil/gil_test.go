@@ -96,7 +96,7 @@ func randomOps(th Thread, rng *rand.Rand, rounds int, occ, violations *atomic.In
 				occ.Load()
 			}
 			occ.Add(-1)
-			th.Check()
+			th.Check(1)
 			if rng.IntN(8) == 0 {
 				th.BeginIO()
 				if rng.IntN(2) == 0 {
@@ -155,13 +155,13 @@ func TestForcedSwitching(t *testing.T) {
 					// We hold the GIL: only we may clear the request,
 					// and only a take moves the counter.
 					if !l.dropRequest.Load() {
-						th.Check()
+						th.Check(1)
 						continue
 					}
 					l.mu.Lock()
 					before := l.switches
 					l.mu.Unlock()
-					th.Check()
+					th.Check(1)
 					forced.Add(1)
 					l.mu.Lock()
 					after := l.switches
@@ -222,19 +222,19 @@ func TestIOReleases(t *testing.T) {
 			otherDone := make(chan struct{})
 			runThreads(t, l, 2, time.Minute, func(w int, th Thread) {
 				if w == 0 {
-					th.Check()
+					th.Check(1)
 					th.BeginIO()
 					close(inIO)
 					<-otherDone // blocks for good if IO kept the lock
 					th.EndIO()
-					th.Check()
+					th.Check(1)
 					return
 				}
 				th.BeginIO() // wait for the other's IO without the lock
 				<-inIO
 				th.EndIO()
 				for range 100 {
-					th.Check()
+					th.Check(1)
 				}
 				close(otherDone)
 			})
@@ -334,7 +334,7 @@ func TestTurnOrder(t *testing.T) {
 			var stop atomic.Bool
 			runThreads(t, l, tc.g, time.Minute, func(_ int, th Thread) {
 				for i := 0; !stop.Load() && i < 1e8; i++ {
-					th.Check()
+					th.Check(1)
 					if i%64 == 0 {
 						l.mu.Lock()
 						if l.stats.turns >= 200 {

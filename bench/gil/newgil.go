@@ -102,7 +102,7 @@ func (t *newThread) BeginIO() { t.g.drop(t, true) }
 func (t *newThread) EndIO()   { t.g.take(t) }
 
 // Check drops and re-takes the GIL when another goroutine asked for it.
-func (t *newThread) Check() {
+func (t *newThread) Check(int) {
 	if t.g.dropRequest.Load() {
 		t.g.drop(t, true)
 		t.g.take(t)

@@ -58,7 +58,7 @@ func (t *oldThread) EndIO()   { t.take() }
 
 // Check counts a tick; every CheckInterval ticks the holder releases the
 // lock and asks for it again at once ("Other threads may run now").
-func (t *oldThread) Check() {
+func (t *oldThread) Check(ticks int) {
 	g := t.g
 	g.ticker--
 	if g.ticker > 0 {

@@ -236,7 +236,7 @@ func stressSample(t *testing.T, l Lock, log *waitLog, g, rounds int, seed uint64
 					}
 					spinFor(20 * time.Microsecond)
 					occ.Add(-1)
-					log.timed(th.Check)
+					log.timed(func() { th.Check(1) })
 				}
 				if rng.IntN(8) == 0 {
 					th.BeginIO()

@@ -38,7 +38,7 @@ func (w *worker) Op() error {
 	}
 	workloads.Spin(workloads.NopEnv{}, 2)
 	w.in.occupied.Add(-1)
-	w.env.Check()
+	w.env.Check(1)
 	if n := w.in.ops.Add(1); w.in.failAt > 0 && n == w.in.failAt {
 		return errors.New("op failed")
 	}
