@@ -28,7 +28,7 @@ FUZZTIME  ?= 10s
 # (the lock's, the runtime's, the workloads' own): benchstat FILE shows all.
 TABLE_UNITS ?= .unit:(sec/op OR parallelism OR wait-share)
 
-.PHONY: help build bench bench-quick summary test fuzz profile report compare clean
+.PHONY: help build bench bench-quick summary test fuzz profile report compare calibrate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -81,11 +81,13 @@ summary: build ## the benchstat tables, report and HTML page of a results file: 
 # browser test without Chromium, the PostgreSQL tests without
 # PARBENCH_TEST_POSTGRES: the README says how to run them); it exits
 # with go test's status.
-test: ## gofmt, go vet, staticcheck (pinned in go.mod) and go test -race over every package; names the skipped tests
+test: ## gofmt, go vet, staticcheck (pinned in go.mod) and go test -race over every package (the GIL battle also without -race); names the skipped tests
 	@out=$$(gofmt -l -s .); test -z "$$out" || { echo "gofmt -s needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	$(GO) tool testsum $(GO) test -race ./...
+	@echo "the GIL battle again without the race detector, whose cost per op hides the lock's:"
+	$(GO) tool testsum $(GO) test -count=1 -run '^TestOldGILBattle$$' ./bench/gil
 
 # A fuzz run that fails with a bare "context deadline exceeded" and writes
 # no failing input is Go's own coordinator racing its -fuzztime deadline
@@ -133,6 +135,19 @@ compare: ## benchstat between two results files, of one machine or two: make com
 	  echo "$$f: $$(grep -E '^($(subst $(comma),|,$(MACHINE_KEYS))|host): ' $$f | sed 's/: /=/' | paste -sd' ')"; \
 	done
 	$(BENCHSTAT) -ignore $(COMPARE_IGNORE) $(OLD) $(NEW)
+
+# calibrate runs small Python programs on real CPython threads beside
+# the parbench points that simulate them (gil for CPython 3, gil-old for
+# CPython 2), interleaved, and prints one table of where they match.
+# PYTHON names the interpreters (a list: PYTHON="python3 python2.7");
+# without it, the first CPython 3 and 2.7 that run are used. Without
+# CPython it says so and exits 0.
+PYTHON          ?=
+CALIBRATE_OUT   ?= results/local/calibrate-$(HOST)-$(STAMP).txt
+CALIBRATE_FLAGS ?=
+
+calibrate: build ## real CPython beside the simulated GIL, one table of where they match (PYTHON=... to choose; 3-5 min on 2 CPUs)
+	$(BIN) calibrate $(foreach p,$(PYTHON),--python '$(p)') --out $(CALIBRATE_OUT) $(CALIBRATE_FLAGS)
 
 clean: ## remove bin/
 	rm -rf bin

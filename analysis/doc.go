@@ -86,6 +86,11 @@
 //     HTML page (package htmlreport) and the plots render from it
 //     without reading a file again.
 //
+// A calibration file (`parbench calibrate`: real CPython beside the
+// simulated GIL; its key results.KeyCalibrate) adds no group: its figure
+// lines become a Calibration, one table in Report.Calibrations, judged
+// as calibrate.go says, and its other lines are left to benchstat.
+//
 // The verdict judges one point, chosen before looking at the results, so
 // that many points do not mean many chances of a false "significant": the
 // largest GOMAXPROCS within the machine's CPUs (or, when their count is
@@ -229,7 +234,13 @@
 // "peak_where", "lack_of_fit" and the status "poor-fit", the machine's
 // "label", "file", "ncpu_given" and "saturation", the verdict
 // classes "retrograde" and "inconclusive", and "claims", "claims_tested"
-// and "fdr"; later versions 2 added each group's "notes" and "failed".
+// and "fdr"; later versions 2 added each group's "notes" and "failed",
+// and "calibrations" (only in the report of a calibration file, see
+// below): per file, "file", "machine" and "rows", each row "python",
+// "behaviour", "figure", "unit", the rounds of each side ("cpython",
+// "parbench", "model"), "tolerance" and "diff" (fractions of CPython's
+// median, null when not judged) and "match" ("match", "DIFFERS",
+// "noisy", "n/a").
 //
 // Sources: G. M. Amdahl, AFIPS 1967; J. L. Gustafson, "Reevaluating
 // Amdahl's law", CACM 31(5), 1988; N. J. Gunther, Guerrilla Capacity

@@ -280,6 +280,15 @@ func (r *Report) ClaimsSummary() string {
 // WriteText writes the report as aligned plain text for a terminal.
 func (r *Report) WriteText(w io.Writer) error {
 	confidence := r.Confidence
+	for _, c := range r.Calibrations {
+		if err := c.WriteText(w); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.Calibrations) > 0 && len(r.Groups) == 0 {
+		return writeWarnings(w, r.Warnings, "")
+	}
 	fmt.Fprintf(w, "parbench report: %d group%s on %d machine%s; %s\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines), r.ClaimsSummary())
 	if err := r.verdictTable().text(w, ""); err != nil {
 		return err
@@ -337,6 +346,15 @@ func writeWarnings(w io.Writer, warns []error, bullet string) error {
 // section per group.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	confidence := r.Confidence
+	for _, c := range r.Calibrations {
+		if err := c.WriteMarkdown(w); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.Calibrations) > 0 && len(r.Groups) == 0 {
+		return writeMarkdownWarnings(w, r.Warnings)
+	}
 	fmt.Fprintf(w, "## parbench report\n\n%d group%s on %d machine%s; %s.\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines), r.ClaimsSummary())
 	r.verdictTable().markdown(w)
 	for _, g := range r.Groups {
@@ -356,9 +374,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(w, "  - %s\n", l)
 		}
 	}
-	if len(r.Warnings) > 0 {
+	return writeMarkdownWarnings(w, r.Warnings)
+}
+
+func writeMarkdownWarnings(w io.Writer, warns []error) error {
+	if len(warns) > 0 {
 		fmt.Fprintf(w, "\n### Warnings\n\n")
-		for _, e := range r.Warnings {
+		for _, e := range warns {
 			fmt.Fprintf(w, "- `%v`\n", e)
 		}
 	}

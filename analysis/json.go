@@ -23,6 +23,25 @@ type (
 		Warnings   []string    `json:"warnings"`
 		Claims     int         `json:"claims_tested"`
 		FDR        float64     `json:"fdr"`
+		// Calibrations: only in the report of a calibration file.
+		Calibrations []jsonCalibration `json:"calibrations,omitempty"`
+	}
+	jsonCalibration struct {
+		File    string           `json:"file"`
+		Machine string           `json:"machine"`
+		Rows    []jsonCalibrated `json:"rows"`
+	}
+	jsonCalibrated struct {
+		Python    string    `json:"python"`
+		Behaviour string    `json:"behaviour"`
+		Figure    string    `json:"figure"`
+		Unit      string    `json:"unit"`
+		CPython   []float64 `json:"cpython"`
+		Parbench  []float64 `json:"parbench"`
+		Model     []float64 `json:"model"`
+		Tolerance *float64  `json:"tolerance"`
+		Diff      *float64  `json:"diff"`
+		Match     string    `json:"match"`
 	}
 	jsonClaim struct {
 		Kind      string   `json:"kind"`
@@ -188,6 +207,14 @@ func strs(xs []string) []string {
 	return xs
 }
 
+// floats returns xs, or an empty list for none (never null).
+func floats(xs []float64) []float64 {
+	if xs == nil {
+		return []float64{}
+	}
+	return xs
+}
+
 // WriteJSON writes the report in the schema of JSONVersion, indented.
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := jsonReport{Version: JSONVersion, Confidence: r.Confidence, Groups: []jsonGroup{}, Warnings: []string{},
@@ -232,6 +259,14 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		}
 		jg.Fits = jsonFits(g.Fits)
 		out.Groups = append(out.Groups, jg)
+	}
+	for _, c := range r.Calibrations {
+		jc := jsonCalibration{File: c.File, Machine: c.Machine, Rows: []jsonCalibrated{}}
+		for _, row := range c.Rows {
+			jc.Rows = append(jc.Rows, jsonCalibrated{row.Python, row.Behaviour, row.Figure, row.Unit,
+				floats(row.CPython), floats(row.Parbench), floats(row.Model), num(row.Tolerance), num(row.Diff), row.Match.String()})
+		}
+		out.Calibrations = append(out.Calibrations, jc)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -147,6 +147,9 @@ type Builder struct {
 	causes   map[string]*Warning
 	failures map[groupKey][]FailedPoint
 	orphans  []error
+	// calib holds the figures of each calibration file (a
+	// results.KeyCalibrate line), by file in reading order.
+	calib []calibFile
 }
 
 // groupKey says which samples may share a curve: same workload, lock,
@@ -233,6 +236,9 @@ func (b *Builder) ReadAs(r io.Reader, fileName, label string) error {
 			b.warnings = append(b.warnings, &Warning{File: file, Line: line, Msg: rec.Msg})
 		case *benchfmt.Result:
 			f.add(rec)
+			if b.addCalibration(rec) {
+				continue
+			}
 			b.Add(rec)
 		}
 	}
@@ -486,8 +492,12 @@ func (b *Builder) Report() (*Report, error) {
 		c := *f
 		rep.Files = append(rep.Files, &c)
 	}
+	rep.Calibrations = b.calibrations()
 	if b.results == 0 {
 		rep.Warnings = append(rep.Warnings, b.orphans...)
+		if len(rep.Calibrations) > 0 {
+			return rep, nil
+		}
 		return rep, ErrNoResults
 	}
 	samples, classes, failed, warns := b.merged()

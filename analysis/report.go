@@ -29,6 +29,10 @@ type Report struct {
 	// configuration and, after AttachProfiles, their profiles: every
 	// format renders from the Report, none reads a file again.
 	Files []*File
+	// Calibrations are the tables of the calibration files read
+	// (`parbench calibrate`), in reading order: CPython beside
+	// parbench. A calibration file adds no group.
+	Calibrations []*Calibration
 }
 
 // Machine is where a group's results were measured, from the file

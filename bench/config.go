@@ -66,7 +66,9 @@ type Config struct {
 	// median sec/op is within ±TargetCI of the median (0.02 for 2%).
 	TargetCI float64
 	// SampleTimeout is the watchdog of one sample (calibration runs
-	// included); 0 means DefaultSampleTimeout(Benchtime). A sample that
+	// included); 0 means DefaultSampleTimeout(Benchtime), or of the
+	// planned sample time for a point whose op floor stretches its
+	// samples past Benchtime (workloads.MinOpser, MaxFloorTime). A sample that
 	// runs longer fails its point with ErrHung, and the sweep goes on,
 	// unless the OS starved the process: where /proc/self/task has
 	// schedstat (Linux), a timeout in which the process's threads

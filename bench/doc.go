@@ -18,6 +18,11 @@
 //     until a run is long enough to extrapolate to Config.Benchtime, and
 //     size the chunk that goroutines draw from the shared op counter so
 //     that one draw is ~100µs of work (testing.B.RunParallel's grain).
+//     An Instance that is a workloads.MinOpser (latency/convoy: 1,000
+//     latencies) is calibrated on at least a tenth of its MinOps ops,
+//     and its samples hold at least MinOps ops, or as many as fit in
+//     MaxFloorTime, with a warning; a point cut so is re-sized after
+//     each sample from that sample's rate (minops.go).
 //  3. Take Config.Count samples of every point, round-robin over the
 //     points in a shuffled order each round, so that drift of the machine
 //     spreads over all points instead of posing as a speedup. Samples a

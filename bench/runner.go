@@ -32,6 +32,15 @@ type point struct {
 	plan  time.Duration
 	cost  time.Duration
 	costN int
+
+	// timeout is the watchdog of its samples when its op floor
+	// stretched them past Benchtime (minops.go); 0: the runner's.
+	timeout time.Duration
+	// floor is its workload's op floor (minops.go), and floorCut
+	// calibration's warning that the floor gave way to its time
+	// budget, or "".
+	floor    opFloor
+	floorCut string
 }
 
 // Run runs the sweep and passes each sample's result to sink as soon as
@@ -134,6 +143,11 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 		if err := r.checkIdle(pt); err != nil {
 			return err
 		}
+		if pt.floorCut != "" {
+			if err := r.warn(pt, pt.floorCut); err != nil {
+				return err
+			}
+		}
 		r.step(pt, unitCalibration)
 	}
 	seed := c.Seed
@@ -173,6 +187,7 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 			}
 			r.samplesDone++
 			pt.secs = append(pt.secs, s.wall.Seconds()/float64(s.ops))
+			r.resize(pt, s.wall)
 			if err := r.maybeStop(pt); err != nil {
 				return err
 			}
@@ -353,7 +368,11 @@ func (r *runner) step(pt *point, unit int) {
 // calibrate finds the op count for one sample of about Benchtime, the
 // way testing.B does: run 1 op per goroutine, then grow the count by the
 // measured rate (at most 100x a step) until a run takes a fifth of the
-// target, and extrapolate from there.
+// target, and extrapolate from there. A workload with an op floor
+// (workloads.MinOpser, minops.go) also needs a run of a tenth of its
+// floor's ops (or of a tenth of its time budget) before the rate
+// counts, and its samples hold at least the floor's ops, or what fits
+// the budget, with a warning.
 func (r *runner) calibrate(pt *point) error {
 	goal := r.c.Benchtime
 	n := int64(1)
@@ -361,15 +380,20 @@ func (r *runner) calibrate(pt *point) error {
 		n = int64(pt.Goroutines)
 	}
 	pt.chunk = 1
+	floor := r.floorOf(pt)
+	pt.floor = floor
 	for {
 		t := time.Now()
 		s, err := r.sample(pt, n)
 		if err != nil {
 			return err
 		}
-		if s.wall >= goal/5 || n >= maxOps {
+		long := s.wall >= goal/5 || n >= maxOps
+		if long && floor.rated(n, s.wall) {
 			last := n
-			n = predict(n, s.wall, goal)
+			byTime := predict(n, s.wall, goal)
+			var cut bool
+			n, cut = floor.sized(byTime, n, s.wall)
 			pt.ops = n
 			// A sample's plan for the estimate: this run's wall time
 			// scaled to n ops, plus what this run cost beyond its wall
@@ -383,9 +407,19 @@ func (r *runner) calibrate(pt *point) error {
 				chunk = min(chunk, n/int64(4*pt.Goroutines))
 			}
 			pt.chunk = min(max(chunk, 1), 10000)
+			if n > byTime {
+				pt.timeout = r.floorTimeout(time.Duration(float64(s.wall) * float64(n) / float64(last)))
+			}
+			if cut {
+				pt.floorCut = floorCut(floor, n, time.Duration(float64(s.wall)/float64(last)))
+			}
 			return nil
 		}
-		n = grow(n, s.wall, goal/5)
+		if !long {
+			n = grow(n, s.wall, goal/5)
+		} else {
+			n = floor.next(n, s.wall)
+		}
 	}
 }
 

@@ -171,8 +171,12 @@ func (r *runner) sample(pt *point, ops int64) (sampleResult, error) {
 		}()
 		r.profiled(pt, func() { o.s, o.err = r.measure(pt, ops, ab) })
 	}()
-	wd := newWatchdog(r.timeout, runtime.NumCPU(), start)
-	timer := time.NewTimer(r.timeout)
+	timeout := r.timeout
+	if pt.timeout > 0 { // its op floor stretched its samples (minops.go)
+		timeout = pt.timeout
+	}
+	wd := newWatchdog(timeout, runtime.NumCPU(), start)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
 		select {
@@ -190,7 +194,7 @@ func (r *runner) sample(pt *point, ops int64) (sampleResult, error) {
 			return o.s, checkLeaks(before, pt.Workload)
 		case <-timer.C:
 			if wd.expired(time.Now(), watchdogThreads()) {
-				timer.Reset(r.timeout)
+				timer.Reset(timeout)
 				continue
 			}
 			err := ab.hung(wd, start) // before abandon: the state as it hung

@@ -37,7 +37,10 @@
 //     (StallNotes writes them, Stalls reads them back); LineReader,
 //     through which benchfmt reads a file with lines of any length;
 //   - the profiles folder of a profiled run: its file names (Profile*),
-//     sample types (Sample*) and pprof labels (Label*), and ProfilesDir.
+//     sample types (Sample*) and pprof labels (Label*), and ProfilesDir;
+//   - a calibration file (`parbench calibrate`, calibrate.go): its key
+//     (KeyCalibrate, KeyPython) and its figures' names (Figure,
+//     ParseFigure).
 //
 // The files under this directory are committed reference runs, each
 // with the machine it ran on in its configuration lines.

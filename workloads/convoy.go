@@ -27,7 +27,7 @@ func (convoyWorkload) Params() []string {
 	return []string{ParamCPUGoroutines, ParamServerLatency} // its echo server is io/tcp's
 }
 func (convoyWorkload) Summary() string {
-	return "the convoy effect: IO round trips' latency (p50-sec ... max-sec) while --cpu-goroutines N spin under the same lock"
+	return "the convoy effect: IO round trips' latency (p50-sec ... max-sec, from at least 1000 per sample) while --cpu-goroutines N spin under the same lock"
 }
 
 // Start starts an echo server on 127.0.0.1 (io/tcp's, with
@@ -86,6 +86,15 @@ func (in *convoyInstance) NewBackground(env Env) (Worker, error) {
 	return &spinWorker{env: env, units: in.units}, nil
 }
 
+// ConvoyMinOps is the fewest IO round trips a latency/convoy sample
+// holds (its MinOps): enough for a p99 with ten latencies above it.
+const ConvoyMinOps = 1000
+
+// MinOps returns ConvoyMinOps: the runner calibrates on the IO
+// goroutine's ops and sizes each sample to hold at least this many
+// latencies, however long one op under a GIL takes.
+func (in *convoyInstance) MinOps() int { return ConvoyMinOps }
+
 // BeginSample forgets the previous sample's workers.
 func (in *convoyInstance) BeginSample() {
 	in.mu.Lock()
@@ -100,6 +109,9 @@ const (
 	UnitP99  = "p99-sec"
 	UnitMax  = "max-sec"
 	UnitRate = "ops/s"
+	// UnitLatencies is how many latencies the percentiles were read
+	// from: a reader sees whether a p99 is there and what it rests on.
+	UnitLatencies = "latencies"
 )
 
 // EndSample returns the IO ops' latency percentiles and their rate.
@@ -117,23 +129,36 @@ func (in *convoyInstance) EndSample(wall time.Duration, ops int64) []Metric {
 	return ms
 }
 
-// LatencyMetrics returns the p50, p90, p99 and max of lat (nearest rank)
-// in seconds, or nil for no latencies. It sorts lat.
+// LatencyMetrics returns the p50, p90 and p99 of lat (nearest rank) in
+// seconds, its max and its count (UnitLatencies), or nil for no
+// latencies. It sorts lat.
+//
+// A percentile p is reported only when at least one latency lies above
+// its rank, n*(100-p)/100 >= 1: p50 from 2 latencies, p90 from 10, p99
+// from 100. Below that the nearest rank is the maximum itself, and a
+// "p99" of 4 latencies would be the worst of 4 dressed up as a tail;
+// the line leaves the unit out instead, as benchstat and the analysis
+// read a unit missing from some lines as not measured there.
 func LatencyMetrics(lat []time.Duration) []Metric {
 	if len(lat) == 0 {
 		return nil
 	}
 	slices.Sort(lat)
-	q := func(p float64) float64 {
-		i := int(p*float64(len(lat))+0.5) - 1
-		return lat[min(max(i, 0), len(lat)-1)].Seconds()
+	n := len(lat)
+	var ms []Metric
+	for _, q := range []struct {
+		pct  int
+		unit string
+	}{{50, UnitP50}, {90, UnitP90}, {99, UnitP99}} {
+		if n*(100-q.pct) < 100 {
+			continue
+		}
+		i := (q.pct*n+50)/100 - 1 // rank round(p*n), in integers
+		ms = append(ms, Metric{Value: lat[min(max(i, 0), n-1)].Seconds(), Unit: q.unit})
 	}
-	return []Metric{
-		{Value: q(0.50), Unit: UnitP50},
-		{Value: q(0.90), Unit: UnitP90},
-		{Value: q(0.99), Unit: UnitP99},
-		{Value: lat[len(lat)-1].Seconds(), Unit: UnitMax},
-	}
+	return append(ms,
+		Metric{Value: lat[n-1].Seconds(), Unit: UnitMax},
+		Metric{Value: float64(n), Unit: UnitLatencies})
 }
 
 type convoyWorker struct {

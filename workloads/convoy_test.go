@@ -63,7 +63,17 @@ func TestConvoy(t *testing.T) {
 		got[m.Unit] = m.Value
 		order = append(order, m.Unit)
 	}
-	units := []string{workloads.UnitP50, workloads.UnitP90, workloads.UnitP99, workloads.UnitMax}
+	// 20 latencies: a p90 (2 above it) but no p99 (it would be the max).
+	if _, ok := got[workloads.UnitP99]; ok {
+		t.Errorf("%s from %d latencies, want none below 100 (units %v)", workloads.UnitP99, ops, order)
+	}
+	if got[workloads.UnitLatencies] != ops {
+		t.Errorf("%s = %v, want %d", workloads.UnitLatencies, got[workloads.UnitLatencies], ops)
+	}
+	if m, ok := in.(workloads.MinOpser); !ok || m.MinOps() < 1000 {
+		t.Errorf("latencies/convoy: MinOpser %v, want one asking for at least 1000 ops a sample", ok)
+	}
+	units := []string{workloads.UnitP50, workloads.UnitP90, workloads.UnitMax}
 	for i, u := range units {
 		if got[u] <= 0 {
 			t.Errorf("%s = %v, want > 0 (units %v)", u, got[u], order)
@@ -85,27 +95,41 @@ func TestLatencyMetrics(t *testing.T) {
 		}
 		return d
 	}
-	hundred := make([]int, 100)
-	for i := range hundred {
-		hundred[i] = 100 - i // 100..1, unsorted
+	down := func(n int) []int { // n..1 ms, unsorted
+		xs := make([]int, n)
+		for i := range xs {
+			xs[i] = n - i
+		}
+		return xs
 	}
+	const (
+		p50, p90, p99 = workloads.UnitP50, workloads.UnitP90, workloads.UnitP99
+		top, n        = workloads.UnitMax, workloads.UnitLatencies
+	)
+	type m = workloads.Metric
 	for _, tc := range []struct {
 		name string
 		lat  []time.Duration
-		want []float64 // p50, p90, p99, max in seconds
+		want []m // values in seconds, counts as counts
 	}{
 		{"none", nil, nil},
-		{"one", ms(7), []float64{0.007, 0.007, 0.007, 0.007}},
-		{"hundred", ms(hundred...), []float64{0.050, 0.090, 0.099, 0.100}},
+		{"one: only its max", ms(7), []m{{0.007, top}, {1, n}}},
+		{"two: a p50", ms(3, 7), []m{{0.003, p50}, {0.007, top}, {2, n}}},
+		{"nine: no p90", ms(down(9)...), []m{{0.005, p50}, {0.009, top}, {9, n}}},
+		{"ten: a p90", ms(down(10)...), []m{{0.005, p50}, {0.009, p90}, {0.010, top}, {10, n}}},
+		{"ninety-nine: no p99", ms(down(99)...), []m{{0.050, p50}, {0.089, p90}, {0.099, top}, {99, n}}},
+		{"hundred: a p99", ms(down(100)...), []m{{0.050, p50}, {0.090, p90}, {0.099, p99}, {0.100, top}, {100, n}}},
+		{"thousand", ms(down(1000)...), []m{{0.500, p50}, {0.900, p90}, {0.990, p99}, {1.000, top}, {1000, n}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := workloads.LatencyMetrics(tc.lat)
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
-			for i, m := range got {
-				if d := m.Value - tc.want[i]; d > 1e-12 || d < -1e-12 {
-					t.Errorf("%s = %v, want %v", m.Unit, m.Value, tc.want[i])
+			for i, g := range got {
+				w := tc.want[i]
+				if d := g.Value - w.Value; g.Unit != w.Unit || d > 1e-12 || d < -1e-12 {
+					t.Errorf("figure %d: %v %s, want %v %s", i, g.Value, g.Unit, w.Value, w.Unit)
 				}
 			}
 		})

@@ -59,11 +59,17 @@ type sha256Worker struct {
 	env Env
 }
 
+// sha256Ticks is the ticks (TickTime) one cpu/sha256 op stands for:
+// 3.5µs of Go work (BenchmarkTicks) at the 11.1ns a tick of CPython 2.7
+// running a SHA-256 round in pure Python (testdata/ticks27.py, sharound),
+// measured side by side on the 2-CPU VM.
+const sha256Ticks = 320
+
 func (w *sha256Worker) Op() error {
 	// One 4 KiB hash takes a few microseconds: one check per op is
 	// well inside the 50µs budget.
 	sum := sha256.Sum256(w.in.buf)
-	w.env.Check(1)
+	w.env.Check(sha256Ticks)
 	if sum != w.in.want {
 		return fmt.Errorf("cpu/sha256: wrong digest %x", sum[:4])
 	}
@@ -75,6 +81,11 @@ func (w *sha256Worker) Op() error {
 const (
 	mandelSize = 32 // pixels per side of one op's tile
 	mandelIter = 64
+	// mandelRowTicks is the ticks (TickTime) one row of the tile stands
+	// for: 3.8µs of Go work (BenchmarkTicks) at the 12.9ns a tick of
+	// CPython 2.7 iterating z = z²+c in pure Python (testdata/ticks27.py,
+	// mandel), measured side by side on the 2-CPU VM.
+	mandelRowTicks = 290
 )
 
 type mandelbrotWorkload struct{}
@@ -107,7 +118,7 @@ func mandelTile(env Env) int {
 				inside++
 			}
 		}
-		env.Check(1) // a row is at most 32*64 iterations, ~5µs
+		env.Check(mandelRowTicks) // a row is at most 32*64 iterations, ~5µs
 	}
 	return inside
 }
@@ -144,6 +155,12 @@ const (
 	streamLen        = StreamArrayBytes / 8
 	streamChunk      = 64 << 10 // elements per op: 3 x 512 KiB touched
 	streamChecks     = 4 << 10  // elements between checks, ~5µs
+	// streamCheckTicks is the ticks (TickTime) streamChecks elements of
+	// the triad stand for: 11µs of Go work (BenchmarkTicks) at the 8.3ns
+	// a tick of CPython 2.7 running a[i] = b[i] + s*c[i] over lists
+	// (testdata/ticks27.py, triad), measured side by side on the 2-CPU
+	// VM.
+	streamCheckTicks = 1300
 	streamScalar     = 3.0
 )
 
@@ -207,7 +224,7 @@ func (w *streamWorker) Op() error {
 		for i := range aa {
 			aa[i] = bb[i] + streamScalar*cc[i]
 		}
-		w.env.Check(1)
+		w.env.Check(streamCheckTicks)
 	}
 	if want := b[streamChunk-1] + streamScalar*c[streamChunk-1]; a[streamChunk-1] != want {
 		return fmt.Errorf("cpu/stream: a[last]=%v, want %v", a[streamChunk-1], want)
@@ -217,7 +234,15 @@ func (w *streamWorker) Op() error {
 
 // ---- cpu/alloc ----
 
-const allocDepth = 8 // 511 nodes per tree
+const (
+	allocDepth = 8 // 511 nodes per tree
+	// allocHalfTicks is the ticks (TickTime) one half tree (build 255
+	// nodes, walk them) stands for: 11µs of Go work (BenchmarkTicks, the
+	// fastest of its runs: the GC adds its own) at the 23.5ns a tick of
+	// CPython 2.7 building and walking the same tree of objects
+	// (testdata/ticks27.py, tree), measured side by side on the 2-CPU VM.
+	allocHalfTicks = 460
+)
 
 type allocWorkload struct{}
 
@@ -267,7 +292,7 @@ func (w *allocWorker) Op() error {
 	n := 0
 	for range 2 {
 		n += bottomUp(allocDepth - 1).count()
-		w.env.Check(1)
+		w.env.Check(allocHalfTicks)
 	}
 	if n+1 != want {
 		return fmt.Errorf("cpu/alloc: tree of %d nodes, want %d", n+1, want)

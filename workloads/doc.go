@@ -15,7 +15,9 @@
 //     Env, outside the timed region.
 //  4. Inside the timed region each worker calls Op once per op. Op does
 //     its work through the Env: CPU work calls Env.Check at least every
-//     ~50µs, blocking work sits between Env.BeginIO and Env.EndIO. That
+//     ~50µs with the ticks (bytecodes' worth, TickTime) its stretch of
+//     work stands for, blocking work sits between Env.BeginIO and
+//     Env.EndIO. That
 //     is all a simulated GIL needs to serialise the CPU work and release
 //     the lock around the IO, so workloads stay unaware of locks.
 //  5. Op checks its own result (a digest, a count, an echo), so a fast
@@ -29,8 +31,10 @@
 // bounds it (class.go; the runner writes it into the results file for
 // the analysis), and one that is a GoroutinesOnly cannot run in a
 // worker process (the webapp workloads); an Instance that is a Sampler
-// reports figures of its own per sample, and one that is a Backgrounder
-// runs goroutines beside the measured ones.
+// reports figures of its own per sample, one that is a Backgrounder
+// runs goroutines beside the measured ones, and one that is a MinOpser
+// gets at least MinOps ops in each sample (latency/convoy's 1,000
+// latencies), within a time budget.
 //
 // The families are cpu/ (compute-, memory- and allocation-bound), io/
 // (blocking waits of three kinds), mixed (a chosen blend) and
@@ -44,13 +48,14 @@
 //     here (cpu.go, io.go, ...), or in a package of its own for a new
 //     family with state of its own (as webapp). Name it "family/name".
 //     Put every blocking call between Env.BeginIO and Env.EndIO, call
-//     Env.Check inside CPU work (Spin does), and check each op's result.
+//     Env.Check inside CPU work with its ticks (measured once, see
+//     TickTime; Spin does it for you), and check each op's result.
 //  2. Register it from an init function. A new package must be imported
 //     by cmd/parbench/main.go, so that both the command and its worker
 //     processes have it.
 //  3. Implement Classed (every workload parbench ships states its
 //     class) and the optional interfaces it needs: Sampler,
-//     Backgrounder, GoroutinesOnly. Parameters of its own go in Params,
+//     Backgrounder, MinOpser, GoroutinesOnly. Parameters of its own go in Params,
 //     with a check in Validate or RegisterParamCheck.
 //  4. Test it: TestEveryWorkload (workloads_test.go) runs a few ops of
 //     every workload of this package on three goroutines and checks the

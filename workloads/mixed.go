@@ -64,10 +64,17 @@ func (w *mixedWorker) Op() error {
 // roughly a microsecond, the grain of Spin.
 const spinUnit = 512
 
-// Spin does n units of CPU work, calling env.Check after each unit (well
-// inside the 50µs budget). CPU work must be an amount of work, not a
-// length of wall time: a spin "for 1ms" would count the time spent
-// waiting for a lock as work done and hide the lock's cost.
+// spinUnitTicks is the ticks one Spin unit stands for: 1.0µs of Go work
+// (BenchmarkTicks, mixed) at TickTime. Spin stands for any pure-Python
+// CPU work, not for an xorshift written in Python (which ticks slowly,
+// every 30ns, on Python's long integers), so it takes the median tick.
+const spinUnitTicks = int(1000 * time.Nanosecond / TickTime)
+
+// Spin does n units of CPU work, calling env.Check with the ticks of one
+// unit after each (well inside the 50µs budget). CPU work must be an
+// amount of work, not a length of wall time: a spin "for 1ms" would
+// count the time spent waiting for a lock as work done and hide the
+// lock's cost.
 func Spin(env Env, n int) uint64 {
 	x := uint64(88172645463325252)
 	for range n {
@@ -76,7 +83,7 @@ func Spin(env Env, n int) uint64 {
 			x ^= x >> 7
 			x ^= x << 17
 		}
-		env.Check(1)
+		env.Check(spinUnitTicks)
 	}
 	return x | 1
 }

@@ -18,16 +18,36 @@ import (
 type Env interface {
 	// Check marks a point inside CPU work, after ticks ticks of it
 	// since the last Check. A tick is the work of one CPython bytecode
-	// (see Ticks). Workloads call it at least every ~50µs of
-	// computation; a simulated GIL hands over here, the way CPython's
-	// eval loop checks its eval breaker, and CPython 2's GIL counts the
-	// ticks down to its next release.
+	// (see TickTime): a workload passes the ticks its stretch of work
+	// stands for, a constant it measured once. Workloads call it at
+	// least every ~50µs of computation; a simulated GIL hands over here,
+	// the way CPython's eval loop checks its eval breaker, and CPython
+	// 2's GIL counts the ticks down to its next release.
 	Check(ticks int)
 	// BeginIO and EndIO bracket a blocking section (a sleep, a socket
 	// round trip, an fsync). A GIL is released across it.
 	BeginIO()
 	EndIO()
 }
+
+// TickTime is the CPU time of one tick, the unit of Env.Check: the work
+// of one bytecode that counts down CPython 2's _Py_Ticker (most do; the
+// cheapest, such as LOAD_FAST, skip it). CPython 2.7.18 on the 2-CPU
+// VM where parbench was calibrated ticks every 5.9 to 30ns, depending
+// on the code, and every 12ns at the median of the seven small kernels
+// of testdata/ticks27.py, which counts the ticks from _Py_Ticker itself.
+//
+// A CPU workload states the ticks each of its checks stands for: the Go
+// work between two checks (BenchmarkTicks, on the same machine) divided
+// by the time a tick takes in a pure-Python equivalent of that work (a
+// SHA-256 round for cpu/sha256, the Mandelbrot iteration for
+// cpu/mandelbrot, ...), or by TickTime where there is none. The tick is
+// time, not bytecodes: a pure-Python SHA-256 would take hundreds of times
+// more ticks than Go's 4 KiB hash, but what shapes CPython 2's GIL is
+// how often the holder releases, every 100 ticks or ~1µs of work by
+// default, and Go's 3.5µs hash is ~300 ticks of that. Both sides scale
+// with the CPU, so the ratios hold roughly on other machines.
+const TickTime = 12 * time.Nanosecond
 
 // NopEnv is an Env that does nothing: the environment of `go test -bench`
 // and of any caller without a lock.
@@ -329,6 +349,21 @@ type Backgrounder interface {
 	// is called outside the timed region, and its Close after the
 	// sample.
 	NewBackground(env Env) (Worker, error)
+}
+
+// MinOpser is implemented by an Instance whose figures need a least
+// number of ops in every sample: latency/convoy's percentiles are
+// read from one latency per op, and a p99 of fewer than 100 latencies
+// is only their maximum. The runner then calibrates the point's rate
+// on at least a tenth of MinOps ops, never on one long op, and runs
+// max(MinOps, the ops of one --benchtime) per sample, unless that
+// many would take longer than its time budget (bench.MaxFloorTime):
+// then it runs what fits and warns. A workload that is not a MinOpser
+// is calibrated as testing.B calibrates, on --benchtime alone.
+type MinOpser interface {
+	// MinOps returns the fewest ops a sample should hold, over all
+	// its goroutines (or worker processes).
+	MinOps() int
 }
 
 // GoroutinesOnly is implemented by a Workload that cannot run in a

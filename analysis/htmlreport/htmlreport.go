@@ -112,7 +112,8 @@ func hex(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.
 
 // Figure classes and ids are the page's structure, which tests and
 // scripts may rely on: table#verdicts, section.workload, figure.plot
-// (with data-kind), table.points, ul.fits.
+// (with data-kind), table.points, ul.fits; a calibration file's
+// table is section.calibration > table.calibration.
 type (
 	pageData struct {
 		Title      string
@@ -128,6 +129,15 @@ type (
 		Locks      []string
 		Profiles   string
 		Varying    bool
+		// Calibrations are the tables of the calibration files.
+		Calibrations []calibrationData
+	}
+	calibrationData struct {
+		ID          string
+		Calibration *analysis.Calibration
+		Head        []string
+		Rows        [][]string
+		Help        string
 	}
 	verdictRow struct {
 		Group *analysis.Group
@@ -176,6 +186,11 @@ func Write(w io.Writer, rep *analysis.Report, opt Options) error {
 	}
 	if d.Title == "" {
 		d.Title = DefaultOptions().Title
+	}
+	for i, c := range rep.Calibrations {
+		head, rows := c.Table()
+		d.Calibrations = append(d.Calibrations, calibrationData{ID: fmt.Sprintf("calibration-%d", i+1),
+			Calibration: c, Head: head, Rows: rows, Help: analysis.CalibrationHelp})
 	}
 	seenM := map[analysis.Machine]bool{}
 	seenL := map[string]bool{}

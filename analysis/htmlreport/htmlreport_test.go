@@ -196,3 +196,25 @@ func TestFailedPoint(t *testing.T) {
 		t.Error("the group's section does not name the failed point")
 	}
 }
+
+// A calibration file's page shows its table; an ordinary file's has
+// none.
+func TestCalibrationTable(t *testing.T) {
+	html, rep, _ := page(t, "../../cmd/parbench/testdata/report-calibrate.txt")
+	if len(rep.Calibrations) != 1 {
+		t.Fatalf("%d calibrations, want 1", len(rep.Calibrations))
+	}
+	for _, want := range []string{`<section class="calibration" id="calibration-1">`, `<table class="calibration">`, "<th>CPython</th><th>parbench</th>", rep.Calibrations[0].Summary()} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	rows := strings.Count(html[strings.Index(html, `<table class="calibration">`):], "<tr>") - 1
+	if rows < len(rep.Calibrations[0].Rows) {
+		t.Errorf("%d table rows, want %d", rows, len(rep.Calibrations[0].Rows))
+	}
+	plain, _, _ := page(t, inputs[0])
+	if strings.Contains(plain, "calibration") {
+		t.Error("an ordinary file's page mentions a calibration")
+	}
+}

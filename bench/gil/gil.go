@@ -77,8 +77,9 @@ type Options struct {
 	// SwitchInterval is how long a waiter waits before it asks the
 	// holder to drop the lock (CPython's sys.setswitchinterval).
 	SwitchInterval time.Duration
-	// CheckInterval is how many checks a holder runs before it releases
-	// and re-takes the lock (CPython 2's sys.setcheckinterval).
+	// CheckInterval is how many ticks (workloads.TickTime) a holder runs
+	// before it releases and re-takes the lock, at the tick after them
+	// (CPython 2's sys.setcheckinterval).
 	CheckInterval int
 	// Waits, if set, receives every wait for the lock (see
 	// WaitRecorder), in the modes that are a WaitAccounter: parbench's
@@ -103,7 +104,7 @@ var modes = map[string]struct {
 	"none": {"no global lock: goroutines run in parallel (free-threaded CPython, PEP 703)", func(Options) Lock { return None{} }},
 	"gil": {"CPython 3.2+ GIL: waiters ask the holder to drop it after --switch-interval, forced hand-off",
 		func(o Options) Lock { return NewGIL(o.SwitchInterval) }},
-	"gil-old": {"CPython 2 GIL: a plain lock released and re-taken every --check-interval checks, no hand-off",
+	"gil-old": {"CPython 2 GIL: a plain lock released and re-taken every --check-interval ticks of work, no hand-off",
 		func(o Options) Lock { return NewOldGIL(o.CheckInterval) }},
 	"mutex": {"one sync.Mutex held around each whole op, IO included: a coarse application lock",
 		func(Options) Lock { return NewMutex() }},

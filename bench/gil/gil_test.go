@@ -17,7 +17,7 @@ var lockModes = []string{"gil", "gil-old", "mutex"}
 // testOptions makes every mode switch often: a short switch interval and
 // a release every other check.
 func testOptions() Options {
-	return Options{SwitchInterval: 20 * time.Microsecond, CheckInterval: 2}
+	return Options{SwitchInterval: 20 * time.Microsecond, CheckInterval: 1}
 }
 
 func newLock(t testing.TB, mode string, opts Options) Lock {

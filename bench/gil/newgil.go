@@ -2,7 +2,6 @@ package gil
 
 import (
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,7 +16,11 @@ import (
 //   - take: a free GIL is taken at once. Otherwise the goroutine waits on
 //     the condition for at most one switch interval; if the wait timed
 //     out, the GIL is still held and the switch counter did not move
-//     meanwhile, it sets the drop request, and waits again.
+//     meanwhile, it sets the drop request, and waits again. The timing
+//     out is done for every waiter by one clock goroutine per GIL
+//     (timeouts.go), which wakes within tens of µs of a deadline where a
+//     Go timer would wake up to 1ms late, and whose cost does not grow
+//     with the number of goroutines waiting.
 //   - drop: clear the locked flag and wake one waiter, whichever (a
 //     random one: pthread_cond_signal promises no order).
 //   - forced switching: a goroutine that drops while the drop request
@@ -38,20 +41,23 @@ type GIL struct {
 	// polls; set and cleared under mu, read without it.
 	dropRequest atomic.Bool
 
-	mu         sync.Mutex
+	mu         plainMutex // gil->mutex; see plainmutex.go
 	locked     bool
 	lastHolder *newThread
 	switches   uint64       // switch_number: holder changes
-	waiters    []*newThread // waiting on the condition (cond)
+	waiters    []*newThread // waiting on the condition (cond), for signal's random pick
+	timeouts   timeouts     // the same waiters, in the order their timed waits run out
+	clock      clockState   // the goroutine that times them out
 	switchWait *newThread   // waiting for a forced switch (switch_cond)
 	threads    []*newThread // every Thread made, for State
 	rng        *rand.Rand
 	stats      // the shared accounting; its methods make GIL a WaitAccounter
 }
 
-// NewGIL returns a free GIL with the given switch interval.
+// NewGIL returns a free GIL with the given switch interval, at least
+// 1µs (take_gil's "interval >= 1 ? interval : 1", in microseconds).
 func NewGIL(interval time.Duration) *GIL {
-	return &GIL{interval: interval, rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+	return &GIL{interval: max(interval, time.Microsecond), rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 }
 
 // Name returns "gil".
@@ -87,11 +93,10 @@ type newThread struct {
 	slot     int           // index in g.waiters, -1 when not waiting
 	wake     chan struct{} // a signal on the condition; holds at most one
 	switched chan struct{} // the forced switch happened
-	timer    *time.Timer
-	// For State, under g.mu: when the timed wait in progress times out,
-	// and when the goroutine was signalled (zero once it is waiting
-	// again or has taken the GIL).
-	deadline, woken time.Time
+	tn       tnode         // its place in g.timeouts while it waits
+	// For State, under g.mu: when the goroutine was signalled (zero once
+	// it is waiting again or has taken the GIL).
+	woken time.Time
 }
 
 func (t *newThread) Start()   { t.st.start(); t.g.take(t) }
@@ -117,11 +122,7 @@ func (g *GIL) take(t *newThread) {
 		t0 := time.Now()
 		t.st.enter(PhaseWaiting, t0)
 		for now = t0; g.locked; now = time.Now() {
-			saved := g.switches
-			timedOut := g.timedWait(t, now)
-			if timedOut && g.locked && g.switches == saved {
-				g.dropRequest.Store(true)
-			}
+			g.timedWait(t, now)
 		}
 		t.st.wait(t0, now)
 	} else {
@@ -171,36 +172,20 @@ func (g *GIL) drop(t *newThread, force bool) {
 }
 
 // timedWait is COND_TIMED_WAIT on the condition for one interval from
-// now: it releases mu, waits for a signal or the timeout, and takes mu
-// again. It reports whether it timed out without a signal.
-func (g *GIL) timedWait(t *newThread, now time.Time) (timedOut bool) {
+// now: it releases mu, waits for a signal, and takes mu again. The
+// timeout is the clock goroutine's (timeouts.go): when the interval runs
+// out it does what the waiter would do on waking (sets the drop request
+// if no switch happened meanwhile) and starts its next interval, without
+// waking it unless the GIL is free.
+func (g *GIL) timedWait(t *newThread, now time.Time) {
 	t.slot = len(g.waiters)
 	g.waiters = append(g.waiters, t)
 	t.woken = time.Time{}
-	t.deadline = now.Add(g.interval)
+	g.timeouts.push(t, now.Add(g.interval), g.switches)
+	g.startClock()
 	g.mu.Unlock()
-	if t.timer == nil {
-		t.timer = time.NewTimer(g.interval)
-	} else {
-		t.timer.Reset(g.interval)
-	}
-	select {
-	case <-t.wake:
-		t.timer.Stop()
-		g.mu.Lock()
-		return false
-	case <-t.timer.C:
-	}
+	<-t.wake
 	g.mu.Lock()
-	if t.slot < 0 {
-		// Signalled between the timeout and taking mu: the signal was
-		// sent under mu, so it is in the channel. Count it as a wake-up
-		// rather than lose it.
-		<-t.wake
-		return false
-	}
-	g.unwait(t)
-	return true
 }
 
 // signal is COND_SIGNAL at now: it wakes one waiter, chosen at random.
@@ -214,7 +199,9 @@ func (g *GIL) signal(now time.Time) {
 	w.wake <- struct{}{}
 }
 
+// unwait takes t off the condition: out of waiters and timeouts.
 func (g *GIL) unwait(t *newThread) {
+	g.timeouts.remove(t)
 	last := len(g.waiters) - 1
 	moved := g.waiters[last]
 	g.waiters[t.slot] = moved

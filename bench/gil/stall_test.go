@@ -281,7 +281,7 @@ func allStacks() string {
 // that each keep one CPU busy, like `yes >/dev/null`,
 // and returns the function that kills them. A child also ends when its
 // stdin closes, so it does not outlive a test binary that was killed.
-func startBusy(t *testing.T, n int) (stop func()) {
+func startBusy(t testing.TB, n int) (stop func()) {
 	t.Helper()
 	var cmds []*exec.Cmd
 	var pipes []io.Closer

@@ -55,8 +55,9 @@ type ThreadState struct {
 	// timed on each take, which would cost the timed path.
 	For time.Duration
 	// Timer is the gil's timed wait of a waiter: "due in 3ms",
-	// "overdue by 2s" (its timer has not fired: the Go runtime has not
-	// run it), or "woken 1ms ago" (signalled, not yet running).
+	// "overdue by 2s" (the GIL's clock goroutine has not timed it out:
+	// the Go runtime has not run the clock), or "signalled 1ms ago, not
+	// yet running".
 	Timer string
 }
 
@@ -174,15 +175,16 @@ func (g *GIL) State() State {
 			st.SwitchWait = g.switchWait.st.id
 		}
 		timers = make([]string, len(g.threads))
+		// A waiter's deadline is its batch's in the clock's queue.
+		g.timeouts.each(func(t *newThread, deadline time.Time) {
+			if d := deadline.Sub(st.Taken); d >= 0 {
+				timers[t.st.id] = "due in " + d.Round(time.Microsecond).String()
+			} else {
+				timers[t.st.id] = "overdue by " + (-d).Round(time.Microsecond).String()
+			}
+		})
 		for i, t := range g.threads {
-			switch {
-			case t.slot >= 0:
-				if d := t.deadline.Sub(st.Taken); d >= 0 {
-					timers[i] = "due in " + d.Round(time.Microsecond).String()
-				} else {
-					timers[i] = "overdue by " + (-d).Round(time.Microsecond).String()
-				}
-			case !t.woken.IsZero():
+			if t.slot < 0 && !t.woken.IsZero() {
 				timers[i] = "signalled " + st.Taken.Sub(t.woken).Round(time.Microsecond).String() + " ago, not yet running"
 			}
 		}

@@ -40,10 +40,11 @@ func usagef(format string, args ...any) error {
 const topUsage = `usage: parbench <command> [flags]
 
 commands:
-  run     sweep workloads over GOMAXPROCS, goroutines and lock modes
-  list    list the workloads and lock modes
-  report  analyse results files: speedup, scalability fits, verdicts
-  profile profile one point: cpu, mutex, block and gil profiles, a trace, a summary
+  run        sweep workloads over GOMAXPROCS, goroutines and lock modes
+  list       list the workloads and lock modes
+  report     analyse results files: speedup, scalability fits, verdicts
+  profile    profile one point: cpu, mutex, block and gil profiles, a trace, a summary
+  calibrate  measure real CPython beside the simulated GIL: where they match, where not
 
 Run 'parbench <command> -h' for a command's flags.
 `
@@ -65,11 +66,13 @@ func parbench(args []string, stdout, stderr io.Writer) int {
 		err = cmdReport(args[1:], stdout, stderr)
 	case "profile":
 		err = cmdProfile(args[1:], stdout, stderr)
+	case "calibrate":
+		err = cmdCalibrate(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q (valid: run, list, report, profile)", args[0])
+		err = usagef("unknown command %q (valid: run, list, report, profile, calibrate)", args[0])
 	}
 	switch {
 	case err == nil:
@@ -145,7 +148,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.params.Faults, "faults", def.Params.Faults, "webapp: fault `spec`, on or latency=1ms,jitter=1ms,drop=0.005,reset=0.005,bad=0.02,busy=5ms")
 	fs.IntVar(&f.params.CPUGoroutines, "cpu-goroutines", def.Params.CPUGoroutines, "latency/convoy: CPU-bound goroutines beside the IO goroutine, under the same lock")
 	fs.DurationVar(&f.lockOpts.SwitchInterval, "switch-interval", def.LockOpts.SwitchInterval, "GIL switch interval (sys.setswitchinterval)")
-	fs.IntVar(&f.lockOpts.CheckInterval, "check-interval", def.LockOpts.CheckInterval, "gil-old: checks between releases (sys.setcheckinterval)")
+	fs.IntVar(&f.lockOpts.CheckInterval, "check-interval", def.LockOpts.CheckInterval, "gil-old: ticks (bytecodes' worth of work, ~12ns each) between releases (sys.setcheckinterval)")
 	f.prof.register(fs)
 	f.exec.register(fs)
 	return fs, f

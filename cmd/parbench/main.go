@@ -6,6 +6,7 @@
 //	parbench list            list the workloads and lock modes
 //	parbench report FILE...  speedup, efficiency, fits and a verdict per workload and lock
 //	parbench profile [flags] profile one point: cpu, mutex, block and gil profiles, a trace, a summary
+//	parbench calibrate       measure real CPython beside the simulated GIL (make calibrate)
 //
 // A run writes the standard Go benchmark format, one line per sample:
 //

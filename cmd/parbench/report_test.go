@@ -24,13 +24,16 @@ func updating() bool {
 }
 
 // reportInputs are the committed results files of the golden tests:
-// a real run on a 2-CPU VM, and the synthetic files of package analysis
-// (drawn from known laws on a 16-CPU machine, and `go test` output).
+// a real run on a 2-CPU VM, the synthetic files of package analysis
+// (drawn from known laws on a 16-CPU machine, and `go test` output), and
+// a real `parbench calibrate` on the 2-CPU VM (its figures, and the first
+// of its raw lines).
 var reportInputs = map[string]string{
-	"vm":     "testdata/report-vm.txt",
-	"laws":   "../../analysis/testdata/laws.txt",
-	"weak":   "../../analysis/testdata/weak.txt",
-	"gotest": "../../analysis/testdata/gotest.txt",
+	"calibrate": "testdata/report-calibrate.txt",
+	"vm":        "testdata/report-vm.txt",
+	"laws":      "../../analysis/testdata/laws.txt",
+	"weak":      "../../analysis/testdata/weak.txt",
+	"gotest":    "../../analysis/testdata/gotest.txt",
 }
 
 func runReport(t *testing.T, args ...string) (code int, stdout, stderr string) {

@@ -400,8 +400,9 @@ func (p *Pool) End(wall time.Duration) (Stats, error) {
 }
 
 // MergeMetrics merges the workers' figures unit by unit, in order of
-// first appearance: a rate (unit "ops/s" or ending "/s") is summed over
-// the workers, a maximum (unit starting "max") is the largest, and
+// first appearance: a rate (unit "ops/s" or ending "/s") and a count of
+// latencies (workloads.UnitLatencies) are summed over the workers, a
+// maximum (unit starting "max") is the largest, and
 // every other figure is the mean over the workers that report it. The
 // mean of per-worker percentiles is not the percentile of all ops: it
 // is an approximation, good when the workers are alike.
@@ -421,7 +422,7 @@ func MergeMetrics(lists [][]workloads.Metric) []workloads.Metric {
 		vs := vals[u]
 		var x float64
 		switch {
-		case strings.HasSuffix(u, "/s"):
+		case strings.HasSuffix(u, "/s") || u == workloads.UnitLatencies:
 			for _, v := range vs {
 				x += v
 			}

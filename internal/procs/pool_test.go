@@ -245,10 +245,10 @@ func TestStartTimeout(t *testing.T) {
 
 func TestMergeMetrics(t *testing.T) {
 	got := MergeMetrics([][]workloads.Metric{
-		{{Value: 1, Unit: "p50-sec"}, {Value: 3, Unit: "max-sec"}, {Value: 10, Unit: "ops/s"}},
-		{{Value: 3, Unit: "p50-sec"}, {Value: 2, Unit: "max-sec"}, {Value: 20, Unit: "ops/s"}},
+		{{Value: 1, Unit: "p50-sec"}, {Value: 3, Unit: "max-sec"}, {Value: 10, Unit: "ops/s"}, {Value: 500, Unit: "latencies"}},
+		{{Value: 3, Unit: "p50-sec"}, {Value: 2, Unit: "max-sec"}, {Value: 20, Unit: "ops/s"}, {Value: 600, Unit: "latencies"}},
 	})
-	want := []workloads.Metric{{Value: 2, Unit: "p50-sec"}, {Value: 3, Unit: "max-sec"}, {Value: 30, Unit: "ops/s"}}
+	want := []workloads.Metric{{Value: 2, Unit: "p50-sec"}, {Value: 3, Unit: "max-sec"}, {Value: 30, Unit: "ops/s"}, {Value: 1100, Unit: "latencies"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("MergeMetrics = %v, want %v", got, want)
 	}

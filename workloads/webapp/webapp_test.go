@@ -412,6 +412,6 @@ func TestPostgres(t *testing.T) {
 // nopEnv is a workloads.Env that does nothing.
 type nopEnv struct{}
 
-func (nopEnv) Check(int)   {}
-func (nopEnv) BeginIO() {}
-func (nopEnv) EndIO()   {}
+func (nopEnv) Check(int) {}
+func (nopEnv) BeginIO()  {}
+func (nopEnv) EndIO()    {}

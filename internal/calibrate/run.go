@@ -1,0 +1,296 @@
+package calibrate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/parbench/parbench/bench"
+	"github.com/parbench/parbench/results"
+)
+
+// MinRounds is the fewest rounds a calibration takes: with fewer,
+// CPython's spread over its rounds says nothing.
+const MinRounds = 3
+
+// Options is one calibration.
+type Options struct {
+	// Interpreters are the CPythons to calibrate against (Find).
+	Interpreters []Interpreter
+	// Behaviours are the behaviours to measure (Lookup).
+	Behaviours []Behaviour
+	// Rounds is how many times each side measures each behaviour,
+	// interleaved: at least MinRounds.
+	Rounds int
+	// Out is the results file to create; Force overwrites it.
+	Out   string
+	Force bool
+	// NCPU is the CPUs parbench's points use (their GOMAXPROCS), the
+	// CPUs CPython's threads may run on.
+	NCPU int
+	// Log receives progress: each step, with an estimate of the time
+	// left.
+	Log io.Writer
+	// Exe runs a Python program; nil runs it with exec.CommandContext.
+	// Tests replace it.
+	Exe func(ctx context.Context, python string, args []string) ([]byte, error)
+}
+
+// runPython runs one Python program and returns its standard output.
+func runPython(ctx context.Context, python string, args []string) ([]byte, error) {
+	var out, errb bytes.Buffer
+	cmd := exec.CommandContext(ctx, python, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(errb.String())
+		if len(msg) > 2000 {
+			msg = "..." + msg[len(msg)-2000:]
+		}
+		return out.Bytes(), fmt.Errorf("%s %s: %w\n%s", python, strings.Join(args, " "), err, msg)
+	}
+	return out.Bytes(), nil
+}
+
+// pythonTimeout bounds one Python program's run.
+const pythonTimeout = 2 * time.Minute
+
+// Run measures every behaviour on every interpreter and in parbench,
+// round after round, and writes both sides to o.Out; the table is the
+// report's (analysis.Calibration) of that file.
+// Each round measures each behaviour on one side and then the other,
+// CPython first in odd rounds and parbench first in even ones, so that
+// drift of the machine falls on both. A side that fails in a round (a
+// program's error, a parbench point's failure) leaves that round's
+// figures out, with a message on o.Log; Run goes on.
+func Run(ctx context.Context, o Options) error {
+	if o.Rounds < MinRounds {
+		return fmt.Errorf("%d rounds: want at least %d, for CPython's spread over its rounds", o.Rounds, MinRounds)
+	}
+	if o.Exe == nil {
+		o.Exe = runPython
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	dir, err := os.MkdirTemp("", "parbench-calibrate-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := unpack(dir); err != nil {
+		return fmt.Errorf("writing the Python programs: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(o.Out), 0o755); err != nil {
+		return err
+	}
+	f, err := results.Create(o.Out, o.Force)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := &writer{w: benchfmt.NewWriter(f)}
+	w.base = append(results.Machine(),
+		results.Config{Key: results.KeyDate, Value: time.Now().UTC().Format(time.RFC3339)},
+		results.Config{Key: results.KeyCalibrate, Value: fmt.Sprintf("rounds=%d", o.Rounds)})
+	if host, err := os.Hostname(); err == nil {
+		w.base = append(w.base, results.Config{Key: results.KeyHost, Value: host})
+	}
+
+	eta := newETA(o)
+	for round := 1; round <= o.Rounds; round++ {
+		for _, in := range o.Interpreters {
+			for _, b := range o.Behaviours {
+				fmt.Fprintf(o.Log, "calibrate: round %d/%d, %s, %s (%s left)\n", round, o.Rounds, in.String(), b.Name, eta.left())
+				start := time.Now()
+				py, pb := lines{}, lines{}
+				var pyErr, pbErr error
+				sides := []func(){
+					func() { pyErr = w.python(ctx, o, dir, in, b, py) },
+					func() { pbErr = w.parbench(ctx, o, in, b, pb) },
+				}
+				if round%2 == 0 {
+					sides[0], sides[1] = sides[1], sides[0]
+				}
+				for _, side := range sides {
+					side()
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+				}
+				for _, err := range []error{pyErr, pbErr} {
+					if err != nil {
+						fmt.Fprintf(o.Log, "calibrate: %v\n", err)
+					}
+				}
+				for _, fg := range b.figures(in, o.NCPU, py, pb) {
+					if (fg.impl == results.ImplCPython && pyErr != nil) || (fg.impl == results.ImplParbench && pbErr != nil) || !finite(fg.value) {
+						continue
+					}
+					f := results.Figure{Behaviour: b.Name, Figure: fg.name, Python: in.Version, Impl: fg.impl}
+					if err := w.figure(f, fg.value, fg.unit); err != nil {
+						return err
+					}
+				}
+				eta.done(in, b, time.Since(start))
+			}
+		}
+	}
+	return f.Close()
+}
+
+func finite(x float64) bool { return x == x && x-x == 0 }
+
+// writer writes the calibration file: every result carries the base
+// configuration (the machine and the calibrate key).
+type writer struct {
+	w    *benchfmt.Writer
+	base []results.Config
+}
+
+func (w *writer) write(r *benchfmt.Result, extra ...results.Config) error {
+	// A fresh Result, so that every key is file configuration (benchfmt's
+	// SetConfig would make them internal, which its Writer leaves out).
+	set := map[string]string{}
+	var order []string
+	for _, c := range r.Config {
+		if c.File {
+			set[c.Key] = string(c.Value)
+			order = append(order, c.Key)
+		}
+	}
+	for _, c := range append(slices.Clone(w.base), extra...) {
+		if _, ok := set[c.Key]; !ok {
+			order = append(order, c.Key)
+		}
+		set[c.Key] = c.Value
+	}
+	out := &benchfmt.Result{Name: r.Name, Iters: r.Iters, Values: r.Values}
+	for _, k := range order {
+		if v := set[k]; v != "" {
+			out.Config = append(out.Config, benchfmt.Config{Key: k, Value: []byte(v), File: true})
+		}
+	}
+	return w.w.Write(out)
+}
+
+func (w *writer) figure(f results.Figure, value float64, unit string) error {
+	if err := f.Check(); err != nil {
+		return err // a programming error in plan.go
+	}
+	r := &benchfmt.Result{Name: benchfmt.Name(f.Name()), Iters: 1,
+		Values: []benchfmt.Value{{Value: value, Unit: unit}}}
+	return w.write(r)
+}
+
+// python runs one round of b's programs on in, writes their lines and
+// keeps them in py.
+func (w *writer) python(ctx context.Context, o Options, dir string, in Interpreter, b Behaviour, py lines) error {
+	for _, run := range b.python(in) {
+		args := append([]string{filepath.Join(dir, run[0])}, run[1:]...)
+		rctx, cancel := context.WithTimeout(ctx, pythonTimeout)
+		out, err := o.Exe(rctx, in.Path, args)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("CPython %s, %s: %w", in.Version, b.Name, err)
+		}
+		rd := benchfmt.NewReader(bytes.NewReader(out), run[0])
+		n := 0
+		for rd.Scan() {
+			switch r := rd.Result().(type) {
+			case *benchfmt.SyntaxError:
+				return fmt.Errorf("CPython %s, %s: %s printed a bad line: %v", in.Version, b.Name, run[0], r)
+			case *benchfmt.Result:
+				n++
+				py[pyKey(string(r.Name))] = r.Clone()
+				if err := w.write(r, results.Config{Key: results.KeyPython, Value: in.Path + " " + in.Banner}); err != nil {
+					return err
+				}
+			}
+		}
+		if err := rd.Err(); err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("CPython %s, %s: %s printed no result", in.Version, b.Name, run[0])
+		}
+	}
+	return nil
+}
+
+// parbench runs one round of b's parbench points for in, writes their
+// lines and keeps them in pb.
+func (w *writer) parbench(ctx context.Context, o Options, in Interpreter, b Behaviour, pb lines) error {
+	var errs []error
+	for _, s := range b.parbench(in, o.NCPU) {
+		c := s.cfg
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("parbench, %s: %w", b.Name, err) // a programming error in plan.go
+		}
+		sink := func(r *benchfmt.Result) error {
+			p, err := results.ParseName(string(r.Name))
+			if err != nil {
+				return err
+			}
+			pb[pbKey(s.tag, p)] = r.Clone()
+			return w.write(r, results.Config{Key: results.KeyPython, Value: ""})
+		}
+		if err := bench.Run(ctx, c, c.FileConfig(time.Now()), sink); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			errs = append(errs, fmt.Errorf("parbench, %s %s: %w", b.Name, s.tag, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// eta estimates the time left: from the behaviours' costs before the
+// first round ends, from the measured time of each behaviour after.
+type eta struct {
+	o        Options
+	measured map[string]time.Duration // by interpreter and behaviour: the last round's
+	doneN    map[string]int
+}
+
+func newETA(o Options) *eta {
+	return &eta{o: o, measured: map[string]time.Duration{}, doneN: map[string]int{}}
+}
+
+func (e *eta) key(in Interpreter, b Behaviour) string { return in.Exe + "\x00" + b.Name }
+
+func (e *eta) done(in Interpreter, b Behaviour, d time.Duration) {
+	e.measured[e.key(in, b)] = d
+	e.doneN[e.key(in, b)]++
+}
+
+func (e *eta) left() time.Duration {
+	var t time.Duration
+	for _, in := range e.o.Interpreters {
+		for _, b := range e.o.Behaviours {
+			k := e.key(in, b)
+			per, ok := e.measured[k]
+			if !ok {
+				per = b.cost[0]
+				if in.Major < 3 {
+					per = b.cost[1]
+				}
+			}
+			t += time.Duration(e.o.Rounds-e.doneN[k]) * per
+		}
+	}
+	return t.Round(time.Second)
+}
+
+// Estimate is the time a calibration of these options should take,
+// before any of it is measured.
+func Estimate(o Options) time.Duration { return newETA(o).left() }
