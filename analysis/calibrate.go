@@ -26,8 +26,10 @@ import (
 //     of two medians of three about 1.0, so a difference within CPython's
 //     range is what noise alone gives about nine times in ten.
 //  3. A figure matches when parbench's median is within the tolerance of
-//     CPython's, relative to CPython's. A tolerance above NoisyTolerance
-//     says nothing (Noisy); a side with no rounds cannot be judged.
+//     CPython's, relative to CPython's. Within a tolerance above
+//     NoisyTolerance a figure is Noisy, not a match; outside any it
+//     differs; with fewer than MinCalibrationRounds CPython rounds or no
+//     parbench round it is not judged.
 
 // Match is the calibration table's verdict on one figure.
 type Match int
@@ -40,8 +42,8 @@ const (
 	Matches
 	// Differs: parbench is further from CPython than the tolerance.
 	Differs
-	// Noisy: CPython's own rounds spread more than NoisyTolerance, so
-	// no difference could be told.
+	// Noisy: parbench lies within CPython's spread, but that spread
+	// is over NoisyTolerance, so the match says little.
 	Noisy
 )
 
@@ -57,10 +59,16 @@ func (m Match) String() string {
 	return "n/a"
 }
 
-// NoisyTolerance is the tolerance above which a figure is Noisy: when
-// CPython's own rounds differ by more than half their median, a match
-// would say nothing.
+// NoisyTolerance is the tolerance above which a figure within it is
+// Noisy rather than a match: when CPython's own rounds differ by more
+// than half their median, a match would say little. A figure outside
+// even that tolerance still differs.
 const NoisyTolerance = 0.5
+
+// MinCalibrationRounds is the fewest CPython rounds a figure is judged
+// on: the spread of one round is zero and says nothing (a Python program
+// that failed in some rounds, or a run cut short, leaves fewer).
+const MinCalibrationRounds = 2
 
 // CalibrationFloor returns the least tolerance of a figure, a fraction
 // of CPython's median. A spread of three rounds can be near zero by
@@ -148,7 +156,7 @@ func (r *CalibrationRow) judge() {
 	r.Floor = CalibrationFloor(r.Figure)
 	r.Spread, r.Tolerance, r.Diff = math.NaN(), math.NaN(), math.NaN()
 	cm, pm := r.CPythonMedian(), r.ParbenchMedian()
-	if len(r.CPython) == 0 || len(r.Parbench) == 0 || cm == 0 || math.IsNaN(cm) || math.IsNaN(pm) {
+	if len(r.CPython) < MinCalibrationRounds || len(r.Parbench) == 0 || cm == 0 || math.IsNaN(cm) || math.IsNaN(pm) {
 		r.Match = MatchNone
 		return
 	}
@@ -156,12 +164,12 @@ func (r *CalibrationRow) judge() {
 	r.Tolerance = math.Max(r.Floor, r.Spread)
 	r.Diff = (pm - cm) / math.Abs(cm)
 	switch {
+	case math.Abs(r.Diff) > r.Tolerance:
+		r.Match = Differs
 	case r.Tolerance > NoisyTolerance:
 		r.Match = Noisy
-	case math.Abs(r.Diff) <= r.Tolerance:
-		r.Match = Matches
 	default:
-		r.Match = Differs
+		r.Match = Matches
 	}
 }
 
@@ -261,7 +269,7 @@ func (c *Calibration) Summary() string {
 // under each table.
 const CalibrationHelp = `CPython and parbench: median of the rounds (lowest to highest); model: what a simple model predicts.
 diff: parbench against CPython; tolerance: CPython's own spread over its rounds, at least the floor
-(10%, 25% for a p99); a figure matches when diff is within it, and is noisy when CPython's spread exceeds 50%.`
+(10%, 25% for a p99); a figure differs when diff is outside it, and within it matches, or is noisy when that spread exceeds 50%.`
 
 // WriteText writes the table as aligned text.
 func (c *Calibration) WriteText(w io.Writer) error {

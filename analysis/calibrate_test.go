@@ -36,6 +36,11 @@ func TestCalibrationMatch(t *testing.T) {
 		{"noise", "tenure@5ms", []float64{2e-3, 5e-3, 7e-3}, []float64{5e-3, 5e-3, 5e-3}, Noisy, 1.0},
 		// A p99 has a 25% floor: 20% off matches.
 		{"p99 floor", "p99@cpu1", []float64{10e-3, 10e-3, 10e-3}, []float64{12e-3, 12e-3, 12e-3}, Matches, 0.25},
+		// CPython's rounds spread 100%, but parbench is 20 times off: a
+		// difference all the same, not noise.
+		{"far past the noise", "p99@cpu1", []float64{2e-3, 4e-3, 6e-3}, []float64{80e-3, 80e-3, 80e-3}, Differs, 1.0},
+		// One CPython round has no spread to judge by.
+		{"one round", "speedup@2", []float64{0.86}, []float64{0.86, 0.87, 0.88}, MatchNone, math.NaN()},
 		// Without parbench's rounds there is nothing to judge.
 		{"one side", "p50-sleep0-only@cpu1", []float64{5e-3, 5e-3, 5e-3}, nil, MatchNone, math.NaN()},
 	} {

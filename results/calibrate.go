@@ -10,7 +10,7 @@ import (
 // round. It is an ordinary results file with three kinds of result:
 //
 //   - figures, one line per side and round, named by Figure.Name:
-//     BenchmarkCalibrate/cpu/figure=speedup-2/python=3.11.2/impl=cpython 1 0.86 x
+//     BenchmarkCalibrate/cpu/figure=speedup@2/python=3.11.2/impl=cpython 1 0.86 x
 //     The report's calibration table is made of these alone, so
 //     `benchstat -col /impl FILE` compares the two sides as well;
 //   - CPython's own lines as its programs print them
@@ -53,7 +53,7 @@ const calibrateBase = "calibrate"
 type Figure struct {
 	// Behaviour is the behaviour measured, e.g. "cpu" or "convoy".
 	Behaviour string
-	// Figure is the figure of it, e.g. "speedup-2" or "p50-cpu1".
+	// Figure is the figure of it, e.g. "speedup@2" or "p50@cpu1".
 	Figure string
 	// Python is the CPython version the figure is compared with, e.g.
 	// "3.11.2".

@@ -27,7 +27,7 @@ func (convoyWorkload) Params() []string {
 	return []string{ParamCPUGoroutines, ParamServerLatency} // its echo server is io/tcp's
 }
 func (convoyWorkload) Summary() string {
-	return "the convoy effect: IO round trips' latency (p50-sec ... max-sec, from at least 1000 per sample) while --cpu-goroutines N spin under the same lock"
+	return "the convoy effect: IO round trips' latency (p50-sec ... max-sec, aiming at 1000 or more per sample) while --cpu-goroutines N spin under the same lock"
 }
 
 // Start starts an echo server on 127.0.0.1 (io/tcp's, with

@@ -2,6 +2,7 @@ package gil
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,11 @@ type GIL struct {
 	waiters    []*newThread // waiting on the condition (cond), for signal's random pick
 	timeouts   timeouts     // the same waiters, in the order their timed waits run out
 	clock      clockState   // the goroutine that times them out
+	// overdue is when the holder times the due waits out itself (see
+	// preemptAfter), in nanoseconds on gilEpoch's clock; 0 while no
+	// wait is queued. Set under mu, read by Check without it.
+	overdue    atomic.Int64
+	live       int          // threads started and not stopped, under mu: the clock ends with the last
 	switchWait *newThread   // waiting for a forced switch (switch_cond)
 	threads    []*newThread // every Thread made, for State
 	rng        *rand.Rand
@@ -99,19 +105,70 @@ type newThread struct {
 	woken time.Time
 }
 
-func (t *newThread) Start()   { t.st.start(); t.g.take(t) }
-func (t *newThread) Stop()    { t.g.drop(t, false); t.st.stop() }
+func (t *newThread) Start()   { t.st.start(); t.g.joined(); t.g.take(t) }
+func (t *newThread) Stop()    { t.g.drop(t, false); t.st.stop(); t.g.left() }
 func (t *newThread) OpStart() {}
 func (t *newThread) OpEnd()   {}
 func (t *newThread) BeginIO() { t.g.drop(t, true) }
 func (t *newThread) EndIO()   { t.g.take(t) }
 
 // Check drops and re-takes the GIL when another goroutine asked for it.
+// Where a wait is overdue by preemptAfter, the holder first times it
+// out itself, as the clock would have (one clock read per check while
+// goroutines wait; none while nobody waits).
 func (t *newThread) Check(int) {
-	if t.g.dropRequest.Load() {
-		t.g.drop(t, true)
-		t.g.take(t)
+	g := t.g
+	if o := g.overdue.Load(); o != 0 && int64(time.Since(gilEpoch)) >= o {
+		g.mu.Lock()
+		g.timedOut(time.Now())
+		g.mu.Unlock()
 	}
+	if g.dropRequest.Load() {
+		g.drop(t, true)
+		g.take(t)
+	}
+}
+
+// preemptAfter is how long past a wait's deadline the holder, at its
+// next check, times the wait out itself when the clock goroutine has not
+// run: the clock needs a P, and with GOMAXPROCS 1 the spinning holder
+// keeps the only one until Go's scheduler preempts it (10ms and more), so
+// every switch interval became ~40ms. In CPython the waiter is an OS
+// thread that the kernel wakes at its deadline and then runs in place of
+// the holder, on one CPU or a busy machine, within about its wake-up
+// granularity: 1ms times 1+log2(CPUs) under CFS, a 0.75ms base slice
+// under EEVDF. The clock itself is 20-70µs late on Linux, so with a P
+// free this never fires first.
+const preemptAfter = time.Millisecond
+
+// gilEpoch is the origin of overdue's monotonic clock.
+var gilEpoch = time.Now()
+
+// setOverdue sets overdue from the earliest queued deadline. Called with
+// g.mu held, after every change to the queue.
+func (g *GIL) setOverdue() {
+	if d, ok := g.timeouts.next(); ok {
+		g.overdue.Store(max(int64(d.Sub(gilEpoch)+preemptAfter), 1))
+	} else {
+		g.overdue.Store(0)
+	}
+}
+
+// joined and left count the threads between Start and Stop: with the
+// last one gone the clock ends at once rather than linger.
+func (g *GIL) joined() {
+	g.mu.Lock()
+	g.live++
+	g.mu.Unlock()
+}
+
+func (g *GIL) left() {
+	g.mu.Lock()
+	g.live--
+	if g.live == 0 && g.clock.on && g.clock.idle {
+		g.clock.a.set(time.Nanosecond) // wake it to end
+	}
+	g.mu.Unlock()
 }
 
 // take is take_gil.
@@ -136,15 +193,28 @@ func (g *GIL) take(t *newThread) {
 	}
 	// A dropper waiting for a forced switch may go on: whoever it was,
 	// the holder is now another goroutine.
+	yield := false
 	if w := g.switchWait; w != nil {
 		g.switchWait = nil
 		w.switched <- struct{}{}
+		yield = true
 	}
 	if g.dropRequest.Load() {
 		g.dropRequest.Store(false)
 	}
 	g.stats.took(t.st, now)
 	g.mu.Unlock()
+	if yield && runtime.GOMAXPROCS(0) == 1 {
+		// The dropper just released is an OS thread in CPython, which
+		// the kernel runs soon (on another CPU, or in place of this one
+		// within its wake-up granularity), so that it goes back to
+		// waiting for the GIL and its next timed wait begins. Go queues
+		// it on this P; with a second P it is stolen and runs there
+		// within microseconds, but with GOMAXPROCS 1 it would wait for
+		// this goroutine to be preempted (10ms and more), and every
+		// tenure grew by that: let it run first.
+		runtime.Gosched()
+	}
 }
 
 // drop is drop_gil. With force (a drop at the eval breaker or before IO)
@@ -182,6 +252,7 @@ func (g *GIL) timedWait(t *newThread, now time.Time) {
 	g.waiters = append(g.waiters, t)
 	t.woken = time.Time{}
 	g.timeouts.push(t, now.Add(g.interval), g.switches)
+	g.setOverdue()
 	g.startClock()
 	g.mu.Unlock()
 	<-t.wake
@@ -202,6 +273,7 @@ func (g *GIL) signal(now time.Time) {
 // unwait takes t off the condition: out of waiters and timeouts.
 func (g *GIL) unwait(t *newThread) {
 	g.timeouts.remove(t)
+	g.setOverdue()
 	last := len(g.waiters) - 1
 	moved := g.waiters[last]
 	g.waiters[t.slot] = moved

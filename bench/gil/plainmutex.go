@@ -12,7 +12,7 @@ import "sync/atomic"
 // never drained, the mode never ended, and every take and drop of the
 // GIL waited for a goroutine switch.
 //
-// The lock is Drepper's "mutex 2" (Futexes Are Tricky, 2011): state is
+// The lock is Drepper's exchange-based mutex (Futexes Are Tricky, 2011): state is
 // 0 free, 1 locked, 2 locked with sleepers perhaps; the futex is a
 // one-token channel, so a wake-up sent before its sleeper parks is not
 // lost.

@@ -172,10 +172,11 @@ func (q *timeouts) removeMark(m *tnode) {
 	q.free = m
 }
 
-// clockLinger is how long the clock goroutine outlives the last wait: a
-// GIL whose waits come and go keeps one clock (and, on Linux, one
-// timerfd) rather than start one per wait, and a GIL dropped after its
-// sample leaves no goroutine behind for long.
+// clockLinger is how long the clock goroutine outlives the last wait
+// while threads still run: a GIL whose waits come and go keeps one clock
+// (and, on Linux, one timerfd) rather than start one per wait. Once the
+// last thread has stopped (the end of a sample) it ends at once, so the
+// runner's leak check does not wait for it.
 const clockLinger = 100 * time.Millisecond
 
 // clockState is the GIL's clock goroutine, under the GIL's mutex.
@@ -233,7 +234,7 @@ func (g *GIL) tick() {
 		if idleSince.IsZero() {
 			idleSince = now
 		}
-		if now.Sub(idleSince) >= clockLinger {
+		if now.Sub(idleSince) >= clockLinger || g.live == 0 {
 			g.clock = clockState{}
 			g.mu.Unlock()
 			a.close()
@@ -268,5 +269,6 @@ func (g *GIL) timedOut(now time.Time) (woke bool) {
 		g.dropRequest.Store(true)
 	}
 	g.timeouts.rearm(now.Add(g.interval), g.switches)
+	g.setOverdue()
 	return woke
 }

@@ -145,7 +145,12 @@ func TestTimeoutsQueue(t *testing.T) {
 // tenureAt runs two goroutines that spin on Check under a GIL with the
 // given interval on GOMAXPROCS 2 for d, and returns the median tenure.
 func tenureAt(interval, d time.Duration) time.Duration {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	return tenureOn(2, interval, d)
+}
+
+// tenureOn is tenureAt on procs Ps.
+func tenureOn(procs int, interval, d time.Duration) time.Duration {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	g := NewGIL(interval)
 	var stop atomic.Bool
 	var wg sync.WaitGroup
@@ -215,6 +220,28 @@ func TestTenureTracksShortInterval(t *testing.T) {
 	}
 	t.Errorf("tenure p50 at a %v interval = %v in the quiet tries, want below 1.6 intervals (%v); starved tries: %v",
 		interval, quiet, time.Duration(bound), starved)
+}
+
+// TestTenureOneP checks the holder's own time-out of an overdue wait
+// (preemptAfter): on one P the clock goroutine cannot run beside a
+// spinning holder, and without it two CPU-bound goroutines at a 5ms
+// interval changed hands every ~40ms, whenever Go's scheduler preempted
+// the holder. Now the tenure is about one interval and preemptAfter. The
+// bound, 3 intervals, leaves room for a busy machine's time slices.
+func TestTenureOneP(t *testing.T) {
+	const (
+		interval = 5 * time.Millisecond
+		bound    = 3 * interval
+	)
+	var got []time.Duration
+	for range 3 {
+		ten := tenureOn(1, interval, 300*time.Millisecond)
+		if ten < bound {
+			return
+		}
+		got = append(got, ten)
+	}
+	t.Errorf("tenure p50 on one P at a %v interval = %v in three tries, want below %v", interval, got, bound)
 }
 
 // runQueueWait returns the time this process's threads have spent

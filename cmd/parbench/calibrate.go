@@ -40,7 +40,9 @@ results/local/calibrate-<host>-<UTC time>.txt); 'parbench report FILE'
 prints the table again, and 'go tool benchstat -col /impl FILE' compares
 the sides with benchstat. All behaviours on two interpreters take 3 to 5
 minutes on 2 CPUs (it prints an estimate as it goes). Run it on a quiet
-machine: a busy one widens CPython's spread, and the table says "noisy".
+machine: a busy one widens CPython's spread, and with it each row's
+tolerance (shown on the row), so that more figures match; above 50%% a
+figure within it says "noisy" instead.
 
 Examples:
 
@@ -60,6 +62,13 @@ func (l *pythonList) Set(s string) error {
 	for _, p := range strings.Split(s, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			return errors.New("empty interpreter (want a name on PATH or a path, e.g. --python python3)")
+		}
+		// make calibrate quotes each PYTHON entry, so the shell leaves
+		// a leading ~/ as it is.
+		if rest, ok := strings.CutPrefix(p, "~/"); ok {
+			if home, err := os.UserHomeDir(); err == nil {
+				p = filepath.Join(home, rest)
+			}
 		}
 		*l = append(*l, p)
 	}

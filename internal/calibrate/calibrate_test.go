@@ -130,7 +130,7 @@ func writeScript(t *testing.T, dir, name, body string) string {
 func TestFindSkipsWhatDoesNotRun(t *testing.T) {
 	dir := t.TempDir()
 	writeScript(t, dir, "python2.7", `echo "pyenv: python2.7: command not found" >&2; exit 127`)
-	writeScript(t, dir, "python3", `echo "3.99.0"; echo "PyPy"; echo /x/pypy; echo "3.99.0 (PyPy)"`)
+	writeScript(t, dir, "python3", `echo "3.99.0"; echo "PyPy"; echo /x/pypy; echo "3.99.0 (PyPy)"; echo True`)
 	t.Setenv("PATH", dir)
 	t.Setenv("HOME", t.TempDir())
 	found, skipped, err := Find(context.Background(), nil)
@@ -150,6 +150,11 @@ func TestFindSkipsWhatDoesNotRun(t *testing.T) {
 	}
 	if _, _, err := Find(context.Background(), []string{"python2.7"}); err == nil || !strings.Contains(err.Error(), "command not found") {
 		t.Errorf("Find(python2.7) error %v, want the shim's message", err)
+	}
+	// A free-threaded CPython run without its GIL has none to compare.
+	writeScript(t, dir, "python3.13t", `echo "3.13.0"; echo "CPython"; echo /x/python3.13t; echo "3.13.0 experimental free-threading build"; echo False`)
+	if _, err := Probe(context.Background(), "python3.13t"); err == nil || !strings.Contains(err.Error(), "without its GIL") {
+		t.Errorf("Probe(python3.13t) error %v, want a refusal of a build without the GIL", err)
 	}
 }
 

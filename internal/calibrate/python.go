@@ -55,9 +55,10 @@ func (in Interpreter) String() string {
 // runs but is not CPython 2.7 or 3.x (PyPy, an older Python).
 var ErrNotCPython = errors.New("not CPython 2.7 or 3.x")
 
-// probeScript prints the version, the implementation, sys.executable
-// and the first line of sys.version, one a line, on any Python.
-const probeScript = `import sys, platform; print("%d.%d.%d" % tuple(sys.version_info[:3])); print(platform.python_implementation()); print(sys.executable); print(sys.version.splitlines()[0])`
+// probeScript prints the version, the implementation, sys.executable,
+// the first line of sys.version and whether the GIL is on (False on a
+// free-threaded build run without it), one a line, on any Python.
+const probeScript = `import sys, platform; print("%d.%d.%d" % tuple(sys.version_info[:3])); print(platform.python_implementation()); print(sys.executable); print(sys.version.splitlines()[0]); print(getattr(sys, "_is_gil_enabled", lambda: True)())`
 
 // probeTimeout bounds one probe: an interpreter that does not print its
 // version in this long does not count.
@@ -83,7 +84,7 @@ func Probe(ctx context.Context, path string) (Interpreter, error) {
 		return Interpreter{}, fmt.Errorf("%s: %w", path, err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) < 4 {
+	if len(lines) < 5 {
 		return Interpreter{}, fmt.Errorf("%s: printed %q, not its version", path, out.String())
 	}
 	in := Interpreter{Path: path, Version: strings.TrimSpace(lines[0]), Exe: strings.TrimSpace(lines[2]), Banner: strings.TrimSpace(lines[3])}
@@ -91,6 +92,9 @@ func Probe(ctx context.Context, path string) (Interpreter, error) {
 	impl := strings.TrimSpace(lines[1])
 	if !ok || impl != "CPython" || !(major == 3 || major == 2 && minor == 7) {
 		return Interpreter{}, fmt.Errorf("%s: %s %s: %w", path, impl, in.Version, ErrNotCPython)
+	}
+	if strings.TrimSpace(lines[4]) != "True" {
+		return Interpreter{}, fmt.Errorf("%s: CPython %s runs without its GIL (a free-threaded build): there is no GIL to calibrate against", path, in.Version)
 	}
 	in.Major = major
 	if r, err := filepath.EvalSymlinks(in.Exe); err == nil {

@@ -51,6 +51,10 @@ func runPython(ctx context.Context, python string, args []string) ([]byte, error
 	var out, errb bytes.Buffer
 	cmd := exec.CommandContext(ctx, python, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	// A child the program left behind (the convoy's echo server, a
+	// pool's worker) holds the output pipes open: stop waiting for them
+	// a while after the interpreter has ended.
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(errb.String())
 		if len(msg) > 2000 {

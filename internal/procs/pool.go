@@ -405,7 +405,11 @@ func (p *Pool) End(wall time.Duration) (Stats, error) {
 // maximum (unit starting "max") is the largest, and
 // every other figure is the mean over the workers that report it. The
 // mean of per-worker percentiles is not the percentile of all ops: it
-// is an approximation, good when the workers are alike.
+// is an approximation, good when the workers are alike. A percentile
+// (workloads.UnitP50, UnitP90, UnitP99) is kept only when every worker
+// that counted latencies reports it: a worker with too few latencies for
+// a p99 leaves it out, and the mean of the others would not stand for
+// the summed count.
 func MergeMetrics(lists [][]workloads.Metric) []workloads.Metric {
 	var units []string
 	vals := map[string][]float64{}
@@ -418,8 +422,15 @@ func MergeMetrics(lists [][]workloads.Metric) []workloads.Metric {
 		}
 	}
 	out := make([]workloads.Metric, 0, len(units))
+	counted := len(vals[workloads.UnitLatencies])
 	for _, u := range units {
 		vs := vals[u]
+		switch u {
+		case workloads.UnitP50, workloads.UnitP90, workloads.UnitP99:
+			if len(vs) < counted {
+				continue
+			}
+		}
 		var x float64
 		switch {
 		case strings.HasSuffix(u, "/s") || u == workloads.UnitLatencies:

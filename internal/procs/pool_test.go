@@ -252,4 +252,15 @@ func TestMergeMetrics(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("MergeMetrics = %v, want %v", got, want)
 	}
+	// A worker with too few latencies for a p99 leaves it out: the
+	// merged line has none, since the other's p99 is not the p99 of
+	// the summed count.
+	got = MergeMetrics([][]workloads.Metric{
+		{{Value: 1, Unit: "p50-sec"}, {Value: 9, Unit: "p99-sec"}, {Value: 150, Unit: "latencies"}},
+		{{Value: 3, Unit: "p50-sec"}, {Value: 50, Unit: "latencies"}},
+	})
+	want = []workloads.Metric{{Value: 2, Unit: "p50-sec"}, {Value: 200, Unit: "latencies"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("MergeMetrics with a p99 from one worker = %v, want %v", got, want)
+	}
 }

@@ -6,6 +6,7 @@
 # as parbench's echo server runs outside the simulated lock.
 from __future__ import print_function, division
 
+import atexit
 import socket
 import subprocess
 import sys
@@ -65,6 +66,9 @@ def main():
     srv = s = None
     if mode != "sleep0":
         srv = subprocess.Popen([sys.executable, sys.argv[0], "serve"], stdout=subprocess.PIPE)
+        # An error before the server sees EOF must not leave it behind
+        # in accept() or recv().
+        atexit.register(lambda: srv.poll() is None and srv.kill())
         port = int(srv.stdout.readline())
         s = socket.create_connection(("127.0.0.1", port))
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
