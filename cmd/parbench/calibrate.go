@@ -112,7 +112,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if *quiet {
 		log = io.Discard
 	}
-	ctx, stop, release := interrupts(stderr)
+	ctx, stop, release := interrupts(stderr, "parbench: interrupted: calibrate stops now")
 	defer release()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -149,6 +149,12 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if err := calibrate.Run(ctx, o); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return usagef("--out %s: %v (use --force to overwrite)", o.Out, err)
+		}
+		if ctx.Err() != nil {
+			if _, serr := os.Stat(o.Out); serr == nil {
+				return fmt.Errorf("calibrate: interrupted: the rounds measured so far are in %s ('parbench report %s' judges the figures with 2 or more CPython rounds)", o.Out, o.Out)
+			}
+			return errors.New("calibrate: interrupted: nothing measured")
 		}
 		return fmt.Errorf("calibrate: %w", err)
 	}

@@ -242,7 +242,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	c.Failed = func(fl bench.Failure) { showFailure(live, fl) }
 	c.Warn = func(w bench.Warning) { fmt.Fprintf(live, "parbench: warning: %s\n", w.Message(flagName)) }
-	ctx, stop, release := interrupts(live)
+	ctx, stop, release := interrupts(live, "parbench: interrupted: stopping after the sample in flight (interrupt again to stop at once)")
 	defer release()
 	c.Stop = stop
 
@@ -283,9 +283,9 @@ func runError(err error, res bench.Outcome, resumed bool, log io.Writer, fs *fla
 }
 
 // interrupts makes SIGINT and SIGTERM stop a run: the first closes
-// stop, so the run ends after the sample in flight, and says so on live;
+// stop, so the run ends after the sample in flight, and says msg on live;
 // the second cancels ctx, so it ends at once. release ends the watch.
-func interrupts(live io.Writer) (ctx context.Context, stop <-chan struct{}, release func()) {
+func interrupts(live io.Writer, msg string) (ctx context.Context, stop <-chan struct{}, release func()) {
 	sigs := make(chan os.Signal, 2)
 	stopSignals := notifySignals(sigs)
 	stopCh := make(chan struct{})
@@ -297,7 +297,7 @@ func interrupts(live io.Writer) (ctx context.Context, stop <-chan struct{}, rele
 		case <-runDone:
 			return
 		}
-		fmt.Fprintln(live, "parbench: interrupted: stopping after the sample in flight (interrupt again to stop at once)")
+		fmt.Fprintln(live, msg)
 		close(stopCh)
 		select {
 		case <-sigs:

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/parbench/parbench/bench"
+	"github.com/parbench/parbench/bench/gil"
 	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 )
@@ -211,9 +212,9 @@ var Behaviours = []Behaviour{
 			add := func(suffix, pyName, tag string, d time.Duration) {
 				p := pbKey(tag, point("cpu/sha256", in.Lock(), 2))
 				out = append(out,
-					figure{"tenure@" + suffix, results.ImplCPython, "sec", py.get(pyName, "tenure-p50-sec")},
-					figure{"switches@" + suffix, results.ImplCPython, "/s", py.get(pyName, "switches/s")},
-					figure{"switches@" + suffix, results.ImplParbench, "/s", pb.get(p, "switches/s")})
+					figure{"tenure@" + suffix, results.ImplCPython, "sec", py.get(pyName, gil.UnitTenure)},
+					figure{"switches@" + suffix, results.ImplCPython, "/s", py.get(pyName, gil.UnitSwitches)},
+					figure{"switches@" + suffix, results.ImplParbench, "/s", pb.get(p, gil.UnitSwitches)})
 				// parbench's tenure-p50-sec is one hold, take to drop. Under
 				// gil every drop of two CPU-bound goroutines is a switch, so
 				// it is the time between switches, as CPython's side
@@ -221,7 +222,7 @@ var Behaviours = []Behaviour{
 				// interval and mostly takes the lock straight back, so it
 				// is not: that row has CPython's side only.
 				if in.Major >= 3 {
-					out = append(out, figure{"tenure@" + suffix, results.ImplParbench, "sec", pb.get(p, "tenure-p50-sec")})
+					out = append(out, figure{"tenure@" + suffix, results.ImplParbench, "sec", pb.get(p, gil.UnitTenure)})
 				}
 				if d > 0 {
 					out = append(out, model("tenure@"+suffix, "sec", d.Seconds()), model("switches@"+suffix, "/s", 1/d.Seconds()))
@@ -268,17 +269,17 @@ var Behaviours = []Behaviour{
 				pyName := fmt.Sprintf("convoy/mode=both/cpu=%d", n)
 				p := pbKey(fmt.Sprintf("cpu%d", n), point("latency/convoy", in.Lock(), 1))
 				out = append(out,
-					figure{fmt.Sprintf("p50@cpu%d", n), results.ImplCPython, "sec", py.get(pyName, "p50-sec")},
-					figure{fmt.Sprintf("p50@cpu%d", n), results.ImplParbench, "sec", pb.get(p, "p50-sec")})
+					figure{fmt.Sprintf("p50@cpu%d", n), results.ImplCPython, "sec", py.get(pyName, workloads.UnitP50)},
+					figure{fmt.Sprintf("p50@cpu%d", n), results.ImplParbench, "sec", pb.get(p, workloads.UnitP50)})
 				if n == 1 {
 					out = append(out,
-						figure{"p99@cpu1", results.ImplCPython, "sec", py.get(pyName, "p99-sec")},
-						figure{"p99@cpu1", results.ImplParbench, "sec", pb.get(p, "p99-sec")})
+						figure{"p99@cpu1", results.ImplCPython, "sec", py.get(pyName, workloads.UnitP99)},
+						figure{"p99@cpu1", results.ImplParbench, "sec", pb.get(p, workloads.UnitP99)})
 				}
 			}
 			for _, mode := range []string{"sleep0", "socket"} {
 				out = append(out, figure{"p50-" + mode + "-only@cpu1", results.ImplCPython, "sec",
-					py.get("convoy/mode="+mode+"/cpu=1", "p50-sec")})
+					py.get("convoy/mode="+mode+"/cpu=1", workloads.UnitP50)})
 			}
 			return out
 		},

@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -137,7 +138,7 @@ func Candidates() []string {
 	}
 	var more []string
 	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
-		ents, err := os.ReadDir(cmpOr(dir, "."))
+		ents, err := os.ReadDir(cmp.Or(dir, "."))
 		if err != nil {
 			continue
 		}
@@ -159,13 +160,6 @@ func Candidates() []string {
 		}
 	}
 	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Find returns the interpreters to calibrate against. Named (--python,

@@ -65,12 +65,19 @@ func TestSelf(t *testing.T) {
 		}
 		t.Skip("/proc is Linux's")
 	}
-	f, ok := Stat("/proc/self/stat")
+	// /proc/self/stat is the main thread's, which may sleep while this
+	// test runs on another: the state to check is this thread's own.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	f, ok := Stat("/proc/thread-self/stat")
 	if !ok || len(f) < 20 {
-		t.Fatalf("Stat(/proc/self/stat) = %q, %v; want 20 fields or more", f, ok)
+		t.Fatalf("Stat(/proc/thread-self/stat) = %q, %v; want 20 fields or more", f, ok)
 	}
 	if f[0] != "R" {
-		t.Errorf("state %q, want R: this process is running", f[0])
+		t.Errorf("state %q, want R: this thread is running", f[0])
+	}
+	if f, ok := Stat("/proc/self/stat"); !ok || len(f) < 20 {
+		t.Errorf("Stat(/proc/self/stat) = %q, %v; want 20 fields or more", f, ok)
 	}
 	if ppid, _ := strconv.Atoi(f[1]); ppid != os.Getppid() {
 		t.Errorf("ppid %q, want %d", f[1], os.Getppid())

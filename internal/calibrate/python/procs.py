@@ -5,7 +5,9 @@
 from __future__ import print_function, division
 
 import multiprocessing
+import os
 import sys
+import time
 
 import pbcommon as pb
 
@@ -14,8 +16,20 @@ def chunk(n):
     return pb.work(n)
 
 
-def noop(i):
-    return i
+def pid_after_nap(i):
+    time.sleep(0.02)
+    return os.getpid()
+
+
+def warm_up(pool, p):
+    # Every worker has started (under spawn or forkserver, imported this
+    # module) once p naps, one a task, were taken by p distinct
+    # processes at the same time: a worker still starting leaves its nap
+    # to another.
+    for _ in pb.irange(100):
+        if len(set(pool.map(pid_after_nap, range(p), 1))) == p:
+            return
+    raise RuntimeError("procs.py: %d pool workers did not all start" % p)
 
 
 def main():
@@ -26,7 +40,7 @@ def main():
     for p in ps:
         pool = multiprocessing.Pool(p)
         try:
-            pool.map(noop, range(4 * p))  # started and warmed up
+            warm_up(pool, p)
             t0 = pb.clock()
             pool.map(chunk, pb.split(total, parts), 1)
             wall = pb.clock() - t0
