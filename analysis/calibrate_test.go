@@ -2,7 +2,9 @@ package analysis
 
 import (
 	"bytes"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -116,5 +118,52 @@ BenchmarkCalibrate/cpu/figure=speedup@2/python=3.11.7/impl=pypy 1 0.98 x
 	}
 	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0].Error(), "cal.txt:8") {
 		t.Errorf("warnings %v, want one for the bad impl at cal.txt:8", rep.Warnings)
+	}
+}
+
+// TestCalibrationNoise runs the table's rule on pure noise: many
+// figures whose CPython and parbench rounds are drawn from one
+// distribution, so every DIFFERS is false. With 3 rounds a side and
+// rounds that spread 10-30%, about one figure in seven still differs
+// (the package doc's "nine times in ten" within the range, less the
+// floor's help); with 5 rounds, about one in forty. The README and
+// `parbench calibrate -h` say so, and the bounds below hold the claim.
+func TestCalibrationNoise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	draw := func(cv float64, k int) []float64 {
+		xs := make([]float64, k)
+		for i := range xs {
+			xs[i] = 1 + cv*rng.NormFloat64()
+		}
+		return xs
+	}
+	for _, c := range []struct {
+		cv       float64
+		rounds   int
+		min, max float64 // the share of figures that read Differs
+	}{
+		{0.01, 3, 0, 0.005}, // under the 10% floor: no false difference
+		{0.10, 3, 0.08, 0.18},
+		{0.30, 3, 0.12, 0.22},
+		{0.10, 5, 0, 0.05},
+		{0.30, 5, 0, 0.05},
+	} {
+		const figures = 4000
+		var vals []FigureValue
+		for i := range figures {
+			f := fmt.Sprintf("speedup@%d", i+1)
+			vals = append(vals, rounds("noise", f, results.ImplCPython, "x", draw(c.cv, c.rounds)...)...)
+			vals = append(vals, rounds("noise", f, results.ImplParbench, "x", draw(c.cv, c.rounds)...)...)
+		}
+		differs := 0
+		for _, r := range NewCalibration("noise.txt", "", vals).Rows {
+			if r.Match == Differs {
+				differs++
+			}
+		}
+		if share := float64(differs) / figures; share < c.min || share > c.max {
+			t.Errorf("pure noise, rounds spread %.0f%%, %d rounds: %.1f%% of figures differ, want %.0f-%.0f%%",
+				100*c.cv, c.rounds, 100*share, 100*c.min, 100*c.max)
+		}
 	}
 }

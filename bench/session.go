@@ -80,12 +80,6 @@ func (e *FileError) Unwrap() error { return e.Err }
 // ProfilesDir is where the profiles of the results file at path go.
 func ProfilesDir(path string) string { return path + ".profiles" }
 
-// defaultPath is Output's default results file.
-func defaultPath(now time.Time) string {
-	host, _ := os.Hostname() // "" names the file by its time alone
-	return filepath.Join("results", "local", fmt.Sprintf("%s-%s.txt", host, now.UTC().Format("20060102T150405Z")))
-}
-
 // RunFile runs the sweep c into a results file, the whole of a
 // `parbench run`:
 //
@@ -217,7 +211,7 @@ func (out *Output) open(c *Config, now time.Time, res *Outcome) (*os.File, []res
 	}
 	res.Path = out.Path
 	if res.Path == "" {
-		res.Path = defaultPath(now)
+		res.Path = results.LocalPath("", now)
 		if err := os.MkdirAll(filepath.Dir(res.Path), 0o755); err != nil {
 			return nil, nil, &FileError{Op: OpMkdir, Path: filepath.Dir(res.Path), Err: err}
 		}

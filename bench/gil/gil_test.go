@@ -355,7 +355,7 @@ func TestTurnOrder(t *testing.T) {
 	}
 }
 
-// TestSem checks the old GIL's semaphore under contention, counting
+// TestSem checks the GILs' semaphore (sem.go) under contention, counting
 // with a plain int that the race detector watches.
 func TestSem(t *testing.T) {
 	s := newSem()
@@ -366,12 +366,12 @@ func TestSem(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 2000 {
-				s.acquire()
+				s.Lock()
 				n++
 				if i%7 == 0 {
 					runtime.Gosched()
 				}
-				s.release()
+				s.Unlock()
 			}
 		}()
 	}

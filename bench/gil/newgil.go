@@ -42,7 +42,7 @@ type GIL struct {
 	// polls; set and cleared under mu, read without it.
 	dropRequest atomic.Bool
 
-	mu         plainMutex // gil->mutex; see plainmutex.go
+	mu         sem // gil->mutex, a lock that running goroutines barge (sem.go)
 	locked     bool
 	lastHolder *newThread
 	switches   uint64       // switch_number: holder changes
@@ -63,7 +63,7 @@ type GIL struct {
 // NewGIL returns a free GIL with the given switch interval, at least
 // 1µs (take_gil's "interval >= 1 ? interval : 1", in microseconds).
 func NewGIL(interval time.Duration) *GIL {
-	return &GIL{interval: max(interval, time.Microsecond), rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+	return &GIL{interval: max(interval, time.Microsecond), mu: newSem(), rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 }
 
 // Name returns "gil".

@@ -1,7 +1,6 @@
 package gil
 
 import (
-	"sync/atomic"
 	"time"
 
 	"github.com/parbench/parbench/workloads"
@@ -88,13 +87,13 @@ func (t *oldThread) Check(ticks int) {
 }
 
 func (t *oldThread) take() {
-	if t.g.sem.tryAcquire() {
+	if t.g.sem.TryLock() {
 		t.g.stats.took(t.st, time.Now())
 		return
 	}
 	t0 := time.Now()
 	t.st.enter(PhaseWaiting, t0)
-	t.g.sem.acquire()
+	t.g.sem.Lock()
 	now := time.Now()
 	t.st.wait(t0, now)
 	t.g.stats.took(t.st, now)
@@ -102,42 +101,5 @@ func (t *oldThread) take() {
 
 func (t *oldThread) drop(final bool) {
 	t.g.stats.dropped(t.st, time.Now(), final)
-	t.g.sem.release()
-}
-
-// sem is a binary semaphore that lets a running goroutine barge ahead of
-// woken waiters, as a futex-based sem_t does: release frees the lock and
-// wakes one waiter, which must then win the lock like anyone else.
-type sem struct {
-	locked  atomic.Bool
-	waiters atomic.Int32
-	wake    chan struct{} // holds at most one pending wake-up
-}
-
-func newSem() sem { return sem{wake: make(chan struct{}, 1)} }
-
-func (s *sem) tryAcquire() bool { return s.locked.CompareAndSwap(false, true) }
-
-func (s *sem) acquire() {
-	if s.tryAcquire() {
-		return
-	}
-	s.waiters.Add(1)
-	for !s.tryAcquire() {
-		<-s.wake
-	}
-	s.waiters.Add(-1)
-}
-
-// release frees the lock. A waiter that registered before the lock was
-// freed either sees it free or gets the wake-up: the store and the load
-// below are ordered against acquire's Add and CompareAndSwap.
-func (s *sem) release() {
-	s.locked.Store(false)
-	if s.waiters.Load() > 0 {
-		select {
-		case s.wake <- struct{}{}:
-		default: // a wake-up is already pending
-		}
-	}
+	t.g.sem.Unlock()
 }

@@ -42,7 +42,9 @@ the sides with benchstat. All behaviours on two interpreters take 3 to 5
 minutes on 2 CPUs (it prints an estimate as it goes). Run it on a quiet
 machine: a busy one widens CPython's spread, and with it each row's
 tolerance (shown on the row), so that more figures match; above 50%% a
-figure within it says "noisy" instead.
+figure within it says "noisy" instead. With 3 rounds, about one figure
+in seven reads DIFFERS on pure noise (rounds spread 10-30%%), one in
+forty with --rounds 5: rerun a behaviour before trusting a lone DIFFERS.
 
 Examples:
 
@@ -138,8 +140,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	o := calibrate.Options{Interpreters: found, Behaviours: bs, Rounds: *rounds, Out: *out, Force: *force,
 		NCPU: results.AvailableCPUs(), Log: log}
 	if o.Out == "" {
-		host, _ := os.Hostname()
-		o.Out = filepath.Join("results", "local", fmt.Sprintf("calibrate-%s-%s.txt", host, time.Now().UTC().Format("20060102T150405Z")))
+		o.Out = results.LocalPath("calibrate", time.Now())
 	}
 	for _, in := range found {
 		fmt.Fprintf(log, "calibrate: %s, simulated by --lock %s: %s\n", in, in.Lock(), in.Banner)

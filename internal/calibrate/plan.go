@@ -57,13 +57,9 @@ type lines map[string]*benchfmt.Result
 // get returns the value of unit of the line named name, NaN if there is
 // none.
 func (l lines) get(name, unit string) float64 {
-	r := l[name]
-	if r == nil {
-		return math.NaN()
-	}
-	for _, v := range r.Values {
-		if v.Unit == unit {
-			return v.Value
+	if r := l[name]; r != nil {
+		if v, ok := r.Value(unit); ok {
+			return v
 		}
 	}
 	return math.NaN()
