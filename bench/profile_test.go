@@ -132,15 +132,28 @@ func TestProfiles(t *testing.T) {
 		}
 	})
 
+	// Every sample has its mutex wait. user-sec/op is left out of a
+	// sample over which getrusage's user time stood still: Linux splits
+	// the precise run time into user and system by tick samples and
+	// keeps each monotonic, so over a short window on a busy machine the
+	// user share may not grow (CI saw it at GOMAXPROCS=1 under -race).
+	// Most samples must have it.
 	t.Run("runtime metrics", func(t *testing.T) {
+		withUser := 0
 		for _, r := range rs {
 			units := map[string]bool{}
 			for _, v := range r.Values {
 				units[v.Unit] = true
 			}
-			if !units[rtmetrics.UnitMutexWait] || !units[rtmetrics.UnitUserPerOp] {
-				t.Errorf("%s: no %s or %s", r.Name, rtmetrics.UnitMutexWait, rtmetrics.UnitUserPerOp)
+			if !units[rtmetrics.UnitMutexWait] {
+				t.Errorf("%s: no %s", r.Name, rtmetrics.UnitMutexWait)
 			}
+			if units[rtmetrics.UnitUserPerOp] {
+				withUser++
+			}
+		}
+		if 2*withUser < len(rs) {
+			t.Errorf("%d of %d samples have %s, want most", withUser, len(rs), rtmetrics.UnitUserPerOp)
 		}
 	})
 

@@ -161,8 +161,10 @@ func quantile(counts []uint64, buckets []float64, q float64) float64 {
 
 // AppendValues appends d's values to dst, per op where the unit says
 // so. A value that is undefined for the sample (no scheduler latency
-// sampled, no GC finished) is left out rather than written as a made-up
-// zero.
+// sampled, no GC finished, getrusage's user time not advanced: Linux
+// splits the precise run time into user and system by tick samples, and
+// over a short window the user share may stand still) is left out
+// rather than written as a made-up zero.
 func (d Delta) AppendValues(dst []benchfmt.Value, ops int64) []benchfmt.Value {
 	if !d.ok || ops <= 0 {
 		return dst
