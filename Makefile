@@ -28,10 +28,10 @@ FUZZTIME  ?= 10s
 # (the lock's, the runtime's, the workloads' own): benchstat FILE shows all.
 TABLE_UNITS ?= .unit:(sec/op OR parallelism OR wait-share)
 
-.PHONY: help build bench bench-quick summary test fuzz profile report compare calibrate clean
+.PHONY: help build bench bench-quick bench-harness summary test fuzz profile report compare calibrate clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: ## build bin/parbench
 	$(GO) build -o $(BIN) ./cmd/parbench
@@ -148,6 +148,20 @@ CALIBRATE_FLAGS ?=
 
 calibrate: build ## real CPython beside the simulated GIL, one table of where they match (PYTHON=... to choose; 3-5 min on 2 CPUs)
 	$(BIN) calibrate $(foreach p,$(PYTHON),--python '$(p)') --out $(CALIBRATE_OUT) $(CALIBRATE_FLAGS)
+
+# bench-harness measures parbench's own harness beside Go's tools on this
+# machine, interleaved round by round (parbench selfbench -h says how):
+# the empty op through the runner and through testing.B, precision per
+# second (benchstat's ± times the square root of the wall time) through
+# parbench run and go test -bench, and parbench report against benchstat.
+# It needs the go command (it builds the bench package's tests and
+# benchstat) and writes the ratios to HARNESS_OUT; the README's figures
+# on how parbench measures itself come from it. Run it on a quiet machine.
+HARNESS_OUT   ?= results/local/harness-$(HOST)-$(STAMP).txt
+HARNESS_FLAGS ?=
+
+bench-harness: build ## parbench beside go test, testing.B and benchstat, interleaved: the ratios into results/local/ (about 2 min on 2 cores)
+	$(BIN) selfbench --out $(HARNESS_OUT) $(HARNESS_FLAGS)
 
 clean: ## remove bin/
 	rm -rf bin

@@ -50,6 +50,10 @@
 //     parallel S(p) = T(1 proc)/T(p procs) at the same goroutines, with
 //     efficiency S/p and the Karp-Flatt serial fraction; and concurrency
 //     C(G) = T(1 goroutine)/T(G goroutines) at the same GOMAXPROCS.
+//     Each bootstrap has its own generator, seeded by its name, so the
+//     groups are analysed in parallel (up to GOMAXPROCS) and the numbers
+//     do not depend on it; a resample's median is found by counting the
+//     draws per sample, in O(n), not by sorting the resample.
 //  5. Fit, on the S(p) curve the verdict judges and only up to the CPUs
 //     the file reports (or Options.NCPU; with neither, the count is
 //     unknown, said in the machine line and a warning, and the curve is

@@ -33,6 +33,7 @@ type File struct {
 	Profiles *Profiles
 
 	header       map[string][]string // the values seen of each Header key
+	last         []benchfmt.Config   // the configuration add last took (a copy)
 	profilesRead bool                // Profiles and profilesErr are set
 	profilesErr  error               // why the profiles folder could not be read
 }
@@ -62,6 +63,12 @@ func (f *File) add(res *benchfmt.Result) {
 	if f.header == nil {
 		f.header = map[string][]string{}
 	}
+	// A configuration changes only at a configuration line: most
+	// results repeat the last one, and have nothing to add.
+	if !first && sameConfig(f.last, res.Config) {
+		return
+	}
+	f.last = cloneConfig(f.last, res.Config)
 	for _, c := range res.Config {
 		if !c.File {
 			continue

@@ -3,7 +3,6 @@ package analysis
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 
 	"github.com/aclements/go-moremath/mathx"
@@ -165,17 +164,22 @@ func (d curveData) levelList() string {
 	return strings.Join(s, ", ")
 }
 
-// medians returns the throughput (1/median time) of each level, after
-// resampling each level's samples when rng is not nil.
-func (d curveData) throughputs(rng *rand.Rand, buf []float64) []float64 {
+// throughputs returns the throughput (1/median time) of each level.
+func (d curveData) throughputs() []float64 {
 	xs := make([]float64, len(d.ns))
 	for i, s := range d.secs {
-		if rng != nil {
-			buf = resample(rng, buf, s)
-			xs[i] = 1 / medianInPlace(buf)
-			continue
-		}
 		xs[i] = 1 / median(s)
+	}
+	return xs
+}
+
+// resampledThroughputs returns the throughput of each level after
+// resampling its samples: rs holds a resampler of each level's samples,
+// drawn in the order of the levels.
+func resampledThroughputs(rng *stream, rs []*resampler) []float64 {
+	xs := make([]float64, len(rs))
+	for i, r := range rs {
+		xs[i] = 1 / r.median(rng)
 	}
 	return xs
 }
@@ -184,17 +188,20 @@ func (d curveData) throughputs(rng *rand.Rand, buf []float64) []float64 {
 // (each level's samples resampled), passing each coefficient vector to
 // params, which returns the reported parameters. It returns the
 // estimates, the point fit's coefficients, and false if the fit failed.
-func bootFit(l model, d curveData, opt Options, rng *rand.Rand, params func([]float64) []float64) ([]Estimate, []float64, bool) {
-	xs := d.throughputs(nil, nil)
+func bootFit(l model, d curveData, opt Options, rng *stream, params func([]float64) []float64) ([]Estimate, []float64, bool) {
+	xs := d.throughputs()
 	c := fitLaw(l, d.ns, xs)
 	if c == nil {
 		return nil, nil, false
 	}
 	value := params(c)
 	reps := make([][]float64, len(value))
-	var buf []float64
+	rs := make([]*resampler, len(d.secs))
+	for i, s := range d.secs {
+		rs[i] = newResampler(s)
+	}
 	for range opt.Resamples {
-		bc := fitLaw(l, d.ns, d.throughputs(rng, buf))
+		bc := fitLaw(l, d.ns, resampledThroughputs(rng, rs))
 		for j := range value {
 			v := math.NaN()
 			if bc != nil {
@@ -219,7 +226,7 @@ func newFitInfo(d curveData) FitInfo {
 // judge sets the goodness of fit c of l to d, and the status: FitOK,
 // or FitPoorFit when the lack-of-fit test rejects the law.
 func (fi *FitInfo) judge(l model, c []float64, d curveData) {
-	fi.R2, fi.RMSRelErr = goodness(l, c, d.ns, d.throughputs(nil, nil))
+	fi.R2, fi.RMSRelErr = goodness(l, c, d.ns, d.throughputs())
 	fi.LackOfFitF, fi.LackOfFitP, fi.DF1, fi.DF2 = lackOfFit(l, c, d)
 	fi.poorFit(fi.LackOfFitP < LackOfFitAlpha, fi.LackOfFitP)
 }
@@ -272,7 +279,7 @@ const medianVar = math.Pi / 2
 // nothing to test (a coefficient per level, or replicates that do not
 // vary).
 func lackOfFit(l model, c []float64, d curveData) (f, p float64, df1, df2 int) {
-	xs := d.throughputs(nil, nil)
+	xs := d.throughputs()
 	df1 = len(d.ns)
 	for _, v := range c {
 		if v != 0 {

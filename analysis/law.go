@@ -3,7 +3,6 @@ package analysis
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 )
 
 // A Law is a scalability model that the report fits to each group's
@@ -163,7 +162,7 @@ type fitInput struct {
 	curve curveData
 	weak  bool
 	opt   Options
-	rng   *rand.Rand
+	rng   *stream
 }
 
 // notApplicable is the FitInfo of a law that does not apply to a group.

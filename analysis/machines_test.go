@@ -404,3 +404,26 @@ func TestSilentDropsWarn(t *testing.T) {
 		})
 	}
 }
+
+// TestSameFileTwoLabels reads one file twice under two --machine
+// labels: two machines and two groups, each under its label, although
+// the file and its configuration lines are the same (the per-file
+// configuration cache must tell the labels apart).
+func TestSameFileTwoLabels(t *testing.T) {
+	var f strings.Builder
+	f.WriteString("host: h\nncpu: 2\n")
+	for range 6 {
+		f.WriteString("BenchmarkCPU/sha256/lock=none/goroutines=1-1 1000 4e-06 sec/op\n")
+		f.WriteString("BenchmarkCPU/sha256/lock=none/goroutines=2-2 1000 2e-06 sec/op\n")
+	}
+	data := []byte(f.String())
+	rep := reportFiles(t, DefaultOptions(), input{"x.txt", "A", data}, input{"x.txt", "B", data})
+	var labels []string
+	for _, g := range rep.Groups {
+		labels = append(labels, g.Machine.Label)
+	}
+	slices.Sort(labels)
+	if !slices.Equal(labels, []string{"A", "B"}) {
+		t.Errorf("groups of machines %q, want one of A and one of B", labels)
+	}
+}

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/parbench/parbench/results"
 	"golang.org/x/perf/benchfmt"
@@ -128,6 +131,7 @@ type Builder struct {
 	label    string                       // the machine label of the file ReadAs reads
 	once     map[string]bool              // warnings given once per file and name
 	groups   []*Group                     // the report's groups, while Report judges them
+	boots    map[bootKey]Estimate         // the verdict's bootstrap ratios, while Report judges them (bootRatio)
 	warnings []error
 	results  int
 	// fileList holds each file ReadAs read, in reading order.
@@ -147,6 +151,8 @@ type Builder struct {
 	causes   map[string]*Warning
 	failures map[groupKey][]FailedPoint
 	orphans  []error
+	// conf is what Add last derived from a file configuration.
+	conf confCache
 	// calib holds the figures of each calibration file (a
 	// results.KeyCalibrate line), by file in reading order.
 	calib []calibFile
@@ -236,7 +242,7 @@ func (b *Builder) ReadAs(r io.Reader, fileName, label string) error {
 			b.warnings = append(b.warnings, &Warning{File: file, Line: line, Msg: rec.Msg})
 		case *benchfmt.Result:
 			f.add(rec)
-			if b.addCalibration(rec) {
+			if b.addCalibration(rec) || b.skipHarness(rec) {
 				continue
 			}
 			b.Add(rec)
@@ -268,6 +274,20 @@ func warningLine(err error) int {
 		return w.Line
 	}
 	return 0
+}
+
+// skipHarness leaves out res if it comes from a harness file (its
+// configuration has results.KeyHarness): such a file measures
+// parbench's own harness beside Go's tools, figures that benchstat
+// reads and that no speedup or verdict is made of. It says so once per
+// file and reports whether it left res out.
+func (b *Builder) skipHarness(res *benchfmt.Result) bool {
+	if res.GetConfig(results.KeyHarness) == "" {
+		return false
+	}
+	file, line := res.Pos()
+	b.warnCause(file, line, "harness file", "a harness file (make bench-harness) measures parbench itself, not a workload: read it with go tool benchstat -col /tool; line skipped")
+	return true
 }
 
 // warnCause warns about one cause of trouble in a file once: the first
@@ -367,18 +387,13 @@ func (b *Builder) Add(res *benchfmt.Result) {
 	}
 	pt.Procs = np.procs
 	extra := np.extra
-	m := b.machineOf(res, file)
+	conf := b.confOf(res, file)
+	m := conf.machine
 	if suffix := np.suffix; suffix > 0 && !np.hasKey {
 		b.noteSuffix(string(res.Name), position{file, line})
-		if cpus := m.CPUs(); cpus > 0 && suffix > 4*cpus {
+		if cpus := conf.cpus; cpus > 0 && suffix > 4*cpus {
 			warnOnce("suffix", "%s: the -%d suffix reads as GOMAXPROCS=%d, more than 4 times the %d CPUs; if -%d is part of the name (go test writes no suffix at GOMAXPROCS=1), rename the sub-benchmark (e.g. %s)",
 				res.Name, suffix, suffix, cpus, suffix, suggestKey(string(res.Name)))
-		}
-	}
-	var settings []string
-	for _, k := range settingKeys {
-		if v := res.GetConfig(k); v != "" {
-			settings = append(settings, k+"="+v)
 		}
 	}
 	key := groupKey{
@@ -386,8 +401,8 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		lock:     pt.Lock,
 		extra:    strings.Join(extra, "/"),
 		machine:  m,
-		settings: strings.Join(settings, " "),
-		scaling:  res.GetConfig(results.KeyScaling),
+		settings: conf.settings,
+		scaling:  conf.scaling,
 		file:     file,
 	}
 	if _, ok := b.classes[key]; !ok {
@@ -419,6 +434,70 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		c.metrics[v.Unit] = append(c.metrics[v.Unit], v.Value)
 	}
 	b.results++
+}
+
+// confCache is what Add derives from a result's file configuration
+// (its machine, settings and scaling), with the configuration it was
+// derived from. The configuration changes only at a configuration
+// line, so most results reuse it rather than look up and copy each key
+// again: that was most of the time Add took.
+type confCache struct {
+	file, label string
+	config      []benchfmt.Config // a copy (benchfmt reuses its buffers)
+	machine     Machine
+	cpus        int // machine.CPUs()
+	settings    string
+	scaling     string
+}
+
+// confOf returns what Add derives from res's configuration, from
+// b.conf while the file, its label and the configuration are the same.
+func (b *Builder) confOf(res *benchfmt.Result, file string) *confCache {
+	c := &b.conf
+	if c.config != nil && c.file == file && c.label == b.label && sameConfig(c.config, res.Config) {
+		return c
+	}
+	var settings []string
+	for _, k := range settingKeys {
+		if v := res.GetConfig(k); v != "" {
+			settings = append(settings, k+"="+v)
+		}
+	}
+	m := b.machineOf(res, file)
+	*c = confCache{
+		file:     file,
+		label:    b.label,
+		machine:  m,
+		cpus:     m.CPUs(),
+		settings: strings.Join(settings, " "),
+		scaling:  res.GetConfig(results.KeyScaling),
+	}
+	c.config = cloneConfig(make([]benchfmt.Config, 0, len(res.Config)), res.Config)
+	return c
+}
+
+// cloneConfig copies src into dst[:0], values included: benchfmt reuses
+// a result's buffers for the next line.
+func cloneConfig(dst, src []benchfmt.Config) []benchfmt.Config {
+	dst = dst[:0]
+	for _, c := range src {
+		dst = append(dst, benchfmt.Config{Key: c.Key, Value: slices.Clone(c.Value), File: c.File})
+	}
+	return dst
+}
+
+// sameConfig reports whether two configurations hold the same keys and
+// values in the same order.
+func sameConfig(a, b []benchfmt.Config) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key || a[i].File != b[i].File || string(a[i].Value) != string(b[i].Value) {
+			return false
+		}
+	}
+	return true
 }
 
 // MaxSecPerOp is the longest time per op, an hour, that the report
@@ -509,21 +588,19 @@ func (b *Builder) Report() (*Report, error) {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
-	var byLevels []map[level]*Point
-	for _, k := range keys {
-		g, byLevel := b.analyse(k, samples[k])
-		g.Class = classes[k]
-		g.Failed = failed[k]
+	groups, byLevels := b.analyseAll(keys, samples)
+	for i, g := range groups {
+		g.Class = classes[keys[i]]
+		g.Failed = failed[keys[i]]
 		rep.Groups = append(rep.Groups, g)
-		byLevels = append(byLevels, byLevel)
 	}
 	// Judge twice: the first pass collects every claim's p-value, the
 	// second makes the claims that pass after the correction across all
 	// of them. The fits' lack-of-fit tests are a family of their own, so
 	// that a file of many real speedups (many tiny p-values, which relax
 	// the Benjamini-Hochberg threshold) does not let noise reject a law.
-	b.groups = rep.Groups
-	defer func() { b.groups = nil }()
+	b.groups, b.boots = rep.Groups, map[bootKey]Estimate{}
+	defer func() { b.groups, b.boots = nil, nil }()
 	first, fits := &tester{}, &tester{}
 	fitKey := func(i, law int) string { return fmt.Sprintf("%s|fit|%d", groupName(keys[i]), law) }
 	for i, g := range rep.Groups {
@@ -558,6 +635,31 @@ func (b *Builder) Report() (*Report, error) {
 	}
 	rep.Machines = len(machines)
 	return rep, nil
+}
+
+// analyseAll analyses the groups of keys (analyse), on as many
+// goroutines as GOMAXPROCS, and returns them in the order of keys. The
+// bootstraps are most of a report's time; each has its own generator,
+// seeded by its name, and a group's samples are its own, so the
+// numbers are the same whatever the order and the goroutine.
+func (b *Builder) analyseAll(keys []groupKey, samples map[groupKey]map[level]*cell) ([]*Group, []map[level]*Point) {
+	groups := make([]*Group, len(keys))
+	byLevels := make([]map[level]*Point, len(keys))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(keys)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(keys) {
+					return
+				}
+				groups[i], byLevels[i] = b.analyse(keys[i], samples[keys[i]])
+			}
+		})
+	}
+	wg.Wait()
+	return groups, byLevels
 }
 
 // adjust returns the second pass's tester for the p-values t collected:

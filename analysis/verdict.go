@@ -320,7 +320,7 @@ func (j *judgement) peak(judged *Point, at string) string {
 	if pk.Parallel.Speedup.Value <= judged.Parallel.Speedup.Value {
 		return ""
 	}
-	drop := ratio(newRand(b.opt.Seed, j.name+"|drop"), judged.secs, pk.secs, b.opt.Resamples, b.opt.Confidence)
+	drop := b.bootRatio(j.name+"|drop", judged.secs, pk.secs)
 	gain := pk.Parallel.Speedup
 	pGain := oneSided(pk.Parallel.P, gain.Value > 1)
 	pDrop := oneSided(compare(pk.secs, judged.secs, &b.opt.Thresholds), drop.Value > 1)
@@ -606,7 +606,7 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 // with its bootstrap interval and Mann-Whitney p-value.
 func (j *judgement) slowdown(ref, p *Point, seed string, text func(Estimate) string) scanMember {
 	b := j.b
-	sd := ratio(newRand(b.opt.Seed, j.name+"|"+seed), p.secs, ref.secs, b.opt.Resamples, b.opt.Confidence)
+	sd := b.bootRatio(j.name+"|"+seed, p.secs, ref.secs)
 	return scanMember{
 		p:      oneSided(compare(ref.secs, p.secs, &b.opt.Thresholds), sd.Value > 1),
 		effect: sd.Value > 1 && b.effect(sd),

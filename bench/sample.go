@@ -287,15 +287,9 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 		}
 	}
 	weak := r.c.Scaling == Weak
+	run := sampleOps(threads, workers)
 	done, wall, err := divide(&ab.stop, g, ops, pt.chunk, weak, mark,
-		threads.start, threads.stop,
-		func(w int, _ int64) error {
-			th := threads[w]
-			th.OpStart()
-			err := workers[w].Op()
-			th.OpEnd()
-			return err
-		})
+		threads.start, threads.stop, run)
 	stat1 := readProcStat()
 	if bgErr := bg.End(); err == nil {
 		err = bgErr

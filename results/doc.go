@@ -40,7 +40,10 @@
 //     sample types (Sample*) and pprof labels (Label*), and ProfilesDir;
 //   - a calibration file (`parbench calibrate`, calibrate.go): its key
 //     (KeyCalibrate, KeyPython) and its figures' names (Figure,
-//     ParseFigure).
+//     ParseFigure);
+//   - a harness file (`parbench selfbench`, harness.go): its key
+//     (KeyHarness), its figures' names (HarnessFigure,
+//     ParseHarnessFigure) and units.
 //
 // The files under this directory are committed reference runs, each
 // with the machine it ran on in its configuration lines.

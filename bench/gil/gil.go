@@ -8,14 +8,16 @@
 //  2. Each worker goroutine gets its own Thread from Lock.Thread. The
 //     Thread is the workloads.Env the workload sees.
 //  3. The goroutine calls Start when it begins running (a Python thread
-//     takes the GIL to run bytecode), then OpStart/OpEnd around each op,
-//     while the workload calls Check inside CPU work and BeginIO/EndIO
-//     around blocking calls. Stop ends the goroutine's turn.
+//     takes the GIL to run bytecode), then OpStart/OpEnd around each op
+//     (left out where every Thread is Bracketless), while the workload
+//     calls Check inside CPU work and BeginIO/EndIO around blocking
+//     calls. Stop ends the goroutine's turn.
 //  4. After the sample the runner reads Metrics, which become extra
 //     "value unit" pairs on the result line.
 //
-// Mode "none" is a Lock whose every method is empty: the runner's cost
-// with no lock is a few indirect calls per op. Mode "gil" (GIL,
+// Mode "none" is a Lock whose every method is empty, and its Thread is
+// Bracketless: the runner's cost with no lock is one increment and one
+// call of the worker's Op per op. Mode "gil" (GIL,
 // newgil.go) is CPython's GIL since 3.2, "gil-old" (OldGIL, oldgil.go)
 // CPython 2's, and "mutex" (Mutex, mutex.go) a coarse application lock.
 // The three locking modes share one accounting (stats.go) that the
@@ -69,6 +71,20 @@ type Thread interface {
 	// OpStart and OpEnd bracket each op.
 	OpStart()
 	OpEnd()
+}
+
+// Bracketless is a Thread whose OpStart and OpEnd do nothing. When
+// every Thread of a sample is Bracketless, the runner skips them: its
+// loop is then one increment and one call of the worker's Op per op,
+// near testing.B's (bench/ops.go). A mode whose OpStart or OpEnd does
+// work (mutex: it takes the lock around the op) does not implement it,
+// and a Thread that does not is always bracketed.
+type Bracketless interface {
+	Thread
+	// Bracketless does nothing: it marks a Thread whose OpStart and
+	// OpEnd do nothing, so that leaving them out changes nothing but
+	// the cost.
+	Bracketless()
 }
 
 // Options configures the modes that have knobs. Start from
@@ -162,3 +178,6 @@ func (noneThread) Start()   {}
 func (noneThread) Stop()    {}
 func (noneThread) OpStart() {}
 func (noneThread) OpEnd()   {}
+
+// Bracketless marks noneThread: OpStart and OpEnd do nothing.
+func (noneThread) Bracketless() {}

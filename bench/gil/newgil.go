@@ -112,6 +112,10 @@ func (t *newThread) OpEnd()   {}
 func (t *newThread) BeginIO() { t.g.drop(t, true) }
 func (t *newThread) EndIO()   { t.g.take(t) }
 
+// Bracketless marks newThread: OpStart and OpEnd do nothing, so the
+// runner leaves them out (gil.Bracketless).
+func (*newThread) Bracketless() {}
+
 // Check drops and re-takes the GIL when another goroutine asked for it.
 // Where a wait is overdue by preemptAfter, the holder first times it
 // out itself, as the clock would have (one clock read per check while

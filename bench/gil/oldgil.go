@@ -57,6 +57,10 @@ func (t *oldThread) OpEnd()   {}
 func (t *oldThread) BeginIO() { t.drop(false) }
 func (t *oldThread) EndIO()   { t.take() }
 
+// Bracketless marks oldThread: OpStart and OpEnd do nothing, so the
+// runner leaves them out (gil.Bracketless).
+func (*oldThread) Bracketless() {}
+
 // Check counts ticks down as Python/ceval.c counts _Py_Ticker: the tick
 // that takes it below zero resets it to CheckInterval, and the holder
 // releases the lock and asks for it again at once ("Other threads may

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -114,17 +113,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if *quiet {
 		log = io.Discard
 	}
-	ctx, stop, release := interrupts(stderr, "parbench: interrupted: calibrate stops now")
+	ctx, release := measuring(stderr, "calibrate")
 	defer release()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-stop: // the first ^C: calibrate has no sample to finish
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	found, skipped, err := calibrate.Find(ctx, pythons)
 	if err != nil {
 		return usagef("--python: %v (want a CPython 2.7 or 3.x that runs, a name on PATH or a path)", err)
@@ -148,16 +138,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(log, "calibrate: %d behaviour%s x %d round%s x %d interpreter%s on %d CPUs, about %v\n",
 		len(bs), plural(len(bs)), *rounds, plural(*rounds), len(found), plural(len(found)), o.NCPU, calibrate.Estimate(o))
 	if err := calibrate.Run(ctx, o); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return usagef("--out %s: %v (use --force to overwrite)", o.Out, err)
-		}
-		if ctx.Err() != nil {
-			if _, serr := os.Stat(o.Out); serr == nil {
-				return fmt.Errorf("calibrate: interrupted: the rounds measured so far are in %s ('parbench report %s' judges the figures with 2 or more CPython rounds)", o.Out, o.Out)
-			}
-			return errors.New("calibrate: interrupted: nothing measured")
-		}
-		return fmt.Errorf("calibrate: %w", err)
+		return measureError(ctx, "calibrate", o.Out,
+			fmt.Sprintf(" ('parbench report %s' judges the figures with 2 or more CPython rounds)", o.Out), err)
 	}
 	// The table is the report's, read back from the file: `parbench
 	// report FILE` prints the same.

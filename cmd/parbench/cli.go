@@ -45,6 +45,7 @@ commands:
   report     analyse results files: speedup, scalability fits, verdicts
   profile    profile one point: cpu, mutex, block and gil profiles, a trace, a summary
   calibrate  measure real CPython beside the simulated GIL: where they match, where not
+  selfbench  measure parbench's own harness beside go test, testing.B and benchstat
 
 Run 'parbench <command> -h' for a command's flags.
 `
@@ -68,11 +69,13 @@ func parbench(args []string, stdout, stderr io.Writer) int {
 		err = cmdProfile(args[1:], stdout, stderr)
 	case "calibrate":
 		err = cmdCalibrate(args[1:], stdout, stderr)
+	case "selfbench":
+		err = cmdSelfbench(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q (valid: run, list, report, profile, calibrate)", args[0])
+		err = usagef("unknown command %q (valid: run, list, report, profile, calibrate, selfbench)", args[0])
 	}
 	switch {
 	case err == nil:
@@ -310,6 +313,40 @@ func interrupts(live io.Writer, msg string) (ctx context.Context, stop <-chan st
 		cancel()
 		stopSignals()
 	}
+}
+
+// measuring is the context of a command that measures into one file
+// as it goes (calibrate, selfbench): the first ^C or SIGTERM cancels
+// it at once, since such a command has no sample to finish, and says
+// "parbench: interrupted: <command> stops now" on stderr.
+func measuring(stderr io.Writer, command string) (context.Context, func()) {
+	ctx, stop, release := interrupts(stderr, "parbench: interrupted: "+command+" stops now")
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { cancel(); release() }
+}
+
+// measureError is the error of a measuring command whose run into out
+// under ctx (measuring's) failed with err: a usage error for an out
+// that exists, what is left in out when interrupted (then more, when
+// not empty, follows the file's name), else err.
+func measureError(ctx context.Context, command, out, more string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrExist):
+		return usagef("--out %s: %v (use --force to overwrite)", out, err)
+	case ctx.Err() != nil:
+		if _, serr := os.Stat(out); serr == nil {
+			return fmt.Errorf("%s: interrupted: the rounds measured so far are in %s%s", command, out, more)
+		}
+		return fmt.Errorf("%s: interrupted: nothing measured", command)
+	}
+	return fmt.Errorf("%s: %w", command, err)
 }
 
 // notifySignals relays SIGINT and SIGTERM to c until the returned

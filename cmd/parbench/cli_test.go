@@ -35,7 +35,7 @@ func TestBadCommandLines(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate" (valid: run, list, report, profile, calibrate)`},
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate" (valid: run, list, report, profile, calibrate, selfbench)`},
 		{"unknown flag", []string{"run", "--bogus"}, "flag provided but not defined: -bogus"},
 		{"bad flag value", []string{"run", "--count", "ten"}, `invalid value "ten" for flag -count: parse error`},
 		{"argument", []string{"run", "extra"}, `run: unexpected argument "extra" (flags only)`},

@@ -7,6 +7,7 @@
 //	parbench report FILE...  speedup, efficiency, fits and a verdict per workload and lock
 //	parbench profile [flags] profile one point: cpu, mutex, block and gil profiles, a trace, a summary
 //	parbench calibrate       measure real CPython beside the simulated GIL (make calibrate)
+//	parbench selfbench       measure parbench's harness beside go test and benchstat (make bench-harness)
 //
 // A run writes the standard Go benchmark format, one line per sample:
 //

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -102,13 +101,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer f.Close()
-	w := &writer{w: benchfmt.NewWriter(f)}
-	w.base = append(results.Machine(),
-		results.Config{Key: results.KeyDate, Value: time.Now().UTC().Format(time.RFC3339)},
-		results.Config{Key: results.KeyCalibrate, Value: fmt.Sprintf("rounds=%d", o.Rounds)})
-	if host, err := os.Hostname(); err == nil {
-		w.base = append(w.base, results.Config{Key: results.KeyHost, Value: host})
-	}
+	w := &writer{results.NewFigureWriter(f, time.Now(), results.KeyCalibrate, fmt.Sprintf("rounds=%d", o.Rounds))}
 
 	eta := newETA(o)
 	for round := 1; round <= o.Rounds; round++ {
@@ -156,44 +149,13 @@ func finite(x float64) bool { return x == x && x-x == 0 }
 
 // writer writes the calibration file: every result carries the base
 // configuration (the machine and the calibrate key).
-type writer struct {
-	w    *benchfmt.Writer
-	base []results.Config
-}
-
-func (w *writer) write(r *benchfmt.Result, extra ...results.Config) error {
-	// A fresh Result, so that every key is file configuration (benchfmt's
-	// SetConfig would make them internal, which its Writer leaves out).
-	set := map[string]string{}
-	var order []string
-	for _, c := range r.Config {
-		if c.File {
-			set[c.Key] = string(c.Value)
-			order = append(order, c.Key)
-		}
-	}
-	for _, c := range append(slices.Clone(w.base), extra...) {
-		if _, ok := set[c.Key]; !ok {
-			order = append(order, c.Key)
-		}
-		set[c.Key] = c.Value
-	}
-	out := &benchfmt.Result{Name: r.Name, Iters: r.Iters, Values: r.Values}
-	for _, k := range order {
-		if v := set[k]; v != "" {
-			out.Config = append(out.Config, benchfmt.Config{Key: k, Value: []byte(v), File: true})
-		}
-	}
-	return w.w.Write(out)
-}
+type writer struct{ *results.FigureWriter }
 
 func (w *writer) figure(f results.Figure, value float64, unit string) error {
 	if err := f.Check(); err != nil {
 		return err // a programming error in plan.go
 	}
-	r := &benchfmt.Result{Name: benchfmt.Name(f.Name()), Iters: 1,
-		Values: []benchfmt.Value{{Value: value, Unit: unit}}}
-	return w.write(r)
+	return w.Figure(f.Name(), benchfmt.Value{Value: value, Unit: unit})
 }
 
 // python runs one round of b's programs on in, writes their lines and
@@ -216,7 +178,7 @@ func (w *writer) python(ctx context.Context, o Options, dir string, in Interpret
 			case *benchfmt.Result:
 				n++
 				py[pyKey(string(r.Name))] = r.Clone()
-				if err := w.write(r, results.Config{Key: results.KeyPython, Value: in.Path + " " + in.Banner}); err != nil {
+				if err := w.Write(r, results.Config{Key: results.KeyPython, Value: in.Path + " " + in.Banner}); err != nil {
 					return err
 				}
 			}
@@ -246,7 +208,7 @@ func (w *writer) parbench(ctx context.Context, o Options, in Interpreter, b Beha
 				return err
 			}
 			pb[pbKey(s.tag, p)] = r.Clone()
-			return w.write(r, results.Config{Key: results.KeyPython, Value: ""})
+			return w.Write(r, results.Config{Key: results.KeyPython, Value: ""})
 		}
 		if err := bench.Run(ctx, c, c.FileConfig(time.Now()), sink); err != nil {
 			if ctx.Err() != nil {
