@@ -204,6 +204,12 @@ func (j *judgement) verdict() Verdict {
 		head = fmt.Sprintf("%s: %s %s (%s; %s", what, fmtX(s.Value), at, ci, why)
 		return head + ")", head + detail + ")"
 	}
+	// ideal is the most that parallel execution can give the judged
+	// point: one CPU per proc, per goroutine, per CPU of the machine.
+	ideal := min(judged.Procs, cpuOr(cpus, judged.Procs))
+	if judged.Goroutines > 0 {
+		ideal = min(ideal, judged.Goroutines)
+	}
 	switch {
 	case real && s.Value > 1:
 		v.Class = VerdictParallel
@@ -253,10 +259,6 @@ func (j *judgement) verdict() Verdict {
 		// "Not parallel" is a claim of absence: the interval must rule
 		// out at least half the ideal gain, or the data are too noisy to
 		// tell either way.
-		ideal := min(judged.Procs, cpuOr(cpus, judged.Procs))
-		if judged.Goroutines > 0 {
-			ideal = min(ideal, judged.Goroutines)
-		}
 		if bound := 1 + 0.5*float64(ideal-1); ideal > 1 && !(s.Hi < bound) {
 			v.Class = VerdictInconclusive
 			v.Head, v.Text = headWhy("inconclusive", "too noisy to tell",
@@ -268,10 +270,23 @@ func (j *judgement) verdict() Verdict {
 		v.Head = head("retrograde")
 		v.Text = peak
 	}
+	// A busy machine hides a speedup, so only a clear one (90%
+	// efficiency or more) survives it. It can also make one: the
+	// baseline's one thread gets a smaller share of the CPUs the other
+	// programs hold, and its wake-ups wait behind them. A speedup whose
+	// whole interval lies beyond what parallel execution can give
+	// (webapp/noisy-neighbor under gil beside two busy programs: 3.53x
+	// at 2 procs, 1.25x on the quiet machine) is that, not parallelism.
 	busy := j.busy(judged)
-	if busy != "" && !(v.Class == VerdictParallel && r.Efficiency >= 0.9) {
+	beyond := v.Class == VerdictParallel && s.Lo > float64(ideal)
+	if busy != "" && (v.Class != VerdictParallel || r.Efficiency < 0.9 || beyond) {
+		why := busy
+		if beyond {
+			why += fmt.Sprintf(", and a speedup beyond the %s that parallel execution can give %s comes from the load (the baseline's share of the CPUs, its wake-ups behind other programs), not from parallelism",
+				fmtX(float64(ideal)), at)
+		}
 		v.Class = VerdictInconclusive
-		v.Head, v.Text = headWhy("inconclusive", "the machine was busy", ": "+busy)
+		v.Head, v.Text = headWhy("inconclusive", "the machine was busy", ": "+why)
 	}
 	j.concurrency(&v)
 	j.limits(&v, judged, &busy)
