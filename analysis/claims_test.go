@@ -260,6 +260,18 @@ func TestBusyMachineSpeedups(t *testing.T) {
 			t.Errorf("%.1fx on a busy machine: %s, want %s saying %q", tc.speedup, v, tc.want, tc.says)
 		}
 	}
+	// Pure noise on a busy machine: 100 groups with no effect, each
+	// point starved; no speedup is claimed, nor blamed on the load.
+	busy := func(p, g int) []benchfmt.Value {
+		return []benchfmt.Value{{Value: 0.55, Unit: "parallelism"}, {Value: 0, Unit: "steal-frac"}, {Value: 15, Unit: "other-runnable"}}
+	}
+	noise := manyGroups("noise", 100, 16, levels(1, 16), []int{1, 2, 8, 32}, 10, 0.05,
+		func(p, g int) float64 { return 1e-6 }, busy)
+	for _, g := range reportWith(t, noise.write(t, 2), fastOptions()).Groups {
+		if v := g.Verdict; v.Class == VerdictParallel || strings.Contains(v.Text, "not from parallelism") {
+			t.Errorf("pure noise on a busy machine: %s: %s", g.Label(), v)
+		}
+	}
 }
 
 // TestPowerKept: a true 1.07x speedup at 2% noise and 10 samples a side

@@ -61,9 +61,6 @@ type Machine struct {
 // capped by the quota (rounded up); 0 when unknown.
 func (m Machine) CPUs() int {
 	n := m.NCPU
-	if n <= 0 || m.Quota == "" {
-		return n // no count to cap, or no quota (Sscanf would fail)
-	}
 	var q float64
 	if _, err := fmt.Sscanf(m.Quota, "%g", &q); err == nil && q > 0 && n > 0 {
 		n = min(n, max(1, int(math.Ceil(q))))

@@ -104,22 +104,34 @@ func namePart(s string) error {
 	return nil
 }
 
+// cutBase reads name (with or without "Benchmark") as a result of the
+// file-kind base name base (Calibrate, Harness), matched as ParseName
+// matches, and returns its Point and its workload after "base/". ok is
+// false, with a nil error, for a name of another base; err wraps
+// ErrBadName, saying without, when nothing follows the base.
+func cutBase(name, base, without string) (p Point, rest string, ok bool, err error) {
+	bare := strings.ToLower(strings.TrimPrefix(name, "Benchmark"))
+	if !strings.HasPrefix(bare, base+"/") && bare != base {
+		return Point{}, "", false, nil
+	}
+	if p, err = ParseName(name); err != nil {
+		return Point{}, "", true, err
+	}
+	rest, cut := strings.CutPrefix(p.Workload, base+"/")
+	if !cut {
+		return Point{}, "", true, fmt.Errorf("%w %q: %s", ErrBadName, name, without)
+	}
+	return p, rest, true, nil
+}
+
 // ParseFigure reads a result name (with or without "Benchmark") as a
 // calibration figure. ok is false, with a nil error, for a name that is
 // not a figure's (its base name is not Calibrate); err wraps ErrBadName
 // for a Calibrate name that is malformed.
 func ParseFigure(name string) (f Figure, ok bool, err error) {
-	bare := strings.TrimPrefix(name, "Benchmark")
-	if !strings.HasPrefix(strings.ToLower(bare), calibrateBase+"/") && strings.ToLower(bare) != calibrateBase {
-		return Figure{}, false, nil
-	}
-	p, err := ParseName(name)
-	if err != nil {
-		return Figure{}, true, err
-	}
-	behaviour, isCal := strings.CutPrefix(p.Workload, calibrateBase+"/")
-	if !isCal {
-		return Figure{}, true, fmt.Errorf("%w %q: a calibration figure without a behaviour", ErrBadName, name)
+	p, behaviour, ok, err := cutBase(name, calibrateBase, "a calibration figure without a behaviour")
+	if !ok || err != nil {
+		return Figure{}, ok, err
 	}
 	if p.Lock != "" || p.Goroutines != 0 || p.Procs != 0 || len(p.Extra) != 3 {
 		return Figure{}, true, fmt.Errorf("%w %q: want Calibrate/<behaviour>/figure=F/python=V/impl=I", ErrBadName, name)

@@ -138,17 +138,9 @@ func (h HarnessFigure) Check() error {
 // is not a harness figure's (its base name is not Harness); err wraps
 // ErrBadName for a Harness name that is malformed.
 func ParseHarnessFigure(name string) (h HarnessFigure, ok bool, err error) {
-	bare := strings.TrimPrefix(name, "Benchmark")
-	if !strings.HasPrefix(strings.ToLower(bare), harnessBase+"/") && strings.ToLower(bare) != harnessBase {
-		return HarnessFigure{}, false, nil
-	}
-	p, err := ParseName(name)
-	if err != nil {
-		return HarnessFigure{}, true, err
-	}
-	rest, isHarness := strings.CutPrefix(p.Workload, harnessBase+"/")
-	if !isHarness {
-		return HarnessFigure{}, true, fmt.Errorf("%w %q: a harness figure without a measure", ErrBadName, name)
+	p, rest, ok, err := cutBase(name, harnessBase, "a harness figure without a measure")
+	if !ok || err != nil {
+		return HarnessFigure{}, ok, err
 	}
 	h.Measure, h.Subject, _ = strings.Cut(rest, "/")
 	h.Procs = p.Procs

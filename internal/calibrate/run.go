@@ -130,7 +130,7 @@ func Run(ctx context.Context, o Options) error {
 					}
 				}
 				for _, fg := range b.figures(in, o.NCPU, py, pb) {
-					if (fg.impl == results.ImplCPython && pyErr != nil) || (fg.impl == results.ImplParbench && pbErr != nil) || !finite(fg.value) {
+					if (fg.impl == results.ImplCPython && pyErr != nil) || (fg.impl == results.ImplParbench && pbErr != nil) {
 						continue
 					}
 					f := results.Figure{Behaviour: b.Name, Figure: fg.name, Python: in.Version, Impl: fg.impl}
@@ -144,8 +144,6 @@ func Run(ctx context.Context, o Options) error {
 	}
 	return f.Close()
 }
-
-func finite(x float64) bool { return x == x && x-x == 0 }
 
 // writer writes the calibration file: every result carries the base
 // configuration (the machine and the calibrate key).

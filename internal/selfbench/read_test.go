@@ -3,14 +3,15 @@ package selfbench
 import (
 	"bytes"
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
 )
 
 // TestReadSummaryRoundTrip checks that a file Run wrote reads back into
-// the options it was made with and each tool's figures round by round,
-// and that its table is Run's table less the time it took.
+// the options it was made with and each tool's figures round by round;
+// the time Run took is Run's to know, not the file's.
 func TestReadSummaryRoundTrip(t *testing.T) {
 	o, _ := fakeOptions(t)
 	sum, err := Run(context.Background(), o)
@@ -34,16 +35,8 @@ func TestReadSummaryRoundTrip(t *testing.T) {
 	if got.Rows[0].A[0] != 4 || got.Rows[0].B[0] != 0.5 {
 		t.Errorf("empty op read back as %v and %v ns, want 4 and 0.5", got.Rows[0].A, got.Rows[0].B)
 	}
-	var a, b bytes.Buffer
-	sum.Elapsed, sum.Builds = 0, 0
-	if err := sum.Table(&a); err != nil {
-		t.Fatal(err)
-	}
-	if err := got.Table(&b); err != nil {
-		t.Fatal(err)
-	}
-	if a.String() != b.String() || strings.Contains(b.String(), "took") {
-		t.Errorf("table of the file:\n%s\nwant Run's without its time:\n%s", b.String(), a.String())
+	if sum.Elapsed <= 0 || got.Elapsed != 0 || got.Builds != 0 {
+		t.Errorf("Run took %v; the file read back says %v and %v, want 0 (it holds no time)", sum.Elapsed, got.Elapsed, got.Builds)
 	}
 }
 
@@ -69,7 +62,7 @@ func TestReadSummaryErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := s.Rows[0]; r.Unit != "%·√s" || len(r.A) != 2 || r.A[0] == r.A[0] || r.A[1] != 6 {
+	if r := s.Rows[0]; r.Unit != "%·√s" || len(r.A) != 2 || !math.IsNaN(r.A[0]) || r.A[1] != 6 {
 		t.Errorf("precision row %+v, want NaN then 6", r)
 	}
 }

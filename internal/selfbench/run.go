@@ -39,7 +39,7 @@ const MinCount = bench.MinAdaptive
 var Measures = []string{results.HarnessEmptyOp, results.HarnessPrecision, results.HarnessReport}
 
 // Options is one self-benchmark. DefaultOptions fills every field but
-// the functions, the binary and the output.
+// the functions, the binaries, Dir, Log, Force and the output.
 type Options struct {
 	// Measures are the measures to take (results.Harness*), in any
 	// order; Run takes them in the order of Measures.
@@ -293,7 +293,8 @@ func Run(ctx context.Context, o Options) (sum *Summary, err error) {
 	defer f.Close()
 	w := &writer{FigureWriter: results.NewFigureWriter(f, time.Now(), results.KeyHarness, o.harnessKey(bytes.Count(data, []byte("\n"))))}
 	defer func() {
-		if err != nil && w.n == 0 {
+		// A run that fails having written nothing leaves no file.
+		if fi, serr := f.Stat(); err != nil && serr == nil && fi.Size() == 0 {
 			f.Close()
 			os.Remove(o.Out)
 		}
@@ -626,10 +627,9 @@ func report(ctx context.Context, o Options, ref string, data []byte, tmp string,
 
 func val(v float64, unit string) benchfmt.Value { return benchfmt.Value{Value: v, Unit: unit} }
 
-// writer writes the harness file's figures and counts them.
+// writer writes the harness file's figures.
 type writer struct {
 	*results.FigureWriter
-	n int
 }
 
 func (w *writer) figure(h results.HarnessFigure, vals ...benchfmt.Value) error {
@@ -638,7 +638,6 @@ func (w *writer) figure(h results.HarnessFigure, vals ...benchfmt.Value) error {
 	}
 	// A peak RSS of 0 is unknown (rss_other.go): leave it out.
 	vals = slices.DeleteFunc(slices.Clone(vals), func(v benchfmt.Value) bool { return v.Unit == results.UnitPeakRSS && v.Value <= 0 })
-	w.n++
 	return w.Figure(h.Name(), vals...)
 }
 

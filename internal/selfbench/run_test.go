@@ -107,9 +107,10 @@ func figures(t *testing.T, path string) (cfg map[string]string, names []string, 
 }
 
 // TestRunInterleavesAndWrites runs every measure with fake tools and
-// checks the order of the calls (the tools alternate within each round,
-// parbench first in odd rounds, Go's tool first in even ones), the file (every figure each round, each ratio the
-// quotient of its round's two figures) and the summary.
+// checks the order of the calls (the tools alternate within each
+// round, parbench first in odd rounds, Go's tool first in even ones),
+// the file (every figure each round, each ratio the quotient of its
+// round's two figures) and the summary.
 func TestRunInterleavesAndWrites(t *testing.T) {
 	o, log := fakeOptions(t)
 	var empty []string

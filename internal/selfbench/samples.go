@@ -97,7 +97,7 @@ type Range struct {
 // Summarize returns the Range of the finite values of xs; N 0 (and NaN
 // figures) for none.
 func Summarize(xs []float64) Range {
-	fin := slices.DeleteFunc(slices.Clone(xs), func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) })
+	fin := slices.DeleteFunc(slices.Clone(xs), func(x float64) bool { return !finite(x) })
 	if len(fin) == 0 {
 		return Range{Median: math.NaN(), Min: math.NaN(), Max: math.NaN()}
 	}
