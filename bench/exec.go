@@ -223,11 +223,12 @@ func (r *runner) measureProcs(pt *point, ops int64, ab *abandon) (sampleResult, 
 	if err != nil {
 		return sampleResult{}, err
 	}
+	var startup time.Duration
 	if e.IncludeStartup {
-		wall += pool.Startup
+		startup = pool.Startup
 	}
 	metrics := append(st.Metrics, workloads.Metric{Value: pool.Startup.Seconds(), Unit: UnitStartup})
-	return sampleResult{ops: sum, wall: wall, cpu: cpu1 - cpu0 + st.CPU, metrics: metrics, noise: noiseBetween(stat0, stat1)}, nil
+	return sampleResult{ops: sum, wall: wall, startup: startup, cpu: cpu1 - cpu0 + st.CPU, metrics: metrics, noise: noiseBetween(stat0, stat1)}, nil
 }
 
 // withPayload makes each op of w first read (checksum) a payload of n

@@ -242,3 +242,39 @@ func TestExecWorkerFailures(t *testing.T) {
 		})
 	}
 }
+
+// IncludeStartup adds each sample's start-up to its time but sizes its
+// ops without it: the timed ops still fill about Benchtime. Sized on a
+// time that holds the start-up (milliseconds of fork and exec against
+// microseconds of sha256), a sample held a few ops and its sec/op was
+// the start-up's.
+func TestIncludeStartupCalibratesWithout(t *testing.T) {
+	c := testConfig(lookup(t, "cpu/sha256"))
+	c.Locks = []string{"none"}
+	c.Procs, c.Goroutines, c.Count = []int{1}, []int{1}, 2
+	c.Benchtime = 50 * time.Millisecond
+	c.Exec = ExecConfig{Modes: []string{ExecProcesses}, IncludeStartup: true}
+	rs := run(t, c)
+	if len(rs) != 2 {
+		t.Fatalf("%d results, want 2", len(rs))
+	}
+	for _, r := range rs {
+		sec, _ := unitValue(r, "sec/op")
+		startup, ok := unitValue(r, UnitStartup)
+		if !ok {
+			t.Fatalf("%s: no %s", r.Name, UnitStartup)
+		}
+		total := sec * float64(r.Iters)
+		// The reported time holds the start-up and the timed ops.
+		if total < startup {
+			t.Errorf("%s: %d ops at %.3g sec/op = %.3gs, less than its start-up %.3gs", r.Name, r.Iters, sec, total, startup)
+		}
+		// The timed ops fill a good share of Benchtime (a tenth: an
+		// honest margin for a loaded machine and -race); sized with
+		// the start-up inside, they filled a few microseconds.
+		if ops := total - startup; ops < c.Benchtime.Seconds()/10 {
+			t.Errorf("%s: %d ops took %.3gs beside a %.3gs start-up, want at least a tenth of Benchtime %v: the op count was sized with the start-up inside", r.Name, r.Iters, ops, startup, c.Benchtime)
+		}
+	}
+	noWorkersLeft(t)
+}

@@ -186,7 +186,7 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 				return err
 			}
 			r.samplesDone++
-			pt.secs = append(pt.secs, s.wall.Seconds()/float64(s.ops))
+			pt.secs = append(pt.secs, s.timed().Seconds()/float64(s.ops))
 			r.resize(pt, s.wall)
 			if err := r.maybeStop(pt); err != nil {
 				return err

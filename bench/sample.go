@@ -20,8 +20,15 @@ import (
 
 // sampleResult is what one sample measured.
 type sampleResult struct {
-	ops     int64 // ops done in all
-	wall    time.Duration
+	ops  int64         // ops done in all
+	wall time.Duration // the timed ops, start-up excluded
+	// startup is the worker processes' start-up that
+	// ExecConfig.IncludeStartup adds to the sample's time (0
+	// otherwise). It is added where the sample is reported (timed),
+	// never where its op count is sized (calibrate, resize): the
+	// start-up does not grow with the ops, so an op count sized on a
+	// time that includes it would hold a few ops at --benchtime.
+	startup time.Duration
 	cpu     time.Duration
 	metrics []workloads.Metric
 	noise   noise
@@ -315,12 +322,16 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	return sampleResult{ops: sum, wall: wall, cpu: cpu1 - cpu0, metrics: metrics, noise: noiseBetween(stat0, stat1), rt: rt1.Sub(rt0)}, nil
 }
 
+// timed is the sample's reported time: its timed ops, plus the
+// start-up when it is included.
+func (s sampleResult) timed() time.Duration { return s.wall + s.startup }
+
 // emit writes one sample as a result line.
 func (r *runner) emit(pt *point, s sampleResult) error {
 	res := &r.res
 	res.Name = append(res.Name[:0], pt.Name()...)
 	res.Iters = int(s.ops)
-	sec := s.wall.Seconds()
+	sec := s.timed().Seconds()
 	res.Values = append(res.Values[:0],
 		benchfmt.Value{Value: sec / float64(s.ops), Unit: "sec/op"},
 		benchfmt.Value{Value: s.cpu.Seconds() / float64(s.ops), Unit: "cpu-sec/op"},
