@@ -33,6 +33,7 @@ func (b *Builder) analyse(k groupKey, cells map[level]*cell) (*Group, map[level]
 			SecPerOp: summarize(c.secs, opt.Confidence, &opt.Thresholds),
 			Metrics:  map[string]float64{},
 			secs:     c.secs,
+			seq:      c.seq,
 			samples:  c.metrics,
 		}
 		for unit, vs := range c.metrics {
@@ -71,7 +72,7 @@ func (b *Builder) ratio(name string, base, p *Point, baseLv, lv int, parallel bo
 		r.Efficiency = 1
 		return r
 	}
-	r.Speedup = ratio(newRand(b.opt.Seed, name), base.secs, p.secs, b.opt.Resamples, b.opt.Confidence)
+	r.Speedup, r.Pairs = speedup(newRand(b.opt.Seed, name), base, p, b.opt.Resamples, b.opt.Confidence)
 	r.Efficiency = r.Speedup.Value / float64(lv) * float64(baseLv)
 	r.P = compare(base.secs, p.secs, &b.opt.Thresholds)
 	if parallel && lv > 1 {

@@ -386,6 +386,8 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("BenchmarkX-1 -3 1 ns/op\nBenchmarkX-1 0 1 ns/op\nBenchmarkX-1 1 1e300 sec/op\nBenchmarkX-2 1 1 ns/op -1 parallelism\nBenchmarkX-2 1 1 ns/op +Inf wait-share\n"))
 	f.Add([]byte("BenchmarkX-1 1 1 ms/op\nBenchmarkX-2 1 300 µs/op\nBenchmarkX-4 1 200 us/op\nBenchmarkX-8 1 1 ks/op\n"))
 	f.Add([]byte("BenchmarkCPU/x/lock=none/goroutines=2-1 3 1e-6 sec/op\nBenchmarkCPU/x/lock=none/goroutines=2-2 3 1e-6 sec/op\nparbench-failed: CPU/x/lock=none/goroutines=2-2 sample did not finish\nparbench-failed:\n"))
+	// Rounds: a parbench file, resumed (paired ratios).
+	f.Add([]byte(roundFile(true, "2026-01-01") + roundFile(true, "2026-01-02")))
 	hugePct := regexp.MustCompile(`±[0-9]{5,}`)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opt := DefaultOptions()

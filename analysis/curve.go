@@ -85,7 +85,7 @@ func (b *Builder) saturation(g *Group, name string) int {
 	top := pts[0]
 	for _, hi := range pts[1:] {
 		rng := newRand(b.opt.Seed, fmt.Sprintf("%s|saturation|%d|%d", name, hi.Procs, gr))
-		s := ratio(rng, top.secs, hi.secs, b.opt.Resamples, b.opt.Confidence)
+		s, _ := speedup(rng, top, hi, b.opt.Resamples, b.opt.Confidence)
 		if compare(top.secs, hi.secs, &b.opt.Thresholds) < b.opt.Thresholds.CompareAlpha && s.Lo > 1 && s.Value-1 >= b.opt.MinEffect {
 			top = hi
 		}

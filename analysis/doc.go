@@ -53,7 +53,31 @@
 //     Each bootstrap has its own generator, seeded by its name, so the
 //     groups are analysed in parallel (up to GOMAXPROCS) and the numbers
 //     do not depend on it; a resample's median is found by counting the
-//     draws per sample, in O(n), not by sorting the resample.
+//     draws per sample, in O(n), not by sorting the resample. Where the
+//     two points were sampled in the same rounds (the round contract of a
+//     parbench file: results' package comment), the bootstrap is paired:
+//     it resamples rounds, each bringing both points' samples, so that a
+//     drift that slows both points of a round (another program, the
+//     clock, the heat) cancels in the ratio rather than counting twice as
+//     spread; each point's samples of no shared round are resampled on
+//     their own, so a resample keeps each point's sample count. The
+//     estimate is the same ratio of medians either way: only its
+//     interval uses the pairing (Ratio.Pairs counts the rounds). Whether
+//     to pair is decided by how the samples were taken, never by which
+//     interval is narrower (picking the narrower of two after seeing both
+//     covers the truth less often than it says). Two samples share a
+//     round when they come from the same run segment (the results after
+//     a run's calibration note, or after a resumed note, up to the next
+//     such note, change of configuration or file) and are the same count
+//     within it: so the samples of two files given together pair within
+//     each file, never across. go test output does not keep the contract
+//     (it takes a benchmark's -count samples one after another, then the
+//     next benchmark's) and pairs nothing, even appended to a run with
+//     cat, whose keys it still carries; nor
+//     does a file that lost a line that may have been a sample (its
+//     later counts may be one behind). The retrograde and slowdown
+//     ratios of step 6, and the saturation scan of step 5, pair the same
+//     way; the fits' bootstraps resample each level on its own.
 //  5. Fit, on the S(p) curve the verdict judges and only up to the CPUs
 //     the file reports (or Options.NCPU; with neither, the count is
 //     unknown, said in the machine line and a warning, and the curve is
@@ -176,7 +200,8 @@
 //	        "value", "lo", "hi", "se",   // the ratio of medians and its interval
 //	        "efficiency": S/p,
 //	        "karp_flatt": null | estimate,
-//	        "p_value": Mann-Whitney U p (null at the baseline)},
+//	        "p_value": Mann-Whitney U p (null at the baseline),
+//	        "pairs": rounds the interval resampled as pairs (0: unpaired)},
 //	      "concurrency": null | {...}    // C(G), vs goroutines=1 at these procs;
 //	                                     // efficiency C/G, karp_flatt null
 //	      "metrics": {"parallelism": median, "wait-share": median, ...}

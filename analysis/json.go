@@ -122,6 +122,8 @@ type (
 		Efficiency *float64 `json:"efficiency"`
 		KarpFlatt  *jsonEst `json:"karp_flatt"`
 		PValue     *float64 `json:"p_value"`
+		// Pairs: the rounds the interval resampled as pairs (Ratio.Pairs).
+		Pairs int `json:"pairs"`
 	}
 	jsonFitInfo struct {
 		Status     string   `json:"status"`
@@ -192,7 +194,7 @@ func ratioJSON(r *Ratio) *jsonRatio {
 		return nil
 	}
 	j := &jsonRatio{Base: r.Base, BaseN: r.BaseN, Value: num(r.Speedup.Value), Lo: num(r.Speedup.Lo), Hi: num(r.Speedup.Hi),
-		SE: num(r.Speedup.SE), Efficiency: num(r.Efficiency), PValue: num(r.P)}
+		SE: num(r.Speedup.SE), Efficiency: num(r.Efficiency), PValue: num(r.P), Pairs: r.Pairs}
 	if !math.IsNaN(r.KarpFlatt.Value) {
 		kf := est(r.KarpFlatt)
 		j.KarpFlatt = &kf

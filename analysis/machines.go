@@ -201,6 +201,7 @@ func addCells(out map[groupKey]map[level]*cell, k groupKey, cells map[level]*cel
 			g[lv] = d
 		}
 		d.secs = append(d.secs, c.secs...)
+		d.seq = append(d.seq, c.seq...)
 		for u, vs := range c.metrics {
 			d.metrics[u] = append(d.metrics[u], vs...)
 		}

@@ -156,6 +156,14 @@ type Builder struct {
 	// calib holds the figures of each calibration file (a
 	// results.KeyCalibrate line), by file in reading order.
 	calib []calibFile
+	// seg numbers the run segment being read (see round); noted says
+	// a run's opening note (calibration or resumed) came since confOf
+	// last derived a configuration, so the results after it keep the
+	// round contract; unpaired
+	// holds the files whose samples pair with none (see pairable).
+	seg      uint32
+	noted    bool
+	unpaired map[string]bool
 }
 
 // groupKey says which samples may share a curve: same workload, lock,
@@ -177,6 +185,30 @@ type level struct{ procs, goroutines int }
 type cell struct {
 	secs    []float64
 	metrics map[string][]float64
+	// seq is secs in the order read, each with its round (secs is
+	// sorted in place by benchmath); name is the result name the
+	// cell's rounds were counted from, seg and ord the segment and the
+	// count of its last sample (see round).
+	seq  []roundSample
+	name string
+	seg  uint32
+	ord  uint32
+}
+
+// A round names the runner's round that took a sample: its run segment
+// (Builder.seg) in the high 32 bits, and the sample's place among its
+// point's samples in that segment, from 1, in the low ones. In a file
+// that keeps the round contract (results' package comment), the k-th
+// sample of every point of a segment was taken in the segment's k-th
+// round, beside each other point's k-th: the paired bootstrap (ratio)
+// resamples such rounds whole. 0 is no round: a sample that pairs with
+// none.
+type round uint64
+
+// roundSample is one sample, in the order read, with its round.
+type roundSample struct {
+	round round
+	secs  float64
 }
 
 // settingKeys are the file configuration keys, beyond the machine, that
@@ -192,7 +224,7 @@ func NewBuilder(opt Options) (*Builder, error) {
 	b := &Builder{opt: opt, samples: map[groupKey]map[level]*cell{}, files: map[string]int{},
 		once: map[string]bool{}, suffixed: map[string]position{}, bases: map[string]bool{},
 		classes: map[groupKey]results.Class{}, classLines: map[string]results.ClassMap{},
-		causes: map[string]*Warning{}, failures: map[groupKey][]FailedPoint{}}
+		causes: map[string]*Warning{}, failures: map[groupKey][]FailedPoint{}, unpaired: map[string]bool{}}
 	if opt.Filter != "" {
 		f, err := benchproc.NewFilter(opt.Filter)
 		if err != nil {
@@ -235,13 +267,25 @@ func (b *Builder) ReadAs(r io.Reader, fileName, label string) error {
 	// file, and keeps the notes, which no result carries.
 	lr := results.NewLineReader(r)
 	rd := benchfmt.NewReader(lr, fileName)
+	notes := 0 // lr.Notes before this one are counted (see round)
 	for rd.Scan() {
 		switch rec := rd.Result().(type) {
 		case *benchfmt.SyntaxError:
 			file, line := rec.Pos()
 			b.warnings = append(b.warnings, &Warning{File: file, Line: line, Msg: rec.Msg})
+			b.unpaired[fileName] = true // a lost line may have been a sample
 		case *benchfmt.Result:
 			f.add(rec)
+			// A run starts with a calibration note, a resumed run's
+			// part with a resumed note: each starts a segment.
+			_, line := rec.Pos()
+			for ; notes < len(lr.Notes) && lr.Notes[notes].Line < line; notes++ {
+				if k := lr.Notes[notes].Key; k == results.NoteCalibration || k == results.NoteResumed {
+					b.seg++
+					b.noted = true
+					b.conf.config = nil // the next result's confOf sees it
+				}
+			}
 			if b.addCalibration(rec) || b.skipHarness(rec) {
 				continue
 			}
@@ -254,6 +298,7 @@ func (b *Builder) ReadAs(r io.Reader, fileName, label string) error {
 	for _, l := range lr.Long {
 		switch {
 		case l.Result:
+			b.unpaired[fileName] = true
 			b.warnCause(fileName, l.Line, "long result", fmt.Sprintf("a result line of %d bytes, longer than the %d a results file may hold (benchfmt's limit); result skipped", l.Len, results.MaxLine))
 		case l.Key != "" && !results.IsNoteKey(l.Key):
 			b.warnCause(fileName, l.Line, "long config", fmt.Sprintf("the %s line is %d bytes; its value is read as its first KiB, its length and its hash", l.Key, l.Len))
@@ -349,6 +394,7 @@ func (b *Builder) Add(res *benchfmt.Result) {
 	// with a negative iteration count or an hour per op is damaged, and
 	// its other figures are no better.
 	if !slices.Contains(units, "sec/op") {
+		b.unpaired[file] = true // a skipped sample leaves the counts of rounds behind
 		cause("no time "+strings.Join(units, " "), "%s: no time per op among its units (%s); result ignored (want sec/op, ns/op, us/op, µs/op, ms/op or s/op)",
 			res.Name, strings.Join(units, ", "))
 		return
@@ -358,14 +404,17 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		return // filtered out
 	}
 	if res.Iters <= 0 {
+		b.unpaired[file] = true
 		cause("iters", "%s: iteration count %d, want a positive count; result skipped", res.Name, res.Iters)
 		return
 	}
 	if !(secs > 0) || math.IsInf(secs, 0) {
+		b.unpaired[file] = true
 		cause("time", "%s: time per op %v is not a positive number; result skipped", res.Name, secs)
 		return
 	}
 	if secs > MaxSecPerOp {
+		b.unpaired[file] = true
 		cause("hour", "%s: time per op %v s is beyond an hour, not a benchmark's; result skipped", res.Name, secs)
 		return
 	}
@@ -374,11 +423,13 @@ func (b *Builder) Add(res *benchfmt.Result) {
 	}
 	pt, err := results.ParseName(string(res.Name.Full()))
 	if err != nil {
+		b.unpaired[file] = true
 		warn("%v; sample skipped", err)
 		return
 	}
 	np := readProcs(pt)
 	if np.badKey {
+		b.unpaired[file] = true
 		warn("%s: gomaxprocs=%q is not a positive integer; sample skipped", res.Name, np.key)
 		return
 	}
@@ -423,6 +474,11 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		g[lv] = c
 	}
 	c.secs = append(c.secs, secs)
+	var rd round
+	if conf.rounds {
+		rd = c.round(b.seg, res.Name)
+	}
+	c.seq = append(c.seq, roundSample{rd, secs})
 	for _, v := range res.Values {
 		if v.Unit == "sec/op" {
 			continue
@@ -434,6 +490,42 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		c.metrics[v.Unit] = append(c.metrics[v.Unit], v.Value)
 	}
 	b.results++
+}
+
+// round returns the round of the cell's next sample, of result name
+// name, read in segment seg: its count in the segment. A cell whose
+// results have two names (a gomaxprocs key and a -N suffix that agree)
+// is two points to the runner, with two samples a round: it pairs with
+// none (Report clears its rounds).
+func (c *cell) round(seg uint32, name benchfmt.Name) round {
+	switch {
+	case c.name == "":
+		c.name = string(name)
+	case c.name != string(name):
+		c.name = "\x00" // no result name: never equal again
+	}
+	if c.seg != seg {
+		c.seg, c.ord = seg, 0
+	}
+	c.ord++
+	return round(seg)<<32 | round(c.ord)
+}
+
+// pairable clears the rounds of the samples that cannot be paired by
+// them (see round): those of a file that lost a line that may have
+// been a sample (a syntax error, a long result line, a result skipped
+// as damaged), whose later counts may be one behind, and those of a
+// cell read under two names.
+func (b *Builder) pairable() {
+	for k, g := range b.samples {
+		for _, c := range g {
+			if b.unpaired[k.file] || c.name == "\x00" {
+				for i := range c.seq {
+					c.seq[i].round = 0
+				}
+			}
+		}
+	}
 }
 
 // confCache is what Add derives from a result's file configuration
@@ -448,6 +540,7 @@ type confCache struct {
 	cpus        int // machine.CPUs()
 	settings    string
 	scaling     string
+	rounds      bool // the file keeps the round contract (parbench-version)
 }
 
 // confOf returns what Add derives from res's configuration, from
@@ -464,6 +557,9 @@ func (b *Builder) confOf(res *benchfmt.Result, file string) *confCache {
 		}
 	}
 	m := b.machineOf(res, file)
+	// Another file, or a changed configuration (results files
+	// concatenated with cat), is another run: a segment of its own.
+	b.seg++
 	*c = confCache{
 		file:     file,
 		label:    b.label,
@@ -471,7 +567,13 @@ func (b *Builder) confOf(res *benchfmt.Result, file string) *confCache {
 		cpus:     m.CPUs(),
 		settings: strings.Join(settings, " "),
 		scaling:  res.GetConfig(results.KeyScaling),
+		// A run's results follow its opening note; results after a
+		// change of configuration with no such note (go test output
+		// appended with cat, still carrying the run's keys) do not
+		// keep the round contract.
+		rounds: res.GetConfig(results.KeyParbenchVersion) != "" && b.noted,
 	}
+	b.noted = false
 	c.config = cloneConfig(make([]benchfmt.Config, 0, len(res.Config)), res.Config)
 	return c
 }
@@ -579,6 +681,7 @@ func (b *Builder) Report() (*Report, error) {
 		}
 		return rep, ErrNoResults
 	}
+	b.pairable()
 	samples, classes, failed, warns := b.merged()
 	rep.Warnings = append(rep.Warnings, b.orphans...)
 	rep.Warnings = append(rep.Warnings, b.nameWarnings()...)

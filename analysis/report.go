@@ -177,6 +177,7 @@ type Point struct {
 	Metrics map[string]float64
 
 	secs    []float64
+	seq     []roundSample        // the samples in the order read, with their rounds (secs is sorted)
 	samples map[string][]float64 // the other units' samples
 }
 
@@ -198,6 +199,11 @@ type Ratio struct {
 	// P is the Mann-Whitney U p-value of the point against its baseline
 	// (benchmath.AssumeNothing); NaN for the baseline itself.
 	P float64
+	// Pairs is the count of runner rounds in which both the point and
+	// its baseline took a sample, which Speedup's interval resampled as
+	// pairs (the package comment's step 4); 0 when they share none and
+	// its interval resampled the two points independently.
+	Pairs int
 }
 
 // Estimate is a value with its uncertainty: a confidence interval

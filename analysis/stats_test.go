@@ -95,3 +95,21 @@ func TestStream(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamIntN: the paired bootstrap's draws are rand.Rand.IntN's,
+// for bounds of both of its paths (a power of two: a mask; any other:
+// Lemire's reduction), so a paired interval is what resampling with
+// math/rand/v2 would give.
+func TestStreamIntN(t *testing.T) {
+	for _, u := range []uint64{1, 2, 3, 7, 8, 10, 20, 1 << 20, 1<<20 + 1} {
+		s := newRand(1, "intN")
+		h := fnv.New64a()
+		h.Write([]byte("intN"))
+		std := rand.New(rand.NewPCG(1, h.Sum64()))
+		for i := range 1000 {
+			if got, want := s.intN(u), uint64(std.IntN(int(u))); got != want {
+				t.Fatalf("bound %d, draw %d: %d, want rand.Rand.IntN's %d", u, i, got, want)
+			}
+		}
+	}
+}

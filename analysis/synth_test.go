@@ -31,6 +31,11 @@ type synthFile struct {
 	n       int     // samples per point
 	noise   float64 // relative standard deviation, log-normal
 	plain   bool    // ns/op and go test's framing lines
+	// drift, when positive, multiplies every sample of a round (one
+	// pass over the benches, as the runner's rounds) by one log-normal
+	// factor of that relative standard deviation: a machine that slows
+	// and speeds up as a whole.
+	drift float64
 }
 
 // machine returns file configuration for a machine of ncpu CPUs.
@@ -57,6 +62,10 @@ func (f synthFile) write(tb testing.TB, seed uint64) []byte {
 		res.Config = append(res.Config, benchfmt.Config{Key: kv[0], Value: []byte(kv[1]), File: true})
 	}
 	for range f.n {
+		d := 1.0
+		if f.drift > 0 {
+			d = math.Exp(f.drift * rng.NormFloat64())
+		}
 		for _, b := range f.benches {
 			gs := b.goroutines
 			if gs == nil {
@@ -74,7 +83,7 @@ func (f synthFile) write(tb testing.TB, seed uint64) []byte {
 					if p != 1 || !f.plain {
 						name += "-" + itoa(p)
 					}
-					s := b.secs(p, g) * math.Exp(f.noise*rng.NormFloat64())
+					s := d * b.secs(p, g) * math.Exp(f.noise*rng.NormFloat64())
 					res.Name = benchfmt.Name(name)
 					res.Iters = max(1, int(0.1/s))
 					if f.plain {

@@ -335,7 +335,7 @@ func (j *judgement) peak(judged *Point, at string) string {
 	if pk.Parallel.Speedup.Value <= judged.Parallel.Speedup.Value {
 		return ""
 	}
-	drop := b.bootRatio(j.name+"|drop", judged.secs, pk.secs)
+	drop := b.bootRatio(j.name+"|drop", judged, pk)
 	gain := pk.Parallel.Speedup
 	pGain := oneSided(pk.Parallel.P, gain.Value > 1)
 	pDrop := oneSided(compare(pk.secs, judged.secs, &b.opt.Thresholds), drop.Value > 1)
@@ -513,6 +513,10 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 			v.Limits = append(v.Limits, fmt.Sprintf("the work waits rather than computes (parallelism %.2f: the CPUs are mostly idle, so more procs cannot help)", par))
 		}
 	}
+	// Waiting work's throughput: G/latency or the CPUs.
+	if s := j.throughputBound(judged); s != "" {
+		v.Limits = append(v.Limits, s)
+	}
 	// Oversubscription of CPU work: goroutines beyond procs, or procs
 	// beyond CPUs, really slower (each scan one family).
 	if !isBusy && g.Class.Computes() {
@@ -621,7 +625,7 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 // with its bootstrap interval and Mann-Whitney p-value.
 func (j *judgement) slowdown(ref, p *Point, seed string, text func(Estimate) string) scanMember {
 	b := j.b
-	sd := b.bootRatio(j.name+"|"+seed, p.secs, ref.secs)
+	sd := b.bootRatio(j.name+"|"+seed, p, ref)
 	return scanMember{
 		p:      oneSided(compare(ref.secs, p.secs, &b.opt.Thresholds), sd.Value > 1),
 		effect: sd.Value > 1 && b.effect(sd),

@@ -47,15 +47,27 @@ func TestFailedShownAtOnce(t *testing.T) {
 // TestIdleGoroutinesWarn checks that a point whose calibrated ops are
 // fewer than its goroutines warns once, in the notes and to
 // Config.Warn, naming a Benchtime that would give each goroutine an op,
-// and that a point without idle goroutines does not.
+// and that a point without idle goroutines does not. The op floor
+// gives each goroutine its ops (minops.go) unless its budget, a quarter
+// of SampleTimeout, is shorter than one op: 100ms against 150ms ops.
 func TestIdleGoroutinesWarn(t *testing.T) {
 	c := testConfig(lookup(t, "io/sleep"))
-	c.Params.IOLatency = 20 * time.Millisecond
+	c.Params.IOLatency = 150 * time.Millisecond
+	c.SampleTimeout = 400 * time.Millisecond
 	c.Procs, c.Goroutines, c.Count = []int{1}, []int{1, 64}, 1
 	var warns []Warning
 	var notes []results.Note
-	c.Warn = func(w Warning) { warns = append(warns, w) }
-	c.Note = func(n results.Note) error { notes = append(notes, n); return nil }
+	c.Warn = func(w Warning) {
+		if strings.Contains(w.Text, "without an op") {
+			warns = append(warns, w)
+		}
+	}
+	c.Note = func(n results.Note) error {
+		if strings.Contains(n.Value, "without an op") {
+			notes = append(notes, n)
+		}
+		return nil
+	}
 	if err := Run(context.Background(), c, nil, func(*benchfmt.Result) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +77,8 @@ func TestIdleGoroutinesWarn(t *testing.T) {
 	msg := warns[0].Message(func(f string) string { return "--" + strings.ToLower(f) })
 	_, want, ok := strings.Cut(msg, "--benchtime ")
 	d, err := time.ParseDuration(strings.Fields(want + " x")[0])
-	// 64 ops of 20ms on 64 goroutines take ~20ms: the benchtime that
-	// gives each one an op is about that, and above --benchtime.
+	// 42 ops (100ms of the floor's budget at 150ms per 64 ops) leave 22
+	// goroutines idle: 64/42 of --benchtime gives each one an op.
 	if !ok || err != nil || d <= c.Benchtime || d > time.Second {
 		t.Errorf("warning %q: want a --benchtime above %v and ~20ms", msg, c.Benchtime)
 	}

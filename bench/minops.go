@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 )
 
@@ -25,32 +26,90 @@ const MaxFloorTime = 30 * time.Second
 // on at least 100 ops, in at most a tenth of the budget.
 const floorCalibShare = 10
 
-// opFloor is a point's op floor: what its workload's MinOps asks for, in
-// the unit of point.ops (all goroutines' ops under strong scaling, one
-// goroutine's under weak), and the most time a sample may take to reach
-// it. The zero value is no floor.
+// opFloor is a point's op floor: what its workload's MinOps asks for, or
+// one op for each goroutine (perG), whichever is more, in the unit of
+// point.ops (all goroutines' ops under strong scaling, one goroutine's
+// under weak), and the most time a sample may take to reach it. The
+// zero value is no floor.
 type opFloor struct {
 	ops    int64
 	budget time.Duration
+	// perG says the goroutines set the floor, one op each, rather than
+	// the workload's MinOps: where the budget cuts it, checkIdle warns
+	// of the idle goroutines, not floorCut.
+	perG bool
 }
 
-// floorOf returns pt's op floor: none for a workload that is not a
-// workloads.MinOpser.
+// floorOf returns pt's op floor: the larger of its workload's MinOps
+// (workloads.MinOpser) and, under strong scaling, one op for each
+// goroutine, so that none of a sample's goroutines is idle (a weak
+// sample gives each its own ops).
 func (r *runner) floorOf(pt *point) opFloor {
-	m, ok := pt.inst.(workloads.MinOpser)
-	if !ok || m.MinOps() <= 0 {
+	var n int64
+	if m, ok := pt.inst.(workloads.MinOpser); ok && m.MinOps() > 0 {
+		n = int64(m.MinOps())
+		if r.c.Scaling == Weak {
+			g := int64(max(pt.Goroutines, 1))
+			n = (n + g - 1) / g
+		}
+	}
+	f := opFloor{ops: n}
+	if g := int64(pt.Goroutines); r.c.Scaling == Strong && g > n {
+		f = opFloor{ops: g, perG: true}
+	}
+	if f.ops <= 1 { // one op: every sample holds it already
 		return opFloor{}
 	}
-	n := int64(m.MinOps())
-	if r.c.Scaling == Weak {
-		g := int64(max(pt.Goroutines, 1))
-		n = (n + g - 1) / g
+	f.ops = min(f.ops, maxOps)
+	f.budget = floorBudget(r.c.SampleTimeout)
+	return f
+}
+
+// floorBudget is the most a floor (of ops or of time) may stretch one
+// sample: MaxFloorTime, or a quarter of an explicit SampleTimeout if
+// less.
+func floorBudget(sampleTimeout time.Duration) time.Duration {
+	if sampleTimeout > 0 {
+		return min(MaxFloorTime, sampleTimeout/4)
 	}
-	budget := MaxFloorTime
-	if r.c.SampleTimeout > 0 {
-		budget = min(budget, r.c.SampleTimeout/4)
+	return MaxFloorTime
+}
+
+// goroutineOnce is what each goroutine costs a sample once, whatever
+// its ops: its release from the start channel, its first run (for
+// waiting work, its first timer) and its exit. On the 2-CPU VM,
+// io/sleep at 100,000 goroutines took 2.0-2.1µs of CPU per op with one
+// or two ops a goroutine and 1.0-1.1µs with 21 or more: about 1µs a
+// goroutine, of CPU, which the sample's procs share.
+const goroutineOnce = time.Microsecond
+
+// onceShare is the most of a sample's time that its goroutines'
+// one-time costs may take: 1/100.
+const onceShare = 100
+
+// sampleGoal returns the time pt's samples are sized to: Benchtime, or
+// longer where its goroutines' one-time costs (goroutineOnce each,
+// shared by the CPUs its procs can use) would be more than 1/onceShare
+// of Benchtime: past 2,000 goroutines at one proc and 200ms, 32,000 at
+// 16 procs. At 100,000 goroutines of io/sleep, 200ms held one or two
+// ops a goroutine, and the one-time costs doubled the CPU time per op.
+// It is at most the floor's budget (floorBudget); want is what the
+// goroutines would need, more than goal when the budget cut it.
+func (r *runner) sampleGoal(pt *point) (goal, want time.Duration) {
+	par := max(min(pt.Procs, results.AvailableCPUs()), 1)
+	want = max(r.c.Benchtime, time.Duration(pt.Goroutines)*goroutineOnce*onceShare/time.Duration(par))
+	return min(want, max(r.c.Benchtime, floorBudget(r.c.SampleTimeout))), want
+}
+
+// goalCut is the warning for a point whose goroutines would need
+// samples longer than the floor's budget allows.
+func goalCut(pt *point, goal, want time.Duration, sampleTimeout time.Duration) string {
+	fix := "fewer goroutines"
+	if sampleTimeout > 0 && want <= MaxFloorTime {
+		fix = "a longer {SampleTimeout} or fewer goroutines"
 	}
-	return opFloor{ops: min(n, maxOps), budget: budget}
+	return fmt.Sprintf("its samples last about %v, short of the %v that keep what its %d goroutines cost once a sample (release, first run, exit: about %v of CPU each) under 1/%d of a sample; %s would",
+		goal, roundUp(want), pt.Goroutines, goroutineOnce, onceShare, fix)
 }
 
 // rated reports whether a calibration run of n ops that took d measures
@@ -105,7 +164,7 @@ func (r *runner) resize(pt *point, d time.Duration) {
 	if pt.floor.ops == 0 || n >= pt.floor.ops || d <= 0 {
 		return
 	}
-	byTime := predict(n, d, r.c.Benchtime)
+	byTime := predict(n, d, pt.goal)
 	pt.ops, _ = pt.floor.sized(byTime, n, d)
 	plan := time.Duration(float64(d) * float64(pt.ops) / float64(n))
 	pt.plan, pt.timeout = plan, 0

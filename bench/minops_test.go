@@ -2,11 +2,13 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 )
 
@@ -284,5 +286,85 @@ func TestConvoyFloor(t *testing.T) {
 	}
 	if len(warnings) != 0 {
 		t.Errorf("warnings %q, want none", warnings)
+	}
+}
+
+// TestGoroutineFloor checks the goroutines' part of the floor: one op
+// for each goroutine of a strong-scaling point, whatever its class, a
+// workload's larger MinOps winning, and no floor under weak scaling
+// (each goroutine has its own ops).
+func TestGoroutineFloor(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		weak bool
+		g    int
+		inst workloads.Instance
+		ops  int64
+		perG bool
+	}{
+		{"strong: one each", false, 64, &countInstance{}, 64, true},
+		{"one goroutine: no floor", false, 1, &countInstance{}, 0, false},
+		{"weak: no floor", true, 64, &countInstance{}, 0, false},
+		{"MinOps above the goroutines'", false, 3, &floorInstance{min: 1000}, 1000, false},
+		{"goroutines' above MinOps", false, 3000, &floorInstance{min: 1000}, 3000, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			if tc.weak {
+				c.Scaling = Weak
+			}
+			r := newRunner(context.Background(), c)
+			pt := &point{inst: tc.inst}
+			pt.Goroutines = tc.g
+			f := r.floorOf(pt)
+			if f.ops != tc.ops || f.perG != tc.perG {
+				t.Errorf("floorOf = %+v, want %d ops, perG %v", f, tc.ops, tc.perG)
+			}
+		})
+	}
+}
+
+// TestSampleGoal checks the sample time many goroutines need: Benchtime
+// until their one-time costs (1µs each, shared by the CPUs the procs
+// can use) pass 1% of it, then 100 times those costs, at most the
+// floor's budget, with a warning that says what was cut and what would
+// fix it.
+func TestSampleGoal(t *testing.T) {
+	cpus := results.AvailableCPUs()
+	for _, tc := range []struct {
+		name          string
+		g, procs      int
+		sampleTimeout time.Duration
+		goal, want    time.Duration
+		fix           string
+	}{
+		{"few goroutines", 64, 1, 0, 200 * time.Millisecond, 200 * time.Millisecond, ""},
+		{"at the knee", 2000, 1, 0, 200 * time.Millisecond, 200 * time.Millisecond, ""},
+		{"100,000 on one proc", 100_000, 1, 0, 10 * time.Second, 10 * time.Second, ""},
+		{"a million on one proc", 1_000_000, 1, 0, MaxFloorTime, 100 * time.Second, "fewer goroutines"},
+		{"explicit timeout cuts", 100_000, 1, 20 * time.Second, 5 * time.Second, 10 * time.Second, "a longer {SampleTimeout} or fewer goroutines"},
+		{"procs share the costs", 100_000, 1000, 0, max(200*time.Millisecond, 10*time.Second/time.Duration(cpus)), max(200*time.Millisecond, 10*time.Second/time.Duration(cpus)), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			c.Benchtime = 200 * time.Millisecond
+			c.SampleTimeout = tc.sampleTimeout
+			r := newRunner(context.Background(), c)
+			pt := &point{}
+			pt.Goroutines, pt.Procs = tc.g, tc.procs
+			goal, want := r.sampleGoal(pt)
+			if goal != tc.goal || want != tc.want {
+				t.Errorf("sampleGoal = %v, %v; want %v, %v", goal, want, tc.goal, tc.want)
+			}
+			if tc.fix == "" {
+				return
+			}
+			text := goalCut(pt, goal, want, c.SampleTimeout)
+			for _, w := range []string{fmt.Sprintf("about %v, short of the %v", goal, want), fmt.Sprintf("its %d goroutines", tc.g), tc.fix + " would"} {
+				if !strings.Contains(text, w) {
+					t.Errorf("goalCut = %q, want it to say %q", text, w)
+				}
+			}
+		})
 	}
 }

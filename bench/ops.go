@@ -95,7 +95,14 @@ func bracketless(threads []gil.Thread) bool {
 // Every goroutine is started first and waits on one channel; the clock
 // starts (after mark(true)) when that channel is closed and stops when
 // the last goroutine is done (before mark(false)), so goroutine creation
-// is not timed.
+// is not timed. Nor is a goroutine's first run: the clock waits until
+// every goroutine has run up to the channel (ready), as at GOMAXPROCS 1
+// none would have run before close, and 100,000 first runs (a few
+// hundred ns each) would fall in the timed window. What is timed of the
+// release is close waking the parked goroutines (the runtime readies
+// each, about 0.1-0.2µs at 100,000) and, at the end, their exits: the
+// sample's goal (sampleGoal, minops.go) makes it long enough that these
+// are under 1% of it.
 func divide(failed *atomic.Bool, g int, n int64, chunk int64, perWorker bool, mark func(start bool),
 	begin, end func(w int), run opsFunc) (done []int64, wall time.Duration, err error) {
 	done = make([]int64, g)
@@ -106,7 +113,9 @@ func divide(failed *atomic.Bool, g int, n int64, chunk int64, perWorker bool, ma
 		errOnce sync.Once
 		first   error
 		wg      sync.WaitGroup
+		ready   sync.WaitGroup // each goroutine at the channel
 	)
+	ready.Add(g)
 	fail := func(err error) {
 		errOnce.Do(func() { first = err })
 		failed.Store(true)
@@ -122,6 +131,7 @@ func divide(failed *atomic.Bool, g int, n int64, chunk int64, perWorker bool, ma
 					fail(&PanicError{Value: v, Stack: debug.Stack()})
 				}
 			}()
+			ready.Done()
 			<-start
 			begin(w)
 			defer end(w)
@@ -150,6 +160,7 @@ func divide(failed *atomic.Bool, g int, n int64, chunk int64, perWorker bool, ma
 			}
 		}()
 	}
+	ready.Wait()
 	mark(true)
 	t0 := time.Now()
 	close(start)

@@ -3,6 +3,8 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -137,6 +139,37 @@ func TestDivideClock(t *testing.T) {
 	}
 	if !stopped.Load() || wall <= 0 {
 		t.Errorf("stopped=%v wall=%v, want the clock stopped after a positive time", stopped.Load(), wall)
+	}
+}
+
+// TestDivideParkedBeforeClock checks that every goroutine has run up
+// to the start channel and parked there when the clock starts, at
+// GOMAXPROCS 1 too, where a goroutine runs only once its creator
+// blocks: its first run is start-up, not the sample's work.
+func TestDivideParkedBeforeClock(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	const g = 500
+	// Goroutines of an earlier test's abandoned sample may still be
+	// about (watchdog tests): they can only add to the count.
+	var parked int
+	_, _, err := divide(new(atomic.Bool), g, g, 1, false,
+		func(start bool) {
+			if !start {
+				return
+			}
+			buf := make([]byte, 4<<20)
+			for _, st := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+				if strings.Contains(st, "bench.divide.func") && strings.Contains(st, "[chan receive") {
+					parked++
+				}
+			}
+		},
+		func(int) {}, func(int) {}, perOp(func(int, int64) error { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parked < g {
+		t.Errorf("at the clock's start %d of %d goroutines parked on the start channel, want all", parked, g)
 	}
 }
 

@@ -36,11 +36,14 @@ type point struct {
 	// timeout is the watchdog of its samples when its op floor
 	// stretched them past Benchtime (minops.go); 0: the runner's.
 	timeout time.Duration
-	// floor is its workload's op floor (minops.go), and floorCut
-	// calibration's warning that the floor gave way to its time
-	// budget, or "".
+	// floor is its op floor (minops.go), and floorCut calibration's
+	// warning that the floor, or the sample time its goroutines need
+	// (goal), gave way to its time budget, or "".
 	floor    opFloor
 	floorCut string
+	// goal is the time its samples are sized to (sampleGoal):
+	// Benchtime, or longer for many goroutines.
+	goal time.Duration
 }
 
 // Run runs the sweep and passes each sample's result to sink as soon as
@@ -365,16 +368,21 @@ func (r *runner) step(pt *point, unit int) {
 	})
 }
 
-// calibrate finds the op count for one sample of about Benchtime, the
-// way testing.B does: run 1 op per goroutine, then grow the count by the
+// calibrate finds the op count for one sample of about Benchtime (or
+// of the longer time that many goroutines need: sampleGoal), the way
+// testing.B does: run 1 op per goroutine, then grow the count by the
 // measured rate (at most 100x a step) until a run takes a fifth of the
-// target, and extrapolate from there. A workload with an op floor
-// (workloads.MinOpser, minops.go) also needs a run of a tenth of its
-// floor's ops (or of a tenth of its time budget) before the rate
-// counts, and its samples hold at least the floor's ops, or what fits
-// the budget, with a warning.
+// target, and extrapolate from there. A point with an op floor (its
+// workload's MinOps, or one op per goroutine: minops.go) also needs a
+// run of a tenth of its floor's ops (or of a tenth of its time budget)
+// before the rate counts, and its samples hold at least the floor's
+// ops, or what fits the budget, with a warning.
 func (r *runner) calibrate(pt *point) error {
-	goal := r.c.Benchtime
+	goal, want := r.sampleGoal(pt)
+	pt.goal = goal
+	if want > goal {
+		pt.floorCut = goalCut(pt, goal, want, r.c.SampleTimeout)
+	}
 	n := int64(1)
 	if r.c.Scaling == Strong {
 		n = int64(pt.Goroutines)
@@ -407,10 +415,12 @@ func (r *runner) calibrate(pt *point) error {
 				chunk = min(chunk, n/int64(4*pt.Goroutines))
 			}
 			pt.chunk = min(max(chunk, 1), 10000)
-			if n > byTime {
+			if n > byTime || goal > r.c.Benchtime {
 				pt.timeout = r.floorTimeout(time.Duration(float64(s.wall) * float64(n) / float64(last)))
 			}
-			if cut {
+			// A floor of one op a goroutine that its budget cut leaves
+			// goroutines idle: checkIdle says so.
+			if cut && !floor.perG {
 				pt.floorCut = floorCut(floor, n, time.Duration(float64(s.wall)/float64(last)))
 			}
 			return nil

@@ -295,6 +295,7 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	}
 	weak := r.c.Scaling == Weak
 	run := sampleOps(threads, workers)
+	mem0 := rtmetrics.Read() // before the goroutines start: B/goroutine
 	done, wall, err := divide(&ab.stop, g, ops, pt.chunk, weak, mark,
 		threads.start, threads.stop, run)
 	stat1 := readProcStat()
@@ -319,7 +320,7 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	if sampler != nil {
 		metrics = append(metrics, sampler.EndSample(wall, sum)...)
 	}
-	return sampleResult{ops: sum, wall: wall, cpu: cpu1 - cpu0, metrics: metrics, noise: noiseBetween(stat0, stat1), rt: rt1.Sub(rt0)}, nil
+	return sampleResult{ops: sum, wall: wall, cpu: cpu1 - cpu0, metrics: metrics, noise: noiseBetween(stat0, stat1), rt: rt1.Sub(rt0).PerGoroutine(mem0, rt0, g)}, nil
 }
 
 // timed is the sample's reported time: its timed ops, plus the

@@ -20,6 +20,23 @@
 //  4. Readers get the Point back from a name with ParseName, which also
 //     accepts plain `go test -bench` names.
 //
+// The round contract. `parbench run` samples its points in rounds: after
+// each point's calibration, every point still sampling takes exactly one
+// sample a round (the first round in sweep order, each later one in a
+// shuffled order), and a point that stops (--count, --target-ci) or fails
+// takes no more. So in a file with a parbench-version line, within one run
+// segment (from a parbench-calibration note, which `parbench run` writes
+// at the start of every run, or a parbench-resumed note, to the next such
+// note or change of configuration; results before any such note belong
+// to no segment), the k-th result line of each point was taken
+// in the segment's k-th round, beside every other point's k-th: a drift
+// that slows a whole round slows both of two points' k-th samples. A
+// reader may pair samples by that count (the analysis does, for the
+// intervals of its ratios). A runner that changes how it takes samples
+// must keep this, or stop writing files that claim it. Plain `go test
+// -bench` output does not keep it: it takes one benchmark's -count
+// samples one after another, then the next benchmark's.
+//
 // This package owns the whole format, so that writer and readers agree
 // through it and not through copies of strings:
 //

@@ -41,6 +41,15 @@ const (
 	// HarnessReport is the wall time of `parbench report` against
 	// benchstat on the same results file.
 	HarnessReport = "report"
+	// HarnessGoroutines is parbench alone at many goroutines: io/sleep's
+	// ops/s (and B/goroutine, parallelism) at each goroutine count, one
+	// `parbench run` of all of them a round, and the ops/s of the most
+	// goroutines over the fewest's in the same round (subject
+	// "<most>-over-<fewest>-goroutines", unit x):
+	//
+	//	BenchmarkHarness/goroutines/100000-goroutines/tool=parbench-2 1 5.2e-07 sec/op 1.9e+06 ops/s 2281 B/goroutine 1.89 parallelism
+	//	BenchmarkHarness/goroutines/100000-over-10000-goroutines/tool=parbench-2 1 1.2 x
+	HarnessGoroutines = "goroutines"
 )
 
 // The name keys of a harness figure, and the tools it names.

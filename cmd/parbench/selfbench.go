@@ -43,6 +43,13 @@ round (above 1: parbench costs more):
   report     the wall time of 'parbench report' against benchstat (built
              once) on the reference run and on it repeated --copies times,
              after one untimed run of each.
+  goroutines parbench alone at many goroutines: io/sleep with no
+             lock at %s goroutines and GOMAXPROCS %s,
+             one 'parbench run' of all of them a round, one sample
+             each; ops/s, B/goroutine and parallelism per point, and
+             the ops/s of the most goroutines over the fewest's in the
+             same round (above 0.9: throughput holds as goroutines
+             grow).
 
 It needs the go command on PATH (precision and report build with it)
 and parbench's source tree (run it at the repository root). The figures
@@ -50,7 +57,7 @@ go into one results file (default
 results/local/harness-<host>-<UTC time>.txt), one line per figure, tool
 and round: 'go tool benchstat -col /tool FILE' compares the tools and
 'go tool benchstat -filter /vs:go-test FILE' summarises a ratio. The
-defaults take about 2 minutes on 2 CPUs. Run it on a quiet machine:
+defaults take about 3 minutes on 2 CPUs. Run it on a quiet machine:
 timings of a busy one measure the other programs too.
 
 Examples:
@@ -78,11 +85,15 @@ func cmdSelfbench(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "overwrite --out if it exists")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	fs.Usage = func() {
-		procs := make([]string, len(def.Procs))
-		for i, p := range def.Procs {
-			procs[i] = strconv.Itoa(p)
+		itoa := func(xs []int) []string {
+			out := make([]string, len(xs))
+			for i, x := range xs {
+				out[i] = strconv.Itoa(x)
+			}
+			return out
 		}
-		fmt.Fprintf(stderr, selfbenchUsage, and(def.Workloads), and(procs), def.Goroutines)
+		fmt.Fprintf(stderr, selfbenchUsage, and(def.Workloads), and(itoa(def.Procs)), def.Goroutines,
+			and(itoa(def.ManyGoroutines)), and(itoa(def.ManyProcs)))
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {

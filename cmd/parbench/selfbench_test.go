@@ -20,7 +20,7 @@ func TestSelfbenchUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--measures", "speed"}, `--measures: unknown measure "speed" (valid: empty-op, precision, report, or all)`},
+		{[]string{"--measures", "speed"}, `--measures: unknown measure "speed" (valid: empty-op, precision, report, goroutines, or all)`},
 		{[]string{"--count", "3"}, "--count 3: want 6 to 1000"},
 		{[]string{"--rounds", "0"}, "--rounds 0: want 1 to 100"},
 		{[]string{"--benchtime", "0s"}, "--benchtime 0s: want 1ms to 1m"},

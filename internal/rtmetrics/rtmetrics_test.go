@@ -114,3 +114,69 @@ func TestGCShare(t *testing.T) {
 		t.Errorf("gc share %v across a GC, want in (0, 1]", d.GCShare)
 	}
 }
+
+// TestPerGoroutine: 10,000 parked goroutines each hold at least a
+// minimal stack (2 KiB, counted here from 1 KiB) and far less than a
+// grown one would (64 KiB), and the figure reaches the result line.
+func TestPerGoroutine(t *testing.T) {
+	const n = MinGoroutinesMeasured
+	runtime.GC()
+	before := Read()
+	var ready, done sync.WaitGroup
+	start := make(chan struct{})
+	ready.Add(n)
+	for range n {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-start
+		}()
+	}
+	ready.Wait()
+	parked := Read()
+	close(start)
+	done.Wait()
+	d := parked.Sub(before).PerGoroutine(before, parked, n)
+	if b := d.GoroutineBytes; !(b >= 1<<10 && b <= 64<<10) {
+		t.Errorf("%.0f B/goroutine, want 1-64 KiB (a stack of at least 2 KiB each)", b)
+	}
+	found := false
+	for _, v := range d.AppendValues(nil, 1) {
+		found = found || v.Unit == UnitBytesPerGoroutine && v.Value == d.GoroutineBytes
+	}
+	if !found {
+		t.Errorf("no %s on the result line", UnitBytesPerGoroutine)
+	}
+}
+
+// TestPerGoroutineUndefined: no goroutines, no snapshot, or memory that
+// shrank (a GC freed more than the goroutines took) is no figure.
+func TestPerGoroutineUndefined(t *testing.T) {
+	a, b := Read(), Read()
+	const g = MinGoroutinesMeasured
+	b.mem, a.mem = 1000*g, 2000*g
+	for _, c := range []struct {
+		name          string
+		before, after Snapshot
+		g             int
+	}{
+		{"no goroutines", b, a, 0},
+		{"too few goroutines", b, a, g - 1},
+		{"no snapshot", Snapshot{}, a, g},
+		{"memory shrank", a, b, g},
+	} {
+		d := c.after.Sub(c.before).PerGoroutine(c.before, c.after, c.g)
+		if !math.IsNaN(d.GoroutineBytes) {
+			t.Errorf("%s: %v B/goroutine, want none", c.name, d.GoroutineBytes)
+		}
+		for _, v := range d.AppendValues(nil, 1) {
+			if v.Unit == UnitBytesPerGoroutine {
+				t.Errorf("%s: %s on the result line", c.name, v.Unit)
+			}
+		}
+	}
+	if d := a.Sub(b).PerGoroutine(b, a, g); d.GoroutineBytes != 1000 {
+		t.Errorf("%d B over %d goroutines: %v B/goroutine, want 1000", 1000*g, g, d.GoroutineBytes)
+	}
+}

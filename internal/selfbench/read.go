@@ -28,8 +28,10 @@ func ReadSummaryFile(path string) (*Summary, error) {
 
 // ReadSummary reads a harness file (what Run wrote) back into the
 // Summary that its Table prints: each figure's values round by round,
-// in the order the file holds them; the ratios are recomputed from
-// them, so the file's ratio lines are skipped. The options are those of
+// in the order the file holds them; the ratios of parbench to Go's
+// tools are recomputed from them, so those ratio lines are skipped,
+// while the goroutines measure's ratio of parbench to itself is read
+// as written. The options are those of
 // its KeyHarness line; Elapsed and Builds, which it does not hold, are
 // 0. A line that is not a harness figure is an error naming file and
 // line.
@@ -144,11 +146,25 @@ func ReadSummary(r io.Reader, file string) (*Summary, error) {
 			A: get(fig(results.HarnessReport, sub, results.ToolParbench, 0), "sec/op", 1),
 			B: get(fig(results.HarnessReport, sub, results.ToolBenchstat, 0), "sec/op", 1)})
 	}
+	s.Goroutines = goroutineRows(order, func(h results.HarnessFigure, unit string) []float64 { return get(h, unit, 1) })
 	if lines > 0 {
 		s.Lines["reference"] = lines
 		s.Lines[fmt.Sprintf("reference-%dx", o.Copies)] = lines * o.Copies
 	}
 	return s, nil
+}
+
+// parseInts reads harnessKey's "1,2": positive integers.
+func parseInts(v string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q: want positive integers separated by commas", v)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // parseHarnessKey reads the options and the reference's line count
@@ -183,6 +199,10 @@ func parseHarnessKey(v string) (o Options, referenceLines int, err error) {
 			dur(&o.EmptyOpTime)
 		case "measures":
 			o.Measures = strings.Split(val, ",")
+		case "many-goroutines":
+			o.ManyGoroutines, err = parseInts(val)
+		case "many-procs":
+			o.ManyProcs, err = parseInts(val)
 		}
 		if err != nil {
 			return o, 0, fmt.Errorf("%s: %w", k, err)

@@ -36,7 +36,7 @@ const ReferenceFile = "results/vm-20261125T091418Z.txt"
 const MinCount = bench.MinAdaptive
 
 // Measures lists the measures in the order Run takes them.
-var Measures = []string{results.HarnessEmptyOp, results.HarnessPrecision, results.HarnessReport}
+var Measures = []string{results.HarnessEmptyOp, results.HarnessPrecision, results.HarnessReport, results.HarnessGoroutines}
 
 // Options is one self-benchmark. DefaultOptions fills every field but
 // the functions, the binaries, Dir, Log, Force and the output.
@@ -59,6 +59,13 @@ type Options struct {
 	// (at least MinCount) and time per sample, for both tools.
 	Count     int
 	Benchtime time.Duration
+	// ManyGoroutines at each GOMAXPROCS of ManyProcs are the goroutines
+	// measure's points (GoroutinesWorkload, no lock, at least two
+	// goroutine counts). Their samples are sized to Benchtime, or
+	// longer where the goroutines need it (the runner's sample goal:
+	// about 10s for 100,000 goroutines on one proc).
+	ManyGoroutines []int
+	ManyProcs      []int
 	// EmptyOpTime is how long each empty-op measurement runs.
 	EmptyOpTime time.Duration
 	// Copies is how many times the large report input repeats the
@@ -91,8 +98,9 @@ type Options struct {
 }
 
 // DefaultOptions returns the measures of `make bench-harness`: all
-// three, 3 rounds; cpu/sha256 and cpu/mandelbrot at GOMAXPROCS 1 and 2
-// with 2 goroutines, 10 samples of 200ms; the reference file 20 times.
+// four, 3 rounds; cpu/sha256 and cpu/mandelbrot at GOMAXPROCS 1 and 2
+// with 2 goroutines, 10 samples of 200ms; the reference file 20 times;
+// io/sleep at 10,000 and 100,000 goroutines, GOMAXPROCS 1 and 2.
 func DefaultOptions() Options {
 	return Options{
 		Measures:    slices.Clone(Measures),
@@ -105,6 +113,9 @@ func DefaultOptions() Options {
 		EmptyOpTime: 100 * time.Millisecond,
 		Copies:      20,
 		Reference:   ReferenceFile,
+
+		ManyGoroutines: []int{10_000, 100_000},
+		ManyProcs:      []int{1, 2},
 	}
 }
 
@@ -145,6 +156,8 @@ func (o Options) check() error {
 		return fmt.Errorf("count %d: want at least %d samples per point (benchstat gives no ± below %d)", o.Count, MinCount, MinCount)
 	case slices.Contains(o.Measures, results.HarnessPrecision) && (len(o.Procs) == 0 || slices.Min(o.Procs) < 1 || o.Goroutines < 1):
 		return fmt.Errorf("procs %v, %d goroutines: want at least one GOMAXPROCS, each and the goroutines at least 1", o.Procs, o.Goroutines)
+	case slices.Contains(o.Measures, results.HarnessGoroutines) && (len(o.ManyGoroutines) < 2 || slices.Min(o.ManyGoroutines) < 1 || len(o.ManyProcs) == 0 || slices.Min(o.ManyProcs) < 1):
+		return fmt.Errorf("goroutines %v at procs %v: want at least two goroutine counts and one GOMAXPROCS, each at least 1", o.ManyGoroutines, o.ManyProcs)
 	case o.Benchtime <= 0 || o.EmptyOpTime <= 0:
 		return fmt.Errorf("benchtime %v, empty-op time %v: want both above 0", o.Benchtime, o.EmptyOpTime)
 	case o.Copies < 1:
@@ -249,6 +262,8 @@ type Summary struct {
 	Rows    []Row
 	Points  []PointRow
 	Lines   map[string]int // the report inputs' line counts
+	// Goroutines is the goroutines measure, one row per GOMAXPROCS.
+	Goroutines []GoroutineRow
 	// Elapsed is the whole run, builds included, and Builds the builds
 	// alone: 0 for a file read on its own.
 	Elapsed, Builds time.Duration
@@ -322,6 +337,8 @@ func Run(ctx context.Context, o Options) (sum *Summary, err error) {
 			err = precision(ctx, o, re, tmp, w)
 		case results.HarnessReport:
 			err = report(ctx, o, ref, data, tmp, w)
+		case results.HarnessGoroutines:
+			err = goroutinesMeasure(ctx, o, tmp, w)
 		}
 		if err != nil {
 			return nil, err
@@ -357,8 +374,17 @@ func (o Options) reference() (string, []byte, error) {
 // harnessKey is the value of the file's KeyHarness: how the run was
 // made, as ReadSummary reads it back.
 func (o Options) harnessKey(referenceLines int) string {
-	return fmt.Sprintf("rounds=%d count=%d benchtime=%v empty-op-time=%v goroutines=%d copies=%d reference-lines=%d measures=%s",
-		o.Rounds, o.Count, o.Benchtime, o.EmptyOpTime, o.Goroutines, o.Copies, referenceLines, strings.Join(o.Measures, ","))
+	return fmt.Sprintf("rounds=%d count=%d benchtime=%v empty-op-time=%v goroutines=%d copies=%d reference-lines=%d many-goroutines=%s many-procs=%s measures=%s",
+		o.Rounds, o.Count, o.Benchtime, o.EmptyOpTime, o.Goroutines, o.Copies, referenceLines, joinInts(o.ManyGoroutines), joinInts(o.ManyProcs), strings.Join(o.Measures, ","))
+}
+
+// joinInts writes xs as "1,2".
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
 }
 
 // build builds, in tmp, each of the bench package's test binary and

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,9 @@ func fakeOptions(t *testing.T) (Options, string) {
 		return a
 	}
 	o := DefaultOptions()
+	// The goroutines measure has its own fixture and test
+	// (TestGoroutinesMeasure).
+	o.Measures = slices.DeleteFunc(o.Measures, func(m string) bool { return m == results.HarnessGoroutines })
 	o.Rounds, o.Copies = 2, 3
 	o.Dir = dir
 	o.Reference = abs("testdata/go-test.txt")

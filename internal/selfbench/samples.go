@@ -30,29 +30,40 @@ func (k Key) String() string { return fmt.Sprintf("%s P%d", k.Workload, k.Procs)
 // naming file and line.
 func ReadSamples(r io.Reader, file string) (map[Key][]float64, error) {
 	out := map[Key][]float64{}
+	err := scanResults(r, file, func(p results.Point, rec *benchfmt.Result) {
+		if v, ok := rec.Value("sec/op"); ok {
+			k := Key{Workload: p.Workload, Procs: max(p.Procs, 1)}
+			out[k] = append(out[k], v)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scanResults calls fn with each result of a results file and its
+// point; a line that is not a result, or a name that is not a point's,
+// is an error naming file and line.
+func scanResults(r io.Reader, file string, fn func(results.Point, *benchfmt.Result)) error {
 	rd := benchfmt.NewReader(results.NewLineReader(r), file)
 	for rd.Scan() {
 		switch rec := rd.Result().(type) {
 		case *benchfmt.SyntaxError:
-			return nil, rec
+			return rec
 		case *benchfmt.Result:
-			v, ok := rec.Value("sec/op")
-			if !ok {
-				continue
-			}
 			p, err := results.ParseName(string(rec.Name))
 			if err != nil {
 				f, line := rec.Pos()
-				return nil, fmt.Errorf("%s:%d: %w", f, line, err)
+				return fmt.Errorf("%s:%d: %w", f, line, err)
 			}
-			k := Key{Workload: p.Workload, Procs: max(p.Procs, 1)}
-			out[k] = append(out[k], v)
+			fn(p, rec)
 		}
 	}
 	if err := rd.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
-	return out, nil
+	return nil
 }
 
 // Spread is benchstat's ± of xs in percent, unrounded:

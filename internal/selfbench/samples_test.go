@@ -206,10 +206,10 @@ func TestLookMeasures(t *testing.T) {
 	if got, err := LookMeasures("report, empty-op,report"); err != nil || fmt.Sprint(got) != "[report empty-op]" {
 		t.Errorf("LookMeasures = %v, %v", got, err)
 	}
-	if got, err := LookMeasures("all"); err != nil || len(got) != 3 {
+	if got, err := LookMeasures("all"); err != nil || len(got) != 4 {
 		t.Errorf("LookMeasures(all) = %v, %v", got, err)
 	}
-	if _, err := LookMeasures("speed"); err == nil || !strings.Contains(err.Error(), "valid: empty-op, precision, report") {
+	if _, err := LookMeasures("speed"); err == nil || !strings.Contains(err.Error(), "valid: empty-op, precision, report, goroutines") {
 		t.Errorf("LookMeasures(speed) = %v, want the valid ones named", err)
 	}
 }

@@ -28,7 +28,9 @@ func (s *Summary) Table(w io.Writer) error {
 	fmt.Fprintf(w, "== parbench's harness beside Go's tools, %d round%s, interleaved ==\n", o.Rounds, plural(o.Rounds))
 	fmt.Fprintf(w, "each figure: median over the rounds [min-max]; ratio: parbench's over Go's tool's, round by round (above 1: parbench costs more)\n\n")
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "figure\tunit\tparbench\tGo's tool\tratio")
+	if len(s.Rows) > 0 {
+		fmt.Fprintln(tw, "figure\tunit\tparbench\tGo's tool\tratio")
+	}
 	for _, r := range s.Rows {
 		label := r.Label
 		if r.Detail {
@@ -56,6 +58,7 @@ func (s *Summary) Table(w io.Writer) error {
 			return err
 		}
 	}
+	goroutinesTable(w, s.Goroutines)
 	if s.Elapsed > 0 {
 		fmt.Fprintf(w, "\ntook %v (builds %v)\n", s.Elapsed.Round(time.Second), s.Builds.Round(100*time.Millisecond))
 	}
