@@ -57,7 +57,7 @@ go into one results file (default
 results/local/harness-<host>-<UTC time>.txt), one line per figure, tool
 and round: 'go tool benchstat -col /tool FILE' compares the tools and
 'go tool benchstat -filter /vs:go-test FILE' summarises a ratio. The
-defaults take about 3 minutes on 2 CPUs. Run it on a quiet machine:
+defaults take about 2.5 minutes on 2 CPUs. Run it on a quiet machine:
 timings of a busy one measure the other programs too.
 
 Examples:
