@@ -165,7 +165,7 @@ calibrate: build ## real CPython beside the simulated GIL, one table of where th
 HARNESS_OUT   ?= results/local/harness-$(HOST)-$(STAMP).txt
 HARNESS_FLAGS ?=
 
-bench-harness: build ## parbench beside go test, testing.B and benchstat, interleaved, and io/sleep at 10,000 and 100,000 goroutines: the ratios into results/local/ (about 2.5 min on 2 cores)
+bench-harness: build ## parbench beside go test, testing.B and benchstat, interleaved, and io/sleep at 10,000 and 100,000 goroutines: the ratios into results/local/ (about 3.5 min on 2 cores)
 	$(BIN) selfbench --out $(HARNESS_OUT) $(HARNESS_FLAGS)
 
 clean: ## remove bin/

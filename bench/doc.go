@@ -22,7 +22,10 @@
 //     latencies) is calibrated on at least a tenth of its MinOps ops,
 //     and its samples hold at least MinOps ops, or as many as fit in
 //     MaxFloorTime, with a warning; a point cut so is re-sized after
-//     each sample from that sample's rate (minops.go).
+//     each sample from that sample's rate (minops.go). Every goroutine
+//     of a strong-scaling sample gets at least one op, and a sample of
+//     many goroutines lasts at least 100 times what they cost once
+//     (release, first run, exit: sampleGoal), within the same budget.
 //  3. Take Config.Count samples of every point, round-robin over the
 //     points in a shuffled order each round, so that drift of the machine
 //     spreads over all points instead of posing as a speedup. Samples a
@@ -33,8 +36,9 @@
 //  4. Each sample (sample.go): set GOMAXPROCS, make a fresh lock (package
 //     gil) and workers, run a GC, start the workload's background
 //     goroutines under the same lock (internal/background:
-//     latency/convoy's CPU goroutines), release the goroutines together
-//     (ops.go), time until the last op is done, and close the workers. A
+//     latency/convoy's CPU goroutines), start the goroutines and wait
+//     until all are parked, release them together (ops.go), time until
+//     the last op is done, and close the workers. A
 //     point of exec=processes runs its ops in worker processes instead
 //     (exec.go over internal/procs), each with its own GOMAXPROCS, lock
 //     and background goroutines. Check that exactly the requested ops

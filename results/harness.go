@@ -41,13 +41,15 @@ const (
 	// HarnessReport is the wall time of `parbench report` against
 	// benchstat on the same results file.
 	HarnessReport = "report"
-	// HarnessGoroutines is parbench alone at many goroutines: io/sleep's
-	// ops/s (and B/goroutine, parallelism) at each goroutine count, one
-	// `parbench run` of all of them a round, and the ops/s of the most
-	// goroutines over the fewest's in the same round (subject
-	// "<most>-over-<fewest>-goroutines", unit x):
+	// HarnessGoroutines is io/sleep at many goroutines: its ops/s (and
+	// B/goroutine, parallelism) at each goroutine count, one `parbench
+	// run` of all of them a round, beside the same ops done by a plain
+	// Go program in the same round (ToolPlainGo), and each tool's ops/s
+	// of the most goroutines over the fewest's in the same round
+	// (subject "<most>-over-<fewest>-goroutines", unit x):
 	//
 	//	BenchmarkHarness/goroutines/100000-goroutines/tool=parbench-2 1 5.2e-07 sec/op 1.9e+06 ops/s 2281 B/goroutine 1.89 parallelism
+	//	BenchmarkHarness/goroutines/100000-goroutines/tool=plain-go-2 1 5.1e-07 sec/op 1.95e+06 ops/s
 	//	BenchmarkHarness/goroutines/100000-over-10000-goroutines/tool=parbench-2 1 1.2 x
 	HarnessGoroutines = "goroutines"
 )
@@ -64,6 +66,10 @@ const (
 	ToolParbench  = "parbench"  // the parbench command (run, report)
 	ToolGoTest    = "go-test"   // the bench package's test binary, -test.bench (go test -bench)
 	ToolBenchstat = "benchstat" // golang.org/x/perf/cmd/benchstat
+	// ToolPlainGo is the same work as a plain Go program does it, with
+	// no harness: goroutines started, released at once, each looping
+	// over the op (goroutines).
+	ToolPlainGo = "plain-go"
 )
 
 // The units of a harness file beside sec/op.

@@ -13,6 +13,6 @@ package results
 // 1,000,000 goroutines: 2.3 KB on the line, 3.0 KB of peak RSS per
 // goroutine). A sample of fewer than 10,000 goroutines leaves it out:
 // there the runtime's stack caches and the sample's own allocations
-// (the start channel, the ops table) are of its size. The bytes are "B" as in benchstat's B/op, so benchstat
-// scales them in KiB.
+// (the start channel, the ops table) are of its size. The bytes are
+// "B" as in benchstat's B/op, so benchstat scales them in KiB.
 const UnitBytesPerGoroutine = "B/goroutine"

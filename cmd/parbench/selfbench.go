@@ -43,13 +43,14 @@ round (above 1: parbench costs more):
   report     the wall time of 'parbench report' against benchstat (built
              once) on the reference run and on it repeated --copies times,
              after one untimed run of each.
-  goroutines parbench alone at many goroutines: io/sleep with no
-             lock at %s goroutines and GOMAXPROCS %s,
-             one 'parbench run' of all of them a round, one sample
-             each; ops/s, B/goroutine and parallelism per point, and
-             the ops/s of the most goroutines over the fewest's in the
-             same round (above 0.9: throughput holds as goroutines
-             grow).
+  goroutines many goroutines: io/sleep with no lock at %s
+             goroutines and GOMAXPROCS %s, one 'parbench
+             run' of all of them a round, one sample each, and the same
+             ops done by a plain Go program (in this process, no
+             harness) in the same round; ops/s, B/goroutine and
+             parallelism per point, and each tool's ops/s of the most
+             goroutines over the fewest's (above 0.9: throughput holds
+             as goroutines grow).
 
 It needs the go command on PATH (precision and report build with it)
 and parbench's source tree (run it at the repository root). The figures
@@ -57,7 +58,7 @@ go into one results file (default
 results/local/harness-<host>-<UTC time>.txt), one line per figure, tool
 and round: 'go tool benchstat -col /tool FILE' compares the tools and
 'go tool benchstat -filter /vs:go-test FILE' summarises a ratio. The
-defaults take about 2.5 minutes on 2 CPUs. Run it on a quiet machine:
+defaults take about 3.5 minutes on 2 CPUs. Run it on a quiet machine:
 timings of a busy one measure the other programs too.
 
 Examples:

@@ -39,7 +39,7 @@ const MinCount = bench.MinAdaptive
 var Measures = []string{results.HarnessEmptyOp, results.HarnessPrecision, results.HarnessReport, results.HarnessGoroutines}
 
 // Options is one self-benchmark. DefaultOptions fills every field but
-// the functions, the binaries, Dir, Log, Force and the output.
+// the empty-op functions, the binaries, Dir, Log, Force and the output.
 type Options struct {
 	// Measures are the measures to take (results.Harness*), in any
 	// order; Run takes them in the order of Measures.
@@ -75,8 +75,10 @@ type Options struct {
 	// Parbench is the parbench binary to run (the running one).
 	Parbench string
 	// GoTest and Benchstat are the bench package's test binary and
-	// benchstat; Run builds each one that is empty with the go command.
-	GoTest, Benchstat string
+	// benchstat, and Plain the goroutines measure's plain program
+	// (internal/selfbench/plainsleep); Run builds each one that is
+	// empty with the go command.
+	GoTest, Benchstat, Plain string
 	// Dir is parbench's module root: the bench package's tests and
 	// benchstat are built there, and Reference is relative to it.
 	Dir       string
@@ -121,7 +123,7 @@ func DefaultOptions() Options {
 
 // ErrNoGo is returned when a measure needs the go command and PATH has
 // none.
-var ErrNoGo = errors.New("the go command is not on PATH: the precision and report measures build the bench package's tests (go test -c) and benchstat with it")
+var ErrNoGo = errors.New("the go command is not on PATH: the precision, report and goroutines measures build the bench package's tests (go test -c), benchstat and a plain Go program with it")
 
 // ErrReference is wrapped by the error of a report measure whose
 // Reference cannot be read; Run reads it before it builds anything.
@@ -387,12 +389,14 @@ func joinInts(xs []int) string {
 	return strings.Join(s, ",")
 }
 
-// build builds, in tmp, each of the bench package's test binary and
-// benchstat that a measure needs and o does not name, and names it.
+// build builds, in tmp, each of the bench package's test binary,
+// benchstat and the plain program that a measure needs and o does not
+// name, and names it.
 func (o *Options) build(ctx context.Context, tmp string) error {
 	needTest := slices.Contains(o.Measures, results.HarnessPrecision) && o.GoTest == ""
 	needStat := slices.Contains(o.Measures, results.HarnessReport) && o.Benchstat == ""
-	if !needTest && !needStat {
+	needPlain := slices.Contains(o.Measures, results.HarnessGoroutines) && o.Plain == ""
+	if !needTest && !needStat && !needPlain {
 		return nil
 	}
 	goCmd, err := exec.LookPath("go")
@@ -418,6 +422,13 @@ func (o *Options) build(ctx context.Context, tmp string) error {
 		o.Benchstat = filepath.Join(tmp, "benchstat")
 		fmt.Fprintf(o.Log, "selfbench: building benchstat (go build golang.org/x/perf/cmd/benchstat)\n")
 		if err := run("build", "-o", o.Benchstat, "golang.org/x/perf/cmd/benchstat"); err != nil {
+			return err
+		}
+	}
+	if needPlain {
+		o.Plain = filepath.Join(tmp, "plainsleep")
+		fmt.Fprintf(o.Log, "selfbench: building the plain program (go build ./internal/selfbench/plainsleep)\n")
+		if err := run("build", "-o", o.Plain, "./internal/selfbench/plainsleep"); err != nil {
 			return err
 		}
 	}
