@@ -159,8 +159,8 @@ type Builder struct {
 	// seg numbers the run segment being read (see round); noted says
 	// a run's opening note (calibration or resumed) came since confOf
 	// last derived a configuration, so the results after it keep the
-	// round contract; unpaired
-	// holds the files whose samples pair with none (see pairable).
+	// round contract; unpaired holds the files whose samples pair with
+	// none (see pairable).
 	seg      uint32
 	noted    bool
 	unpaired map[string]bool
