@@ -101,7 +101,12 @@
 //     Benjamini-Hochberg correction across the whole report
 //     (Options.FDR). The fits' lack-of-fit tests are a family of their
 //     own, corrected the same way, and an Amdahl fit whose ceiling a
-//     measured speedup really exceeds is poor too.
+//     measured speedup really exceeds is poor too. For waiting work
+//     (class io) a limit names the bound its throughput meets at each
+//     goroutine level, G/latency or the CPUs, where the lower ends of
+//     the intervals of C(G) and of the parallelism show it (bound.go);
+//     a busy machine does not silence it, as the intervals carry the
+//     load.
 //  7. Write: WriteText, WriteMarkdown, WriteCSV or WriteJSON. The summary
 //     table gives each group's Verdict.Summary: the verdict, its speedup
 //     and interval (Verdict.Head), and how many failed points, flags,
