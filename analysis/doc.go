@@ -43,7 +43,9 @@
 //     file is its own machine, with a warning. Each group takes its
 //     workload's class (Group.Class) from the file's classes line
 //     (results.LegacyClass for a file without one), and every rule that
-//     depends on what a workload is goes by the class, never the name.
+//     depends on what a workload is goes by the class, never the name:
+//     a group of unknown class (anyone's go test output) says so, and
+//     the rules for one class are not applied to it.
 //  4. Per point: the median time per op with benchmath's interval, then
 //     two speedups, each the ratio of medians with a seeded bootstrap
 //     interval and a Mann-Whitney U p-value (benchmath.AssumeNothing):
@@ -90,8 +92,9 @@
 //     against the replicates' own noise (LackOfFitAlpha) marks a law the
 //     data reject as a poor fit, from which no ceiling or peak is read.
 //  6. Judge: one verdict per group, naming the limiting factor the data
-//     show (a lock wait share, memory bandwidth, oversubscription,
-//     waiting instead of computing), a peak the curve falls from
+//     show (a lock wait share, the runtime's count of time blocked on
+//     locks, memory bandwidth, oversubscription, waiting instead of
+//     computing), a peak the curve falls from
 //     (retrograde), a machine too busy to judge (inconclusive, from the
 //     samples' other-runnable and steal-frac), and flagging a speedup
 //     beyond the procs or the file's CPUs. Every statement is a Claim
@@ -171,8 +174,8 @@
 // profile summary is on the Report. Write it as a method such as
 // WriteMarkdown in format.go (or a file of its own, as WriteJSON in
 // json.go), with a golden test beside the others (testdata, -update),
-// and name it in cmd/parbench's report command: the --format switch in
-// report.go and its usage text. A picture format is a package of its
+// and name it in the report command (package cli): the --format switch
+// in cli/report.go and its usage text. A picture format is a package of its
 // own that takes the Report, as plot and htmlreport do.
 //
 // # JSON schema (version 2)
@@ -197,6 +200,8 @@
 //	                curves were cut at (0: not inferred)},
 //	    "scaling": "strong" | "weak" | "",
 //	    "settings": "io-latency=1ms ...",
+//	    "class": "cpu" | "memory" | "io" | "mixed" | "latency" | "webapp" |
+//	             "unknown" (the workload's class, results.Class),
 //	    "points": [{
 //	      "procs": 2, "goroutines": 4 (0: no goroutines key), "n": 10,
 //	      "sec_per_op": estimate (median),
@@ -268,10 +273,10 @@
 // "peak_where", "lack_of_fit" and the status "poor-fit", the machine's
 // "label", "file", "ncpu_given" and "saturation", the verdict
 // classes "retrograde" and "inconclusive", and "claims", "claims_tested"
-// and "fdr"; later versions 2 added each group's "notes" and "failed",
-// and "calibrations" (only in the report of a calibration file, see
-// below): per file, "file", "machine" and "rows", each row "python",
-// "behaviour", "figure", "unit", the rounds of each side ("cpython",
+// and "fdr"; later versions 2 added each group's "notes", "failed" and
+// "class", and "calibrations" (only in the report of a calibration
+// file, see below): per file, "file", "machine" and "rows", each row
+// "python", "behaviour", "figure", "unit", the rounds of each side ("cpython",
 // "parbench", "model"), "tolerance" and "diff" (fractions of CPython's
 // median, null when not judged) and "match" ("match", "DIFFERS",
 // "noisy", "n/a").

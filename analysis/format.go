@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/parbench/parbench/results"
 	"golang.org/x/perf/benchunit"
 )
 
@@ -293,11 +294,17 @@ func (r *Report) WriteText(w io.Writer) error {
 	if err := r.verdictTable().text(w, ""); err != nil {
 		return err
 	}
+	if s := r.unknownClass(); s != "" {
+		fmt.Fprintf(w, "\n%s\n", s)
+	}
 	for _, g := range r.Groups {
 		fmt.Fprintf(w, "\n== %s ==\n", g.Label())
 		fmt.Fprintf(w, "machine: %s\n", g.machineLine())
 		if s := groupSettings(g); s != "" {
 			fmt.Fprintf(w, "settings: %s\n", s)
+		}
+		if s := classLine(g); s != "" {
+			fmt.Fprintf(w, "class: %s\n", s)
 		}
 		fmt.Fprintln(w)
 		if err := pointTable(g, confidence).text(w, "  "); err != nil {
@@ -324,6 +331,46 @@ func groupSettings(g *Group) string {
 		s = append(s, g.Settings)
 	}
 	return strings.Join(s, " ")
+}
+
+// classLine marks a group of unknown class, or is "" when the class is
+// known; Report.unknownClass says once, above the groups, what that
+// leaves out.
+func classLine(g *Group) string {
+	if g.Class != results.ClassUnknown {
+		return ""
+	}
+	return "unknown (see the note above the groups)"
+}
+
+// unknownClass names the groups of unknown class and what they miss, or
+// is "": the verdict never guesses a class from a name, so the checks
+// that hold for one kind of work only are not made for them.
+func (r *Report) unknownClass() string {
+	var names []string
+	for _, g := range r.Groups {
+		if g.Class == results.ClassUnknown {
+			names = append(names, strings.Join(strings.Fields(g.Label()), " "))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	which, them := "every group", "them"
+	if len(names) < len(r.Groups) {
+		const most = 10
+		if len(names) > most {
+			names = append(names[:most], fmt.Sprintf("%d more", len(names)-most))
+		}
+		which = strings.Join(names, ", ")
+	}
+	if len(names) == 1 {
+		them = "it"
+	}
+	if len(r.Groups) == 1 {
+		which = "the group"
+	}
+	return fmt.Sprintf("class unknown for %s (no classes line names %s), so the checks that hold for one kind of work only are not made: oversubscription of CPU work, memory bandwidth, the throughput bound of waiting work", which, them)
 }
 
 func writeWarnings(w io.Writer, warns []error, bullet string) error {
@@ -357,11 +404,17 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "## parbench report\n\n%d group%s on %d machine%s; %s.\n\n", len(r.Groups), plural(len(r.Groups)), r.Machines, plural(r.Machines), r.ClaimsSummary())
 	r.verdictTable().markdown(w)
+	if s := r.unknownClass(); s != "" {
+		fmt.Fprintf(w, "\n%s.\n", strings.ToUpper(s[:1])+s[1:])
+	}
 	for _, g := range r.Groups {
 		fmt.Fprintf(w, "\n### %s\n\n", g.Label())
 		fmt.Fprintf(w, "Machine: %s.", g.machineLine())
 		if s := groupSettings(g); s != "" {
 			fmt.Fprintf(w, " Settings: `%s`.", s)
+		}
+		if s := classLine(g); s != "" {
+			fmt.Fprintf(w, " Class: %s.", s)
 		}
 		fmt.Fprint(w, "\n\n")
 		pointTable(g, confidence).markdown(w)

@@ -58,6 +58,7 @@ type (
 		Machine      jsonMachine  `json:"machine"`
 		Scaling      string       `json:"scaling"`
 		Settings     string       `json:"settings"`
+		Class        string       `json:"class"`
 		Points       []jsonPoint  `json:"points"`
 		Fits         jsonFits     `json:"fits"`
 		Verdict      string       `json:"verdict"`
@@ -229,7 +230,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		jg := jsonGroup{
 			Workload: g.Workload, Lock: g.Lock, Extra: g.Extra,
 			Machine: jsonMachine{m.CPU, m.Host, m.GOOS, m.GOARCH, m.NCPU, m.Quota, m.CPUs(), m.Label, m.File, m.NCPUGiven, g.Saturation},
-			Scaling: g.Scaling, Settings: g.Settings, Points: []jsonPoint{},
+			Scaling: g.Scaling, Settings: g.Settings, Class: g.Class.String(), Points: []jsonPoint{},
 			Verdict: g.Verdict.String(), VerdictClass: g.Verdict.Class,
 			VerdictAt: jsonLevel{g.Verdict.Procs, g.Verdict.Goroutines},
 			Limits:    strs(g.Verdict.Limits), Flags: strs(g.Verdict.Flags),

@@ -223,7 +223,8 @@ const (
 	// ConcurrentNotParallel: several goroutines but no significant
 	// speedup from more GOMAXPROCS.
 	VerdictConcurrentNotParallel = "concurrent-not-parallel"
-	// NotParallel: one goroutine and no significant speedup.
+	// NotParallel: one goroutine, or a count the results do not give
+	// (go test's -cpu alone), and no significant speedup.
 	VerdictNotParallel = "not-parallel"
 	// Slower: significantly slower with more GOMAXPROCS.
 	VerdictSlower = "slower"

@@ -223,7 +223,10 @@ func (j *judgement) verdict() Verdict {
 	default:
 		what := "not parallel"
 		v.Class = VerdictNotParallel
-		if judged.Goroutines > 1 || judged.Goroutines == 0 {
+		// Concurrent only where the name says so: go test's -cpu alone
+		// (no goroutines key) may have run one goroutine or, through
+		// RunParallel, one per proc, and the file does not say which.
+		if judged.Goroutines > 1 {
 			v.Class = VerdictConcurrentNotParallel
 			what = "concurrent, not parallel"
 		}
@@ -501,6 +504,19 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 				lockLimited = true
 			}
 		}
+		// A lock of the code itself (a sync.Mutex), from the runtime's
+		// own count of the time goroutines spent blocked on one: named
+		// where the lock mode's figure has not already named the lock,
+		// the machine was not busy (a busy machine deschedules a lock's
+		// holder and so lengthens every wait for it, the runtime's own
+		// locks' included), the speedup falls short and the work does
+		// not wait (the waiting limit below explains it then).
+		if !lockLimited && !isBusy && !gained && !waits(g, judged) {
+			if s := j.mutexWait(judged); s != "" {
+				v.Limits = append(v.Limits, s)
+				lockLimited = true
+			}
+		}
 		// Memory bandwidth: a memory-bound workload (cpu/stream), unless
 		// the lock already explains the lack of speedup.
 		if !isBusy && g.Class == results.ClassMemory && judged.Parallel != nil && judged.Procs > 1 && !gained && !lockLimited {
@@ -509,8 +525,8 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 			}
 		}
 		// Waiting, not computing.
-		if par, ok := judged.Metrics["parallelism"]; ok && !isBusy && v.Class != VerdictParallel && par < 0.5 && !g.Class.Computes() {
-			v.Limits = append(v.Limits, fmt.Sprintf("the work waits rather than computes (parallelism %.2f: the CPUs are mostly idle, so more procs cannot help)", par))
+		if !isBusy && v.Class != VerdictParallel && waits(g, judged) {
+			v.Limits = append(v.Limits, fmt.Sprintf("the work waits rather than computes (parallelism %.2f: the CPUs are mostly idle, so more procs cannot help)", judged.Metrics["parallelism"]))
 		}
 	}
 	// Waiting work's throughput: G/latency or the CPUs.
@@ -619,6 +635,105 @@ func (j *judgement) limits(v *Verdict, judged *Point, busy *string) {
 	if s := j.scan("beyond", family); s != "" {
 		v.Flags = append(v.Flags, s)
 	}
+}
+
+// waits reports whether the work at p waits rather than computes: its
+// class is not computation and its CPUs were busy less than half the
+// time (parallelism below 0.5).
+func waits(g *Group, p *Point) bool {
+	par, ok := p.Metrics["parallelism"]
+	return ok && par < 0.5 && !g.Class.Computes()
+}
+
+// mutexWait names the lock from the runtime's count of the time
+// blocked on locks at the judged procs: at the judged point, or else at
+// the goroutine count where the share's interval reaches highest. A
+// sync.Mutex under contention on several procs first spins, and a
+// waiter it wakes waits as runnable, neither of which the runtime
+// counts: a mutex that two goroutines share may show no blocking at
+// all while one of 8 goroutines shows it plainly. Every point named is
+// one where the share's interval lies at or above Options.WaitShare.
+//
+// The figure counts the runtime's own locks with sync.Mutex, so a point
+// is not named where they, or a lock already named, account for it:
+// where the lock mode's own wait share reaches Options.WaitShare (its
+// lock is the one contended there, and the GIL's waits go through
+// channels, whose locks the runtime counts in the figure), where the GC's
+// share of the CPU (results.UnitGCShare) reaches it (allocation and GC
+// contend on the heap's locks: cpu/alloc, which holds no lock, blocks
+// 15% of its time at 16 procs with the GC at 13%), and where the work
+// waits (the timer and network poller locks of thousands of sleeping
+// goroutines). A sync.Mutex in code that allocates that fast is then
+// not named either: the figure cannot tell the two apart.
+func (j *judgement) mutexWait(judged *Point) string {
+	b := j.b
+	best, bestW := (*Point)(nil), Estimate{}
+	for _, p := range sortedByProcs(j.g.Points) {
+		if p.Procs != judged.Procs || p.Goroutines < 2 && p != judged {
+			continue
+		}
+		if lockWaitShare(p) >= b.opt.WaitShare || p.Metrics[results.UnitGCShare] >= b.opt.WaitShare || waits(j.g, p) {
+			continue
+		}
+		w, ok := b.mutexWaitShare(p)
+		if !ok || !(w.Lo >= b.opt.WaitShare) || w.Value > 1 {
+			continue
+		}
+		if best == nil || p == judged || best != judged && w.Lo > bestW.Lo {
+			best, bestW = p, w
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return fmt.Sprintf("limited by a lock: time blocked on locks adds up to %.0f%% of the goroutines' time at %s (%s: sync.Mutex and sync.RWMutex, and the Go runtime's own locks, which the runtime counts with them)",
+		100*bestW.Value, fmtAt(best.Procs, best.Goroutines), results.UnitMutexWait)
+}
+
+// lockWaitShare returns the lock mode's own wait share at p: the
+// largest of its wait-share units (isShareOfWait) at or below 1, or 0
+// without one.
+func lockWaitShare(p *Point) float64 {
+	w := 0.0
+	for u, v := range p.Metrics {
+		if isShareOfWait(u) && v <= 1 {
+			w = max(w, v)
+		}
+	}
+	return w
+}
+
+// mutexWaitShare returns the share of p's goroutine time spent blocked
+// on a lock, from the runtime's count of it (results.UnitMutexWait),
+// and whether p has one. Each sample's ops take G goroutines sec/op x
+// ops seconds of wall time, so they have G x sec/op of goroutine time
+// per op, of which mutex-wait-sec/op was spent blocked:
+//
+//	share = mutex-wait-sec/op / (G x sec/op)
+//
+// The same law holds under weak scaling, where sec/op is also the wall
+// time over all the goroutines' ops. The share is the median wait over
+// G x the median sec/op, with the median wait's interval (benchmath's,
+// from order statistics: none below 6 samples) so scaled. The limit is
+// named only where that interval's lower end reaches the threshold: the
+// runtime times one blocking wait in 8 and counts it 8 times, so a few
+// long waits make single samples' shares jump far above the truth. A
+// goroutine that finishes before the others lives less than the
+// sample's wall time, so the share is, if anything, low; the runtime's
+// own locks, which its threads wait on with or without a goroutine, are
+// the one way it can be high. Without a goroutine count (go test's -cpu
+// alone) there is no share.
+func (b *Builder) mutexWaitShare(p *Point) (Estimate, bool) {
+	if p == nil || p.Goroutines <= 0 || !(p.SecPerOp.Value > 0) {
+		return Estimate{}, false
+	}
+	ws, ok := p.samples[results.UnitMutexWait]
+	if !ok || len(ws) == 0 {
+		return Estimate{}, false
+	}
+	w := summarize(ws, b.opt.Confidence, &b.opt.Thresholds)
+	per := float64(p.Goroutines) * p.SecPerOp.Value
+	return Estimate{Value: w.Value / per, Lo: w.Lo / per, Hi: w.Hi / per, SE: math.NaN()}, true
 }
 
 // slowdown is a scan member: how much slower p is than ref, T(p)/T(ref),

@@ -85,7 +85,15 @@
 // profiles, Run, note an interruption, and close the file. Its errors
 // name Config fields (FieldError) and the file (FileError, ResumeError),
 // never a command-line flag: a command maps them to its own flags, as
-// cmd/parbench does in one table.
+// package cli does in one table.
+//
+// Single (point.go) is one point outside a sweep, for a caller that sizes
+// its samples itself: package bench/partest, where testing.B picks each
+// b.N. Each Single.Sample is a sweep's sample (step 4, the same code) at
+// the caller's GOMAXPROCS, which it never changes, with a hook around
+// its timed window for testing.B's timer; its chunk is sized by the
+// largest sample before, with calibration's formula (chunkFor), and it
+// returns the figures of a result line from the one list emit writes.
 //
 // The packages under the module's internal/ are the runner's parts, not
 // API: internal/procs (worker processes and their pipe protocol),
@@ -95,9 +103,10 @@
 //
 // To add a workload (see package workloads for its side): implement
 // workloads.Workload, Instance and Worker in a file of its family,
-// Register it from an init function, and import its package from
-// cmd/parbench/main.go if it is a new one (worker processes look it up
-// by name in the same binary). Implement workloads.Classed (its class
+// Register it from an init function, and import its package from the
+// main package of the binary if it is a new one: cmd/parbench/main.go
+// for parbench's own, your main for a custom binary (package cli).
+// Worker processes look it up by name in the same binary. Implement workloads.Classed (its class
 // goes into the results file), workloads.Sampler for figures of its
 // own, workloads.Backgrounder for background goroutines, and
 // workloads.GoroutinesOnly if it cannot run in a worker process. The

@@ -196,7 +196,7 @@ func TestExecGoroutinesOnly(t *testing.T) {
 		countWorkload{name: "cpu/count"},
 		goroutinesOnly{countWorkload{name: "webapp/orders"}},
 	})
-	// As parbench names the fields (cmd/parbench's fieldFlags).
+	// As parbench names the fields (package cli's fieldFlags).
 	flags := map[string]string{"Exec.Modes": "--exec", "Workloads": "--workloads"}
 	const want = "--exec processes: webapp/orders runs as goroutines only (its server and database live in one process); drop it from --workloads or use --exec goroutines"
 	var fe *FieldError

@@ -44,6 +44,9 @@ type point struct {
 	// goal is the time its samples are sized to (sampleGoal):
 	// Benchtime, or longer for many goroutines.
 	goal time.Duration
+	// window, if set, is a Single's hook around each sample's timed
+	// window (point.go); a sweep's points have none.
+	window func(start bool)
 }
 
 // Run runs the sweep and passes each sample's result to sink as soon as
@@ -85,6 +88,8 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 			return &FieldError{Field: "Params." + pe.Param, Value: pe.Value, Err: fmt.Errorf("starting %s: %w", w.Name(), pe.Err)}
 		case err != nil:
 			return fmt.Errorf("starting %s: %w", w.Name(), err)
+		case in == nil: // a third-party workload's bug: say so, not a nil dereference later
+			return fmt.Errorf("starting %s: its Start returned no Instance and no error", w.Name())
 		}
 		insts = append(insts, in)
 		for _, l := range c.Locks {
@@ -407,14 +412,7 @@ func (r *runner) calibrate(pt *point) error {
 			// scaled to n ops, plus what this run cost beyond its wall
 			// time (starting goroutines or workers, the GC before it).
 			pt.plan = time.Duration(float64(s.wall)*float64(n)/float64(last)) + max(time.Since(t)-s.wall, 0)
-			// A draw should be ~100µs of one goroutine's work, and
-			// there should be several draws per goroutine.
-			perOp := float64(s.wall) / float64(s.ops) * float64(pt.Goroutines)
-			chunk := int64(float64(100*time.Microsecond) / max(perOp, 1))
-			if r.c.Scaling == Strong {
-				chunk = min(chunk, n/int64(4*pt.Goroutines))
-			}
-			pt.chunk = min(max(chunk, 1), 10000)
+			pt.chunk = chunkFor(s.ops, s.wall, n, pt.Goroutines, r.c.Scaling == Strong)
 			if n > byTime || goal > r.c.Benchtime {
 				pt.timeout = r.floorTimeout(time.Duration(float64(s.wall) * float64(n) / float64(last)))
 			}
@@ -462,6 +460,26 @@ func roundUp(d time.Duration) time.Duration {
 		unit *= 10
 	}
 	return (d + unit - 1) / unit * unit
+}
+
+// chunkFor sizes the chunk of a sample of n ops (in all under strong
+// scaling, each under weak) on g goroutines, from a run that did ops ops
+// in wall: a draw from the shared counter should be ~100µs of one
+// goroutine's work (testing.B.RunParallel's grain), and there should be
+// several draws per goroutine (at least 4 under strong scaling); 1 to
+// 10,000 ops. Calibration sizes a sweep's points with it, and a Single
+// each sample by the largest before (point.go). One op of a goroutine
+// takes the run's wall time per op times the goroutines that shared the
+// run's ops: g, or ops when a run of fewer ops left some idle (a Single's
+// one-op probe, whose time is one op's and the goroutines' start).
+func chunkFor(ops int64, wall time.Duration, n int64, g int, strong bool) int64 {
+	ops = max(ops, 1)
+	perOp := float64(wall) / float64(ops) * float64(min(int64(g), ops))
+	chunk := int64(float64(100*time.Microsecond) / max(perOp, 1))
+	if strong {
+		chunk = min(chunk, n/int64(4*g))
+	}
+	return min(max(chunk, 1), 10000)
 }
 
 // predict scales n, which took d, to take goal.

@@ -257,3 +257,16 @@ func TestRedactDSN(t *testing.T) {
 		}
 	}
 }
+
+// nilStart is a workload whose Start returns neither an Instance nor
+// an error: a third-party bug that Run names rather than crash on.
+type nilStart struct{ bgWorkload }
+
+func (nilStart) Start(workloads.Params) (workloads.Instance, error) { return nil, nil }
+
+func TestRunNilInstance(t *testing.T) {
+	err := Run(context.Background(), testConfig(nilStart{}), nil, func(*benchfmt.Result) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "test/background") || !strings.Contains(err.Error(), "no Instance") {
+		t.Fatalf("Run = %v, want an error naming the workload and its missing Instance", err)
+	}
+}

@@ -280,8 +280,13 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	// for the traced point, the trace.
 	var rt0, rt1 rtmetrics.Snapshot
 	var traceStop func()
+	// A Single's window hook (point.go) wraps all of it, so that the
+	// caller's own bookkeeping (testing.B's timer) falls in no figure.
 	mark := func(start bool) {
 		if start {
+			if pt.window != nil {
+				pt.window(true)
+			}
 			rt0 = rtmetrics.Read()
 			traceStop = r.traceStart(pt, ops)
 			_, cpu0 = rtmetrics.ProcessCPU()
@@ -291,6 +296,9 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 				traceStop()
 			}
 			rt1 = rtmetrics.Read()
+			if pt.window != nil {
+				pt.window(false)
+			}
 		}
 	}
 	weak := r.c.Scaling == Weak
@@ -327,28 +335,38 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 // start-up when it is included.
 func (s sampleResult) timed() time.Duration { return s.wall + s.startup }
 
-// emit writes one sample as a result line.
+// emit writes one sample as a result line: sec/op, then its figures.
 func (r *runner) emit(pt *point, s sampleResult) error {
 	res := &r.res
 	res.Name = append(res.Name[:0], pt.Name()...)
 	res.Iters = int(s.ops)
-	sec := s.timed().Seconds()
 	res.Values = append(res.Values[:0],
-		benchfmt.Value{Value: sec / float64(s.ops), Unit: "sec/op"},
+		benchfmt.Value{Value: s.timed().Seconds() / float64(s.ops), Unit: "sec/op"})
+	res.Values = s.appendFigures(res.Values)
+	return r.sink(res)
+}
+
+// appendFigures appends every figure of s beyond sec/op, in the order
+// of its result line: CPU time per op and parallelism, the lock's and
+// the workload's figures, the runtime's metrics, the CPU steal and the
+// other runnable tasks. It is the one list of them: emit writes it, and
+// a Single's Sample returns it (point.go).
+func (s sampleResult) appendFigures(dst []benchfmt.Value) []benchfmt.Value {
+	dst = append(dst,
 		benchfmt.Value{Value: s.cpu.Seconds() / float64(s.ops), Unit: "cpu-sec/op"},
-		benchfmt.Value{Value: s.cpu.Seconds() / sec, Unit: "parallelism"},
+		benchfmt.Value{Value: s.cpu.Seconds() / s.timed().Seconds(), Unit: "parallelism"},
 	)
 	for _, m := range s.metrics {
-		res.Values = append(res.Values, benchfmt.Value{Value: m.Value, Unit: m.Unit})
+		dst = append(dst, benchfmt.Value{Value: m.Value, Unit: m.Unit})
 	}
-	res.Values = s.rt.AppendValues(res.Values, s.ops)
+	dst = s.rt.AppendValues(dst, s.ops)
 	if s.noise.ok {
-		res.Values = append(res.Values,
+		dst = append(dst,
 			benchfmt.Value{Value: s.noise.steal, Unit: "steal-frac"},
 			benchfmt.Value{Value: s.noise.others, Unit: "other-runnable"},
 		)
 	}
-	return r.sink(res)
+	return dst
 }
 
 // threadSet is a sample's lock handles, one per goroutine. Its methods

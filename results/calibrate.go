@@ -117,11 +117,13 @@ func cutBase(name, base, without string) (p Point, rest string, ok bool, err err
 	if p, err = ParseName(name); err != nil {
 		return Point{}, "", true, err
 	}
-	rest, cut := strings.CutPrefix(p.Workload, base+"/")
-	if !cut {
+	// The family in any case, as the match above: "CALIBRATE/x" parses
+	// with its family as written.
+	n := len(base) + 1
+	if len(p.Workload) <= n || !strings.EqualFold(p.Workload[:n], base+"/") {
 		return Point{}, "", true, fmt.Errorf("%w %q: %s", ErrBadName, name, without)
 	}
-	return p, rest, true, nil
+	return p, p.Workload[n:], true, nil
 }
 
 // ParseFigure reads a result name (with or without "Benchmark") as a

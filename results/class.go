@@ -139,11 +139,29 @@ func ParseClasses(s string) (ClassMap, error) {
 // class of each of its workloads, and a workload it does not list is
 // ClassUnknown; a file without one (nil m) was written before the line
 // existed, or by go test, and gets LegacyClass.
+//
+// The line's name and the result names' may differ in case alone (a
+// workload registered as myCache/get is written MyCache/get, which
+// ParseName reads as written): a name of no exact entry takes the class
+// of the one entry equal to it but for case.
 func (m ClassMap) Of(workload string) Class {
 	if m == nil {
 		return LegacyClass(workload)
 	}
-	return m[workload]
+	if c, ok := m[workload]; ok {
+		return c
+	}
+	var c Class
+	n := 0
+	for w, wc := range m {
+		if strings.EqualFold(w, workload) {
+			c, n = wc, n+1
+		}
+	}
+	if n != 1 {
+		return ClassUnknown
+	}
+	return c
 }
 
 // LegacyClass returns the class of one of parbench's own workloads by

@@ -105,3 +105,27 @@ func FuzzParseClasses(f *testing.F) {
 		}
 	})
 }
+
+// TestClassOfRegisteredName: a workload registered with a capital inside
+// its family (myCache/get) is written MyCache/get, which ParseName reads
+// as written; the classes line's entry still gives its class, and an
+// entry that is ambiguous but for case gives none.
+func TestClassOfRegisteredName(t *testing.T) {
+	w := "myCache/get"
+	name := Point{Workload: w, Lock: "none", Goroutines: 2, Procs: 2}.Name()
+	p, err := ParseName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseClasses(FormatClasses([]WorkloadClass{{w, ClassCPU}, {"cpu/sha256", ClassCPU}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Of(p.Workload); got != ClassCPU {
+		t.Errorf("%s read back as %q: class %v, want cpu", name, p.Workload, got)
+	}
+	m = ClassMap{"mycache/get": ClassIO, "MYCACHE/get": ClassCPU}
+	if got := m.Of(p.Workload); got != ClassUnknown {
+		t.Errorf("two entries equal but for case: class %v, want unknown", got)
+	}
+}

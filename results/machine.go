@@ -2,16 +2,45 @@ package results
 
 import (
 	"bufio"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Config is one file configuration line, "key: value".
 type Config struct{ Key, Value string }
+
+// WriteConfig writes cfg to w as file configuration lines, "key: value",
+// for a writer whose results benchfmt.Writer does not write (package
+// bench/partest writes them before testing's result lines). Whitespace
+// in a value, newlines included, becomes single spaces, and a key with
+// an empty value is left out: its line would delete the key. A key that
+// the Go benchmark format would not read as one (empty, or not a
+// lower-case letter then no space, upper-case letter or colon) is an
+// error, and nothing is written.
+func WriteConfig(w io.Writer, cfg []Config) error {
+	var b strings.Builder
+	for _, c := range cfg {
+		r, _ := utf8.DecodeRuneInString(c.Key)
+		if !unicode.IsLower(r) || strings.IndexFunc(c.Key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsUpper(r) || r == ':' }) >= 0 {
+			return fmt.Errorf("configuration key %q: want a lower-case letter first and no space, upper-case letter or colon", c.Key)
+		}
+		v := strings.Join(strings.Fields(c.Value), " ")
+		if v == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "%s: %s\n", c.Key, v)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
 
 // Machine describes this machine and this build as file configuration.
 func Machine() []Config {

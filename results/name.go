@@ -81,7 +81,11 @@ var ErrBadName = errors.New("bad result name")
 // -N sets Procs. A plain `go test -bench` name such as "CPU/sha256-2"
 // parses with Lock "" and Goroutines 0, and so does one with Go's prefix,
 // "BenchmarkCPU/sha256-2" ("Benchmark" then a capital letter, as the
-// testing package requires). Empty parts ("CPU//x") are an error.
+// testing package requires). The base name becomes the workload's
+// family in lowercase where Point.Name writes it so ("CPU", "Webapp")
+// and stays as written otherwise ("ShardedMap"): Name writes the
+// workload back as the same name either way. Empty parts ("CPU//x") are
+// an error.
 func ParseName(name string) (Point, error) {
 	var p Point
 	rest := name
@@ -104,7 +108,7 @@ func ParseName(name string) (Point, error) {
 	if parts[0] == "" {
 		return Point{}, fmt.Errorf("%w %q: empty base name", ErrBadName, name)
 	}
-	path := []string{strings.ToLower(parts[0])}
+	path := []string{family(parts[0])}
 	for _, part := range parts[1:] {
 		if part == "" {
 			return Point{}, fmt.Errorf("%w %q: empty part between slashes", ErrBadName, name)
@@ -132,6 +136,27 @@ func ParseName(name string) (Point, error) {
 	}
 	p.Workload = strings.Join(path, "/")
 	return p, nil
+}
+
+// family returns the workload family a name's base part stands for: the
+// lowercase family that Point.Name writes as base ("CPU" for cpu,
+// "Webapp" for webapp), or base as written when Name cannot have
+// written it, so that a user's go test name keeps the case its author
+// gave it (ShardedMap, not shardedmap; JSONParse, not jsonparse). A
+// base that Name would write as Go's prefix and a capital
+// ("benchmarkA" as "BenchmarkA", which ParseName reads without the
+// prefix) is lowercased too.
+func family(base string) string {
+	low := strings.ToLower(base)
+	if (Point{Workload: low}).Name() == base {
+		return low
+	}
+	if r, ok := strings.CutPrefix((Point{Workload: base}).Name(), "Benchmark"); ok {
+		if c, _ := utf8.DecodeRuneInString(r); unicode.IsUpper(c) {
+			return low
+		}
+	}
+	return base
 }
 
 func allDigits(s string) bool {

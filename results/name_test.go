@@ -3,6 +3,7 @@ package results
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +40,15 @@ func TestParseGoTestNames(t *testing.T) {
 		"BenchmarkCPU/sha256-2": {Workload: "cpu/sha256", Procs: 2},
 		"Mixed":                 {Workload: "mixed"},
 		"Encode/format=json-48": {Workload: "encode", Extra: []KV{{"format", "json"}}, Procs: 48},
+		// A user's name keeps its case where Point.Name cannot have
+		// written it lowercased.
+		"BenchmarkShardedMap/lock=gil/goroutines=8-2":   {Workload: "ShardedMap", Lock: "gil", Goroutines: 8, Procs: 2},
+		"BenchmarkMap/sharded/lock=none/goroutines=8-2": {Workload: "map/sharded", Lock: "none", Goroutines: 8, Procs: 2},
+		"JSONParse-4":      {Workload: "JSONParse", Procs: 4},
+		"IO/sleep-2":       {Workload: "io/sleep", Procs: 2},
+		"Latency/convoy-2": {Workload: "latency/convoy", Procs: 2},
+		// Name would write "benchmarkA" with Go's prefix: lowercased.
+		"benchmarkA/x": {Workload: "benchmarka/x"},
 	} {
 		got, err := ParseName(name)
 		if err != nil || !reflect.DeepEqual(got, want) {
@@ -72,6 +82,7 @@ func FuzzParseName(f *testing.F) {
 		"CPU/sha256/lock=none/goroutines=8-2", "IO/tcp/lock=gil/exec=processes/goroutines=1-1",
 		"CPU/sha256-2", "Mixed", "-", "CPU/-0", "a/b=c/d", "/x", "CPU/sha256/goroutines=0-1",
 		"BenchmarkCPU/x-99999999999999999999",
+		"ShardedMap/lock=gil/goroutines=8-2", "myCache/get",
 	} {
 		f.Add(s)
 	}
@@ -94,5 +105,30 @@ func FuzzParseName(f *testing.F) {
 		if again.Name() != p.Name() {
 			t.Fatalf("round trip of %q: %q then %q", name, p.Name(), again.Name())
 		}
+		// A workload whose first part is lowercase ASCII (as parbench's
+		// own are, "cpu/sha256") comes back as itself, not only as the
+		// same name: p's with its first part so lowered.
+		first, rest, _ := strings.Cut(p.Workload, "/")
+		if !isASCII(first) {
+			return
+		}
+		q := p
+		q.Workload = strings.ToLower(first)
+		if rest != "" {
+			q.Workload += "/" + rest
+		}
+		back, err := ParseName(q.Name())
+		if err != nil || back.Workload != q.Workload {
+			t.Fatalf("workload %q: Name %q parses back as %q (%v)", q.Workload, q.Name(), back.Workload, err)
+		}
 	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

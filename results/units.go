@@ -16,3 +16,24 @@ package results
 // (the start channel, the ops table) are of its size. The bytes are
 // "B" as in benchstat's B/op, so benchstat scales them in KiB.
 const UnitBytesPerGoroutine = "B/goroutine"
+
+// UnitMutexWait is the time the process's goroutines spent blocked in
+// sync.Mutex.Lock, sync.RWMutex.Lock or sync.RWMutex.RLock during a
+// sample, over its ops: the growth of the runtime's
+// /sync/mutex/wait/total:seconds. The runtime counts in the same figure
+// the time its threads sleep on its own internal locks (the heap's, the
+// scheduler's, the timers'), and it samples: one in 8 blocking waits is
+// timed and counted 8 times, so a sample with few waits is a rough
+// estimate. A wait that spins and never parks is not counted. Over the
+// goroutine count times sec/op it is the share of the goroutines' time
+// spent blocked on a lock (analysis names the lock as a limit from it).
+const UnitMutexWait = "mutex-wait-sec/op"
+
+// UnitGCShare is the share of the CPU time the runtime accounts for
+// (GOMAXPROCS x wall time) that went to the garbage collector during a
+// sample: the growth of runtime/metrics /cpu/classes/gc/total:cpu-seconds
+// over that of /cpu/classes/total:cpu-seconds, up to the sample's last
+// GC cycle. Where it is high the goroutines allocate fast, and the
+// heap's locks, which UnitMutexWait counts with sync.Mutex, are busy
+// (analysis does not name a lock from the mutex wait there).
+const UnitGCShare = "gc-cpu-share"

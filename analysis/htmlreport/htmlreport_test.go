@@ -17,7 +17,7 @@ import (
 // from known laws on 16 CPUs (two lock modes), and a synthetic
 // latency/convoy sweep.
 var inputs = []string{
-	"../../cmd/parbench/testdata/report-vm.txt",
+	"../../cli/testdata/report-vm.txt",
 	"../testdata/laws.txt",
 	"../plot/testdata/convoy.txt",
 }
@@ -177,7 +177,7 @@ func TestReadSource(t *testing.T) {
 // TestFailedPoint: a point with a parbench-failed note is named in the
 // verdict table and in its group's section, not drawn as a measurement.
 func TestFailedPoint(t *testing.T) {
-	data, err := os.ReadFile("../../cmd/parbench/testdata/report-vm.txt")
+	data, err := os.ReadFile("../../cli/testdata/report-vm.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestFailedPoint(t *testing.T) {
 // A calibration file's page shows its table; an ordinary file's has
 // none.
 func TestCalibrationTable(t *testing.T) {
-	html, rep, _ := page(t, "../../cmd/parbench/testdata/report-calibrate.txt")
+	html, rep, _ := page(t, "../../cli/testdata/report-calibrate.txt")
 	if len(rep.Calibrations) != 1 {
 		t.Fatalf("%d calibrations, want 1", len(rep.Calibrations))
 	}

@@ -25,7 +25,7 @@ var (
 // files of package analysis (known laws on 16 CPUs, weak scaling, plain
 // go test output) and a synthetic latency/convoy sweep.
 var inputs = []struct{ name, path string }{
-	{"vm", "../../cmd/parbench/testdata/report-vm.txt"},
+	{"vm", "../../cli/testdata/report-vm.txt"},
 	{"laws", "../testdata/laws.txt"},
 	{"weak", "../testdata/weak.txt"},
 	{"gotest", "../testdata/gotest.txt"},

@@ -28,17 +28,17 @@
 // at least as large as the largest GOMAXPROCS; to see concurrency without
 // parallelism, sweep goroutines at GOMAXPROCS=1 with an io/ workload.
 // Measure at least six levels if you want to fit a scalability model.
+//
+// This is the official binary: package cli's Main, which is the whole
+// command, plus the built-in webapp workloads (workloads/webapp, which
+// pulls in SQLite and a PostgreSQL driver). A binary with workloads of
+// your own is the same few lines: see package cli.
 package main
 
 import (
-	"os"
-
-	"github.com/parbench/parbench/internal/procs"
+	"github.com/parbench/parbench/cli"
 
 	_ "github.com/parbench/parbench/workloads/webapp" // registers the webapp/ workloads
 )
 
-func main() {
-	procs.MaybeServe() // a worker process of --exec processes: serve its pipe, exit
-	os.Exit(parbench(os.Args[1:], os.Stdout, os.Stderr))
-}
+func main() { cli.Main() }

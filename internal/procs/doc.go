@@ -44,8 +44,9 @@
 // does not (io/tcp's echo server is the worker's own).
 //
 // It is internal to the module: package bench drives the parent side
-// (exec.go, for points of exec=processes) and cmd/parbench's main calls
-// MaybeServe, so that the parbench binary is its own worker. A worker
+// (exec.go, for points of exec=processes) and package cli's Main calls
+// MaybeServe, so that the parbench binary, or a custom binary built on
+// cli, is its own worker. A worker
 // finds its workload by name (workloads.Lookup) and makes its lock with
 // gil.New, so a new workload or lock mode needs no change here; a
 // workload that is a workloads.GoroutinesOnly is never sent.

@@ -39,11 +39,11 @@ import (
 
 // Units of the values AppendValues writes.
 const (
-	UnitSchedP50  = "sched-p50-sec"     // median time a goroutine was runnable before it ran
-	UnitSchedP99  = "sched-p99-sec"     // 99th percentile of the same
-	UnitMutexWait = "mutex-wait-sec/op" // time blocked on sync.Mutex/RWMutex and runtime locks, per op
-	UnitGCShare   = "gc-cpu-share"      // GC CPU over all CPU the runtime accounts (GOMAXPROCS x wall)
-	UnitUserPerOp = "user-sec/op"       // user CPU time (getrusage) per op
+	UnitSchedP50  = "sched-p50-sec"       // median time a goroutine was runnable before it ran
+	UnitSchedP99  = "sched-p99-sec"       // 99th percentile of the same
+	UnitMutexWait = results.UnitMutexWait // time blocked on sync.Mutex/RWMutex and runtime locks, per op
+	UnitGCShare   = results.UnitGCShare   // GC CPU over all CPU the runtime accounts (GOMAXPROCS x wall)
+	UnitUserPerOp = "user-sec/op"         // user CPU time (getrusage) per op
 )
 
 // UnitBytesPerGoroutine is the memory each goroutine held once started
