@@ -29,7 +29,7 @@ FUZZMINIMIZE ?= 1s
 # (the lock's, the runtime's, the workloads' own): benchstat FILE shows all.
 TABLE_UNITS ?= .unit:(sec/op OR parallelism OR wait-share)
 
-.PHONY: help build bench bench-quick bench-harness summary test fuzz profile report compare calibrate clean
+.PHONY: help build bench bench-quick bench-harness summary test test-example fuzz profile report compare calibrate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -82,13 +82,41 @@ summary: build ## the benchstat tables, report and HTML page of a results file: 
 # browser test without Chromium, the PostgreSQL tests without
 # PARBENCH_TEST_POSTGRES: the README says how to run them); it exits
 # with go test's status.
-test: ## gofmt, go vet, staticcheck (pinned in go.mod) and go test -race over every package (the GIL battle also without -race); names the skipped tests
+test: ## gofmt, go vet, staticcheck (pinned in go.mod) and go test -race over every package (the GIL battle also without -race); names the skipped tests; then test-example
 	@out=$$(gofmt -l -s .); test -z "$$out" || { echo "gofmt -s needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	$(GO) tool testsum $(GO) test -race ./...
 	@echo "the GIL battle again without the race detector, whose cost per op hides the lock's:"
 	$(GO) tool testsum $(GO) test -count=1 -run '^TestOldGILBattle$$' ./bench/gil
+	@$(MAKE) --no-print-directory test-example
+
+# test-example checks examples/mapbench, a module of its own as a
+# user's would be, which the root's ./... does not reach (gofmt -l .
+# does): go vet, the root's pinned staticcheck (go tool -n gives its
+# binary), go test -race (one test builds the module's custom binary,
+# cli.Main plus its workloads, and runs a short sweep with worker
+# processes), then its partest benchmarks briefly, read back by
+# parbench report, so that benchmark output the report cannot read
+# fails here. It needs no module beyond what go mod download at the
+# root fetches: its requirements are the root's. About 30s on 2 cores.
+EXAMPLE ?= examples/mapbench
+
+test-example: ## vet, staticcheck and go test -race of the example module examples/mapbench, and its benchmarks read by parbench report
+	cd $(EXAMPLE) && $(GO) vet ./...
+	sc=$$($(GO) tool -n staticcheck) && cd $(EXAMPLE) && $$sc ./...
+	cd $(EXAMPLE) && $(GO) test -race ./...
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	echo "cd $(EXAMPLE) && $(GO) test -run '^\$$' -bench . -cpu 1,2 -count 2 -benchtime 20ms > bench.txt; parbench report bench.txt"; \
+	(cd $(EXAMPLE) && $(GO) test -run '^$$' -bench . -cpu 1,2 -count 2 -benchtime 20ms) > $$tmp/bench.txt || { cat $$tmp/bench.txt; exit 1; }; \
+	$(GO) build -o $$tmp/parbench ./cmd/parbench || exit 1; \
+	$$tmp/parbench report $$tmp/bench.txt > $$tmp/report.txt 2>&1 || { cat $$tmp/report.txt; echo "parbench report failed on the example's go test output"; exit 1; }; \
+	for g in ShardedMap MutexMap JSON; do \
+	  grep -q "^$$g " $$tmp/report.txt || { cat $$tmp/report.txt; echo "parbench report has no $$g group"; exit 1; }; \
+	done; \
+	if sed -n '/^warnings:/,$$p' $$tmp/report.txt | grep -v -e '^warnings:' -e '± ∞: need >= 6 samples' | grep -q .; then \
+	  cat $$tmp/report.txt; echo "parbench report warned on the example's go test output (beyond count 2's too few samples for an interval)"; exit 1; fi; \
+	sed -n '/^group/,/^$$/p' $$tmp/report.txt
 
 # A fuzz run that fails with a bare "context deadline exceeded" and writes
 # no failing input is Go's own coordinator racing its -fuzztime deadline
@@ -128,7 +156,7 @@ report: build ## analyse results files: make report FILES="results/a.txt results
 # measured: two runs that differ only in these compare side by side, on
 # one machine or on two. The list is package results' CompareIgnoredKeys
 # (its machine, run and sweep keys; MACHINE_KEYS is its MachineKeys); a
-# test in cmd/parbench fails if they differ. compare prints each file's
+# test in cli fails if they differ. compare prints each file's
 # machine first, since benchstat's header then shows neither.
 MACHINE_KEYS   := goos,goarch,cpu,ncpu,cpu-quota,go
 COMPARE_IGNORE ?= $(MACHINE_KEYS),host,parbench-version,parbench-commit,date,profiles,classes,workloads,procs,goroutines,locks,count,target-ci,benchtime

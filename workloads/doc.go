@@ -4,7 +4,7 @@
 // The data flow, for one run:
 //
 //  1. Each workload registers itself (Register, from an init function).
-//     The command (cmd/parbench) looks workloads up by name (Lookup: an
+//     The command (package cli) looks workloads up by name (Lookup: an
 //     exact name, a family or "all") and hands them to the runner
 //     (package bench, Config.Workloads); a worker process of --exec
 //     processes looks its one workload up by the same name.
@@ -51,7 +51,8 @@
 //     Env.Check inside CPU work with its ticks (measured once, see
 //     TickTime; Spin does it for you), and check each op's result.
 //  2. Register it from an init function. A new package must be imported
-//     by cmd/parbench/main.go, so that both the command and its worker
+//     by the binary's main package (cmd/parbench/main.go, or your own
+//     main over package cli), so that both the command and its worker
 //     processes have it.
 //  3. Implement Classed (every workload parbench ships states its
 //     class) and the optional interfaces it needs: Sampler,
@@ -64,6 +65,53 @@
 //     TestEveryWorkloadClassed fails for a workload without a valid
 //     class, and in a sweep the runner's leak check fails a point whose
 //     workers leave goroutines or descriptors behind.
+//
+// Workloads of your own, outside this repository, are the same: a
+// package that implements Workload, Instance and Worker, registers them
+// from init under a family of its own (Register panics on a name taken
+// twice, so stay out of cpu, io, mixed, latency and webapp), and a main
+// package of five lines that blank-imports it and calls cli.Main. That
+// binary is parbench with your workloads in it, every subcommand and
+// flag included; its worker processes re-execute it, so --exec
+// processes finds them too. examples/mapbench in the repository is the
+// complete example, a module of its own: package mapworkloads (a
+// sharded map, a single-mutex map and a JSON parse, with a test of
+// each), cmd/mapbench (the binary) and a test that builds it and runs
+// a short sweep. To measure code in a go test benchmark instead, with
+// no Workload to write, see package partest (bench/partest), which
+// hands a plain func the same Env.
+//
+// # Stability
+//
+// This package is parbench's API for workloads: Workload, Instance,
+// Worker and Env, NopEnv, TickTime and Spin, Params (with ParamError
+// and RegisterParamCheck), the registry (Register, Lookup, All, Names,
+// Family, ClassOf), Metric, and the optional interfaces (Classed,
+// ParamUser, Sampler, Backgrounder, MinOpser, GoroutinesOnly). The
+// constants of the built-in workloads (SHA256Block, ConvoyMinOps, ...)
+// describe those workloads and change with them. The module is v0, so
+// semantic versioning promises nothing yet; what it does keep to until
+// a v1:
+//
+//   - The methods of Workload, Instance, Worker and Env stay as they
+//     are: none is added, removed or changed, so a workload (or a test
+//     Env) written against them keeps compiling and keeps its meaning.
+//   - New capabilities arrive as new optional interfaces, which the
+//     runner looks for with a type assertion; a workload that does not
+//     implement one gets the behaviour documented beside it, the
+//     behaviour it had before the interface existed.
+//   - Params may gain fields for new built-in workloads: start from
+//     DefaultParams and set fields by name. Its existing knobs keep
+//     their meaning.
+//   - What may change: TickTime's value, if a calibration on other
+//     machines moves it (state your ticks as work over TickTime, as the
+//     built-in workloads do, and they follow); the set of classes
+//     (package results owns them and may add some); the built-in
+//     workloads themselves and their figures.
+//
+// Everything that drives workloads is not API and stays internal or in
+// package bench: how the runner schedules ops, the worker processes'
+// protocol (internal/procs) and the lock modes' internals.
 //
 // To add a lock mode, see package gil (bench/gil): a mode is a Thread,
 // which is an Env, so workloads need no change.

@@ -15,6 +15,11 @@ import (
 // times itself and never touches a lock: it reports the shape of its work
 // through Env, and the runner's lock mode (bench/gil) decides what that
 // costs. With no lock every method is an empty call.
+//
+// Each Env belongs to one goroutine: call it only from the goroutine
+// that runs its worker's Op, never from goroutines the op starts (a
+// simulated GIL's Thread is one Python thread). A workload's tests pass
+// NopEnv or an Env of their own that counts the calls.
 type Env interface {
 	// Check marks a point inside CPU work, after ticks ticks of it
 	// since the last Check. A tick is the work of one CPython bytecode
@@ -65,6 +70,11 @@ func (NopEnv) EndIO() {}
 // Workload is one thing parbench measures. It is a value with no timing
 // logic: the runner starts it once per run, asks for one Worker per
 // goroutine, and calls Op as many times as the sweep point needs.
+//
+// A Workload is registered once and keeps no run's state: Start may be
+// called again in the same process (another run, another test), and
+// once in each worker process of --exec processes, each call making an
+// Instance of its own.
 type Workload interface {
 	// Name is the workload's path, "family/name", e.g. "cpu/sha256".
 	Name() string
@@ -76,16 +86,26 @@ type Workload interface {
 
 // Instance is a started workload. Close releases everything Start made
 // (listeners, goroutines, temporary directories).
+//
+// One Instance serves every point and sample of its workload in a run,
+// and the ops of its workers run on many goroutines at once: what they
+// share through it must be safe for concurrent use. In a worker process
+// (--exec processes) the process has its own Instance, so nothing is
+// shared between processes.
 type Instance interface {
 	// NewWorker returns the per-goroutine state of one worker. It is
-	// called outside the timed region.
+	// called outside the timed region, for each goroutine of each
+	// sample, one call at a time; env is that goroutine's.
 	NewWorker(env Env) (Worker, error)
 	Close() error
 }
 
-// Worker does the ops of one goroutine.
+// Worker does the ops of one goroutine. Its Op is called from that
+// goroutine only, so a Worker need not be safe for concurrent use. The
+// runner closes it after its sample.
 type Worker interface {
-	// Op does exactly one op. An error aborts the sample.
+	// Op does exactly one op and checks its result. An error (a wrong
+	// result among them) aborts the sample and fails its point.
 	Op() error
 	// Close releases the worker's own resources (a connection, a file).
 	Close() error
@@ -261,7 +281,10 @@ var ErrUnknown = errors.New("unknown workload")
 
 var registry = map[string]Workload{}
 
-// Register adds w to the registry; a second workload of the same name panics.
+// Register adds w to the registry; a second workload of the same name
+// panics. Call it from an init function of the workload's package, so
+// that any binary that imports the package, and each of its worker
+// processes, has the workload before main runs.
 func Register(w Workload) {
 	if _, dup := registry[w.Name()]; dup {
 		panic("workloads: duplicate workload " + w.Name())
