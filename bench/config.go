@@ -2,6 +2,7 @@ package bench
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -223,8 +224,8 @@ func (c *Config) validate() error {
 	if c.Scaling != Strong && c.Scaling != Weak {
 		return bad("Scaling", strconv.Quote(string(c.Scaling)), "want strong or weak")
 	}
-	if c.LockOpts.SwitchInterval <= 0 {
-		return bad("LockOpts.SwitchInterval", c.LockOpts.SwitchInterval.String(), "want a positive duration")
+	if err := checkLockOpts(c.LockOpts); err != nil {
+		return err
 	}
 	if c.TargetCI < 0 || c.TargetCI >= 1 || c.TargetCI != c.TargetCI {
 		return bad("TargetCI", fmt.Sprintf("%v%%", 100*c.TargetCI), "want a percentage above 0%% and below 100%%, e.g. 2%%")
@@ -234,9 +235,6 @@ func (c *Config) validate() error {
 	}
 	if c.SampleTimeout < 0 {
 		return bad("SampleTimeout", c.SampleTimeout.String(), "want a positive duration, or 0 for the default")
-	}
-	if c.LockOpts.CheckInterval < 1 {
-		return bad("LockOpts.CheckInterval", strconv.Itoa(c.LockOpts.CheckInterval), "want at least 1")
 	}
 	if err := c.Exec.validate(c.Workloads); err != nil {
 		return err
@@ -302,6 +300,29 @@ func checkList(field string, xs []int, hi int) error {
 	return nil
 }
 
+// checkLockOpts returns a *FieldError for the first option of o out of
+// range: a sweep's (Config.LockOpts) and a Single's.
+func checkLockOpts(o gil.Options) error {
+	if o.SwitchInterval <= 0 {
+		return &FieldError{Field: "LockOpts.SwitchInterval", Value: o.SwitchInterval.String(), Err: errors.New("want a positive duration")}
+	}
+	if o.CheckInterval < 1 {
+		return &FieldError{Field: "LockOpts.CheckInterval", Value: strconv.Itoa(o.CheckInterval), Err: errors.New("want at least 1")}
+	}
+	return nil
+}
+
+// lockFileConfig is the file configuration of how samples were taken:
+// the scaling and the lock options, a sweep's (FileConfig) and a
+// Single's alike.
+func lockFileConfig(scaling Scaling, o gil.Options) []results.Config {
+	return []results.Config{
+		{Key: results.KeyScaling, Value: string(scaling)},
+		{Key: results.KeySwitchInterval, Value: o.SwitchInterval.String()},
+		{Key: results.KeyCheckInterval, Value: strconv.Itoa(o.CheckInterval)},
+	}
+}
+
 // FileConfig returns the file configuration of a run: the machine, the
 // date, the sweep's settings and each workload's class (its
 // workloads.Classed, so that the analysis never reads a class from a
@@ -323,9 +344,9 @@ func (c *Config) FileConfig(now time.Time) []results.Config {
 		results.Config{Key: results.KeyCount, Value: strconv.Itoa(c.Count)},
 		results.Config{Key: results.KeyTargetCI, Value: FormatPercent(c.TargetCI)},
 		results.Config{Key: results.KeyBenchtime, Value: c.Benchtime.String()},
-		results.Config{Key: results.KeyScaling, Value: string(c.Scaling)},
-		results.Config{Key: results.KeySwitchInterval, Value: c.LockOpts.SwitchInterval.String()},
-		results.Config{Key: results.KeyCheckInterval, Value: strconv.Itoa(c.LockOpts.CheckInterval)},
+	)
+	cfg = append(cfg, lockFileConfig(c.Scaling, c.LockOpts)...)
+	cfg = append(cfg,
 		results.Config{Key: results.KeyIOLatency, Value: c.Params.IOLatency.String()},
 		results.Config{Key: results.KeyServerLatency, Value: c.Params.ServerLatency.String()},
 		results.Config{Key: results.KeyIOFraction, Value: strconv.FormatFloat(c.Params.IOFraction, 'g', -1, 64)},

@@ -71,11 +71,8 @@ func NewSingle(name string, in workloads.Instance, lock string, opts gil.Options
 	if goroutines < 1 || goroutines > MaxGoroutines {
 		return nil, invalid(&FieldError{Field: "Goroutines", Value: strconv.Itoa(goroutines), Err: fmt.Errorf("want 1 to %d", MaxGoroutines)})
 	}
-	if opts.SwitchInterval <= 0 {
-		return nil, invalid(&FieldError{Field: "LockOpts.SwitchInterval", Value: opts.SwitchInterval.String(), Err: errors.New("want a positive duration")})
-	}
-	if opts.CheckInterval < 1 {
-		return nil, invalid(&FieldError{Field: "LockOpts.CheckInterval", Value: strconv.Itoa(opts.CheckInterval), Err: errors.New("want at least 1")})
+	if err := checkLockOpts(opts); err != nil {
+		return nil, invalid(err)
 	}
 	if in == nil {
 		return nil, errors.New("bench: NewSingle of a nil Instance")
@@ -90,6 +87,13 @@ func NewSingle(name string, in workloads.Instance, lock string, opts gil.Options
 		chunk: 1,
 	}
 	return s, nil
+}
+
+// FileConfig returns the file configuration of how the Single takes
+// its samples, the part of a sweep's (Config.FileConfig) that applies
+// to it: strong scaling and its lock options, each key package results'.
+func (s *Single) FileConfig() []results.Config {
+	return lockFileConfig(Strong, s.r.c.LockOpts)
 }
 
 // singleTimeout is a Single's default watchdog for a sample expected to

@@ -212,9 +212,9 @@ func run(b *testing.B, s Sweep, workload string, in workloads.Instance) {
 	// discarded and it has no -cpu loop. One with a name is go test
 	// -bench's, whose output is a results file.
 	gotest := b.Name() != ""
+	var base results.Point // the benchmark's own name, its workload the classes line's key
 	if gotest {
-		base, err := results.ParseName(b.Name())
-		if err != nil {
+		if base, err = results.ParseName(b.Name()); err != nil {
 			b.Fatalf("partest: benchmark name %q: %v", b.Name(), err)
 		}
 		for _, l := range leaves {
@@ -224,19 +224,24 @@ func run(b *testing.B, s Sweep, workload string, in workloads.Instance) {
 					b.Name(), l.name, l.lock, l.goroutines, err)
 			}
 		}
-		if err := writeConfig(s, base.Workload); err != nil {
-			b.Fatalf("partest: %v", err)
-		}
 	}
 	name := workload
 	if name == "" {
 		name = b.Name()
 	}
-	for _, l := range leaves {
-		single, err := bench.NewSingle(name, in, l.lock, s.LockOptions, l.goroutines)
-		if err != nil {
+	singles := make([]*bench.Single, len(leaves))
+	for i, l := range leaves {
+		if singles[i], err = bench.NewSingle(name, in, l.lock, s.LockOptions, l.goroutines); err != nil {
 			b.Fatalf("partest: %v", err)
 		}
+	}
+	if gotest {
+		if err := writeConfig(singles[0].FileConfig(), s.Class, base.Workload); err != nil {
+			b.Fatalf("partest: %v", err)
+		}
+	}
+	for i, l := range leaves {
+		single := singles[i]
 		probe := gotest
 		b.Run(l.name, func(b *testing.B) {
 			b.StopTimer()
@@ -430,18 +435,15 @@ var (
 
 // writeConfig writes, before the first sub-benchmark's line, the file
 // configuration a parbench run writes that applies here: the machine
-// (once), strong scaling, the lock options and the classes line, each
-// only when its value differs from the one written before.
-func writeConfig(s Sweep, workload string) error {
+// (once), how the samples are taken (sampling: a Single's FileConfig)
+// and the classes line with workload's class, each only when its value
+// differs from the one written before.
+func writeConfig(sampling []results.Config, class, workload string) error {
 	configMu.Lock()
 	defer configMu.Unlock()
-	cfg := append(slices.Clone(machine()),
-		results.Config{Key: results.KeyScaling, Value: string(bench.Strong)},
-		results.Config{Key: results.KeySwitchInterval, Value: s.LockOptions.SwitchInterval.String()},
-		results.Config{Key: results.KeyCheckInterval, Value: strconv.Itoa(s.LockOptions.CheckInterval)},
-	)
-	if s.Class != "" {
-		c, _ := results.ParseClass(s.Class) // normalized checked it
+	cfg := append(slices.Clone(machine()), sampling...)
+	if class != "" {
+		c, _ := results.ParseClass(class) // normalized checked it
 		i := slices.IndexFunc(classes, func(wc results.WorkloadClass) bool { return wc.Workload == workload })
 		if i < 0 {
 			classes = append(classes, results.WorkloadClass{Workload: workload, Class: c})

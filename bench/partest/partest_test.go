@@ -357,6 +357,15 @@ func checkConfig(t *testing.T, res *benchfmt.Result, workload string) {
 	if got := res.GetConfig(results.KeyScaling); got != string(bench.Strong) {
 		t.Errorf("configuration %s: %q, want strong", results.KeyScaling, got)
 	}
+	def := gil.DefaultOptions() // a zero Sweep's lock options
+	for key, want := range map[string]string{
+		results.KeySwitchInterval: def.SwitchInterval.String(),
+		results.KeyCheckInterval:  strconv.Itoa(def.CheckInterval),
+	} {
+		if got := res.GetConfig(key); got != want {
+			t.Errorf("configuration %s: %q, want %q", key, got, want)
+		}
+	}
 	m, err := results.ParseClasses(res.GetConfig(results.KeyClasses))
 	if err != nil || m.Of(workload) != results.ClassCPU {
 		t.Errorf("classes line %q (%v): class of %s %v, want cpu", res.GetConfig(results.KeyClasses), err, workload, m.Of(workload))
