@@ -159,7 +159,7 @@ report: build ## analyse results files: make report FILES="results/a.txt results
 # test in cli fails if they differ. compare prints each file's
 # machine first, since benchstat's header then shows neither.
 MACHINE_KEYS   := goos,goarch,cpu,ncpu,cpu-quota,go
-COMPARE_IGNORE ?= $(MACHINE_KEYS),host,parbench-version,parbench-commit,date,profiles,classes,workloads,procs,goroutines,locks,count,target-ci,benchtime
+COMPARE_IGNORE ?= $(MACHINE_KEYS),host,parbench-version,parbench-commit,date,profiles,classes,workloads,procs,goroutines,locks,count,target-ci,benchtime,server-workers,server-threads
 comma := ,
 
 compare: ## benchstat between two results files, of one machine or two: make compare OLD=a.txt NEW=b.txt

@@ -97,6 +97,11 @@ type Config struct {
 	// Exec is the --exec dimension: goroutines, or worker processes
 	// with their payloads (exec.go). The zero value is goroutines only.
 	Exec ExecConfig
+	// Service is the server shape of a sweep of served workloads, the
+	// --server-workers and --server-threads dimensions (service.go):
+	// with one, each point's lock is its service's and its goroutines
+	// are the clients. The zero value is no shape.
+	Service ServiceConfig
 }
 
 // Prior is a point's state in a results file being resumed.
@@ -239,6 +244,9 @@ func (c *Config) validate() error {
 	if err := c.Exec.validate(c.Workloads); err != nil {
 		return err
 	}
+	if err := c.Service.validate(c.Workloads, c.Exec); err != nil {
+		return err
+	}
 	return c.Params.Validate()
 }
 
@@ -250,23 +258,31 @@ func (c *Config) checkParamsUsed() error {
 	for _, name := range c.Params.Changed() {
 		if !slices.ContainsFunc(c.Workloads, func(w workloads.Workload) bool { return workloads.Uses(w, name) }) {
 			return &FieldError{Field: "Params." + name, Value: c.Params.Value(name),
-				Err: fmt.Errorf("no workload in {Workloads} reads it (it is for %s): drop it, or add one of those to {Workloads}", usersOf(name))}
+				Err: fmt.Errorf("no workload in {Workloads} reads it (it is for %s): drop it, or add one of those to {Workloads}",
+					workloadsWhere(func(w workloads.Workload) bool { return workloads.Uses(w, name) }))}
 		}
+	}
+	// The handler runs in a served sweep's service only: without a
+	// shape the webapp workloads run as they always have.
+	if !c.Service.served() && slices.Contains(c.Params.Changed(), workloads.ParamHandlerCPU) {
+		return &FieldError{Field: "Params." + workloads.ParamHandlerCPU, Value: c.Params.Value(workloads.ParamHandlerCPU),
+			Err: errors.New("only the service of a served sweep runs a handler: add {Service.Threads} or {Service.Workers}, or drop it")}
 	}
 	return nil
 }
 
-// usersOf names the registered workloads that read the knob name: a
-// whole family by its name ("webapp"), else each workload.
-func usersOf(name string) string {
+// workloadsWhere names the registered workloads w with is(w): a whole
+// family by its name ("webapp") where each of its workloads is one,
+// else each workload.
+func workloadsWhere(is func(workloads.Workload) bool) string {
 	var names []string
 	for _, w := range workloads.All() {
-		if !workloads.Uses(w, name) {
+		if !is(w) {
 			continue
 		}
 		fam := workloads.Family(w.Name())
 		all, _ := workloads.Lookup(fam)
-		if slices.ContainsFunc(all, func(v workloads.Workload) bool { return !workloads.Uses(v, name) }) || fam == w.Name() {
+		if slices.ContainsFunc(all, func(v workloads.Workload) bool { return !is(v) }) || fam == w.Name() {
 			names = append(names, w.Name())
 		} else if !slices.Contains(names, fam) {
 			names = append(names, fam)
@@ -345,6 +361,14 @@ func (c *Config) FileConfig(now time.Time) []results.Config {
 		results.Config{Key: results.KeyTargetCI, Value: FormatPercent(c.TargetCI)},
 		results.Config{Key: results.KeyBenchtime, Value: c.Benchtime.String()},
 	)
+	// A served sweep's shape and handler: nothing for a sweep without
+	// one, so that its files read, and resume, as before.
+	if c.Service.served() {
+		cfg = append(cfg,
+			results.Config{Key: results.KeyServerWorkers, Value: joinInts(c.Service.workers())},
+			results.Config{Key: results.KeyServerThreads, Value: joinInts(c.Service.threads())},
+		)
+	}
 	cfg = append(cfg, lockFileConfig(c.Scaling, c.LockOpts)...)
 	cfg = append(cfg,
 		results.Config{Key: results.KeyIOLatency, Value: c.Params.IOLatency.String()},
@@ -355,6 +379,9 @@ func (c *Config) FileConfig(now time.Time) []results.Config {
 		results.Config{Key: results.KeyDatabase, Value: redactDSN(c.Params.DB)},
 		results.Config{Key: results.KeyFaults, Value: cmp.Or(c.Params.Faults, "off")},
 	)
+	if c.Service.served() {
+		cfg = append(cfg, results.Config{Key: results.KeyHandlerCPU, Value: c.Params.Value(workloads.ParamHandlerCPU)})
+	}
 	if len(classes) > 0 {
 		cfg = append(cfg, results.Config{Key: results.KeyClasses, Value: results.FormatClasses(classes)})
 	}
@@ -401,15 +428,46 @@ func joinInts(xs []int) string {
 }
 
 // Points returns the sweep's points in sweep order: workload, lock,
-// goroutines, GOMAXPROCS, as Run measures them.
+// exec mode and payload, server workers and threads, goroutines,
+// GOMAXPROCS, as Run measures them.
 func (c *Config) Points() []results.Point {
 	var pts []results.Point
 	for _, w := range c.Workloads {
-		for _, l := range c.Locks {
-			for _, v := range c.Exec.variants() {
+		for _, pp := range c.plan(w) {
+			pts = append(pts, pp.Point)
+		}
+	}
+	return pts
+}
+
+// planned is one point of the sweep, as Points names it and Run
+// measures it.
+type planned struct {
+	results.Point
+	x     execPoint
+	shape serviceShape
+}
+
+// plan returns the points of workload w in sweep order: the one
+// expansion of the dimensions, which Points and Run share so that a
+// resumed file's names are the ones Run measures. The name's extra keys
+// are the exec ones, then the server shape's.
+func (c *Config) plan(w workloads.Workload) []planned {
+	var pts []planned
+	for _, l := range c.Locks {
+		for _, v := range c.Exec.variants() {
+			for _, s := range c.Service.shapes() {
+				extra := v.extra
+				if s.extra != nil {
+					extra = append(slices.Clip(v.extra), s.extra...)
+				}
 				for _, g := range c.Goroutines {
 					for _, p := range c.Procs {
-						pts = append(pts, results.Point{Workload: w.Name(), Lock: l, Extra: v.extra, Goroutines: g, Procs: p})
+						pts = append(pts, planned{
+							Point: results.Point{Workload: w.Name(), Lock: l, Extra: extra, Goroutines: g, Procs: p},
+							x:     v.x,
+							shape: s,
+						})
 					}
 				}
 			}

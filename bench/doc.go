@@ -1,5 +1,6 @@
 // Package bench is parbench's runner: it sweeps workloads over lock
-// modes, exec modes (goroutines or worker processes), goroutine counts
+// modes, exec modes (goroutines or worker processes), server shapes (a
+// served workload's worker processes and threads), goroutine counts
 // and GOMAXPROCS, and emits one result in the standard Go benchmark
 // format per sample.
 //
@@ -7,13 +8,21 @@
 //
 //  1. Validate the Config (config.go), start every workload once
 //     (servers, buffers, temp files) and expand the sweep into points:
-//     workload x lock x exec x goroutines x GOMAXPROCS (runner.go). The
+//     workload x lock x exec x server shape x goroutines x GOMAXPROCS
+//     (Config.plan, the one expansion that Run and Config.Points share). The
 //     exec dimension (exec.go, Config.Exec) is goroutines of this
 //     process under one lock, or, with --exec processes, G worker
 //     processes each with its own lock, at each payload size; a sweep
 //     without processes has one exec variant and no exec keys in its
 //     names. A workload that is a workloads.GoroutinesOnly is refused in
-//     a processes sweep before anything starts.
+//     a processes sweep before anything starts. The server shape
+//     (service.go, Config.Service: --server-workers x --server-threads)
+//     is for workloads.Served workloads only (webapp/*): such a sweep
+//     starts one instance per workload, lock and shape with
+//     StartService, whose W service processes of T threads each hold
+//     the point's lock, and its names carry server-workers= and
+//     server-threads= after any exec keys; a sweep without a shape has
+//     no such keys.
 //  2. Calibrate each point once, as `go test` does: grow the op count
 //     until a run is long enough to extrapolate to Config.Benchtime, and
 //     size the chunk that goroutines draw from the shared op counter so
@@ -34,7 +43,9 @@
 //     confidence interval of its median is narrow enough (at least
 //     MinAdaptive samples); a note records why each point stopped.
 //  4. Each sample (sample.go): set GOMAXPROCS, make a fresh lock (package
-//     gil) and workers, run a GC, start the workload's background
+//     gil; lock "none" for a served point, whose clients are the load
+//     generator while its instance's BeginSample gives each service
+//     process a fresh lock of the point's mode) and workers, run a GC, start the workload's background
 //     goroutines under the same lock (internal/background:
 //     latency/convoy's CPU goroutines), start the goroutines and wait
 //     until all are parked, release them together (ops.go), time until

@@ -16,10 +16,12 @@ import (
 
 // TestFileConfigKeys checks that the runner writes only keys package
 // results names, each with a role, each once, and every one of them
-// (with processes on, and the profiles folder, which the command adds).
+// (with processes on, a server shape, and the profiles folder, which
+// the command adds).
 func TestFileConfigKeys(t *testing.T) {
 	c := bench.DefaultConfig()
 	c.Exec.Modes = []string{bench.ExecGoroutines, bench.ExecProcesses}
+	c.Service.Threads = []int{1, 2}
 	seen := map[string]bool{results.KeyProfiles: true}
 	for _, kv := range c.FileConfig(time.Unix(0, 0)) {
 		if results.KeyRole(kv.Key) == results.RoleUnknown {

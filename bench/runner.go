@@ -23,6 +23,7 @@ type point struct {
 	ops   int64 // ops per sample: the total (strong) or per goroutine (weak)
 	chunk int64 // ops per draw from the shared counter
 	x     execPoint
+	shape serviceShape // a served point's server shape (service.go)
 
 	secs []float64 // sec/op of its samples, prior ones first
 	over bool      // stopped or failed: no more samples
@@ -71,39 +72,44 @@ func Run(ctx context.Context, c Config, fileCfg []results.Config, sink func(*ben
 func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func(*benchfmt.Result) error) (err error) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 
-	insts := make([]workloads.Instance, 0, len(c.Workloads))
+	// The instances in start order, each with its workload's name.
+	type started struct {
+		name string
+		in   workloads.Instance
+	}
+	var insts []started
 	defer func() {
-		for i, in := range insts {
-			if cerr := closeWithin(in, closeTimeout); cerr != nil && err == nil {
-				err = fmt.Errorf("closing %s: %w", c.Workloads[i].Name(), cerr)
+		for _, s := range insts {
+			if cerr := closeWithin(s.in, closeTimeout); cerr != nil && err == nil {
+				err = fmt.Errorf("closing %s: %w", s.name, cerr)
 			}
 		}
 	}()
+	// One instance per workload, or, in a served sweep, one per
+	// workload, lock and server shape: the service's processes hold the
+	// point's lock, so each lock and shape needs a service of its own.
+	type instKey struct {
+		lock             string
+		workers, threads int
+	}
 	var points []*point
 	for _, w := range c.Workloads {
-		in, err := w.Start(c.Params)
-		var pe *workloads.ParamError
-		switch {
-		case errors.As(err, &pe): // a setting the workload could not use (a --db that refuses)
-			return &FieldError{Field: "Params." + pe.Param, Value: pe.Value, Err: fmt.Errorf("starting %s: %w", w.Name(), pe.Err)}
-		case err != nil:
-			return fmt.Errorf("starting %s: %w", w.Name(), err)
-		case in == nil: // a third-party workload's bug: say so, not a nil dereference later
-			return fmt.Errorf("starting %s: its Start returned no Instance and no error", w.Name())
-		}
-		insts = append(insts, in)
-		for _, l := range c.Locks {
-			for _, v := range c.Exec.variants() {
-				for _, g := range c.Goroutines {
-					for _, p := range c.Procs {
-						points = append(points, &point{
-							Point: results.Point{Workload: w.Name(), Lock: l, Extra: v.extra, Goroutines: g, Procs: p},
-							inst:  in,
-							x:     v.x,
-						})
-					}
-				}
+		ins := map[instKey]workloads.Instance{}
+		for _, pp := range c.plan(w) {
+			var key instKey
+			if pp.shape.served() {
+				key = instKey{pp.Lock, pp.shape.workers, pp.shape.threads}
 			}
+			in, ok := ins[key]
+			if !ok {
+				var err error
+				if in, err = c.start(w, pp); err != nil {
+					return err
+				}
+				insts = append(insts, started{w.Name(), in})
+				ins[key] = in
+			}
+			points = append(points, &point{Point: pp.Point, inst: in, x: pp.x, shape: pp.shape})
 		}
 	}
 
@@ -206,6 +212,36 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 		return &FailedError{Failures: r.failures}
 	}
 	return nil
+}
+
+// start starts w's instance for the point pp: Start, or for a served
+// point StartService with the point's lock and shape.
+func (c *Config) start(w workloads.Workload, pp planned) (workloads.Instance, error) {
+	what, starter := w.Name(), "Start"
+	var (
+		in  workloads.Instance
+		err error
+	)
+	if pp.shape.served() {
+		starter = "StartService"
+		svc := c.service(pp.Lock, pp.shape)
+		what = fmt.Sprintf("%s (lock %s, %d workers of %d threads)", w.Name(), svc.Lock, svc.Workers, svc.Threads)
+		in, err = w.(workloads.Served).StartService(c.Params, svc)
+	} else {
+		in, err = w.Start(c.Params)
+	}
+	var pe *workloads.ParamError
+	switch {
+	case errors.As(err, &pe) && strings.HasPrefix(pe.Param, "Service."): // a shape the workload could not run
+		return nil, &FieldError{Field: pe.Param, Value: pe.Value, Err: fmt.Errorf("starting %s: %w", what, pe.Err)}
+	case errors.As(err, &pe): // a setting the workload could not use (a --db that refuses)
+		return nil, &FieldError{Field: "Params." + pe.Param, Value: pe.Value, Err: fmt.Errorf("starting %s: %w", what, pe.Err)}
+	case err != nil:
+		return nil, fmt.Errorf("starting %s: %w", what, err)
+	case in == nil: // a third-party workload's bug: say so, not a nil dereference later
+		return nil, fmt.Errorf("starting %s: its %s returned no Instance and no error", what, starter)
+	}
+	return in, nil
 }
 
 // closeTimeout bounds Instance.Close: a workload whose sample was

@@ -220,7 +220,9 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	if pt.x.processes {
 		return r.measureProcs(pt, ops, ab)
 	}
-	lock, err := gil.New(pt.Lock, r.lockOptions(pt))
+	// A served point's lock is in its service's processes, each its
+	// own (the Instance's BeginSample makes them); the clients run free.
+	lock, err := gil.New(pt.clientLock(), r.lockOptions(pt))
 	if err != nil {
 		return sampleResult{}, err
 	}

@@ -141,6 +141,9 @@ type runFlags struct {
 	sampleTimeout                       time.Duration
 	prof                                profFlags // profile.go
 	exec                                execFlags // exec.go
+	// The server shape (--server-workers, --server-threads): a list
+	// given or not, since a sweep without one is not a shape of 1x1.
+	serverWorkers, serverThreads optionalList
 }
 
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
@@ -151,7 +154,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.workloads, "workloads", "all", "comma-separated `list` of workloads or families (see parbench list)")
 	fs.StringVar(&f.procs, "procs", joinInts(def.Procs), "GOMAXPROCS `list`: 1,2,4 or a range 1-16")
 	fs.StringVar(&f.goroutines, "goroutines", joinInts(def.Goroutines), "goroutine counts `list`")
-	fs.StringVar(&f.locks, "lock", "none", "lock modes `list`: "+strings.Join(gil.Modes(), ", "))
+	fs.StringVar(&f.locks, "lock", "none", "lock modes `list`: "+strings.Join(gil.Modes(), ", ")+" (with --server-workers or --server-threads, the service's)")
 	fs.IntVar(&f.count, "count", def.Count, "samples per point")
 	fs.DurationVar(&f.benchtime, "benchtime", def.Benchtime, "target wall time per sample")
 	fs.StringVar(&f.scaling, "scaling", string(def.Scaling), "strong (fixed total work) or weak (fixed work per goroutine)")
@@ -168,6 +171,9 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.params.DB, "db", def.Params.DB, "webapp: database, empty for embedded SQLite or a postgres://user:pass@host/db `URL`")
 	fs.StringVar(&f.params.Faults, "faults", def.Params.Faults, "webapp: fault `spec`, on or latency=1ms,jitter=1ms,drop=0.005,reset=0.005,bad=0.02,busy=5ms")
 	fs.IntVar(&f.params.CPUGoroutines, "cpu-goroutines", def.Params.CPUGoroutines, "latency/convoy: CPU-bound goroutines beside the IO goroutine, under the same lock")
+	fs.Var(&f.serverWorkers, "server-workers", fmt.Sprintf("webapp: the service's worker processes, a `list` (1 to %d), as a pre-fork server's --workers; with it or --server-threads, --lock is the service's (one lock per worker process) and the clients run under none", workloads.MaxServiceWorkers))
+	fs.Var(&f.serverThreads, "server-threads", fmt.Sprintf("webapp: threads per service worker process, a `list` (1 to %d) sharing that process's lock, as a pre-fork server's --threads", workloads.MaxServiceThreads))
+	fs.DurationVar(&f.params.HandlerCPU, "handler-cpu", def.Params.HandlerCPU, "webapp with --server-workers/--server-threads: CPU work of a request's handler, under the service's lock")
 	fs.DurationVar(&f.lockOpts.SwitchInterval, "switch-interval", def.LockOpts.SwitchInterval, "GIL switch interval (sys.setswitchinterval)")
 	fs.IntVar(&f.lockOpts.CheckInterval, "check-interval", def.LockOpts.CheckInterval, "gil-old: ticks (bytecodes' worth of work, ~12ns each) between releases (sys.setcheckinterval)")
 	f.prof.register(fs)
@@ -213,6 +219,12 @@ func (f *runFlags) config() (bench.Config, error) {
 	}
 	c.SampleTimeout = f.sampleTimeout
 	if c.Exec, err = f.exec.config(); err != nil {
+		return c, err
+	}
+	if c.Service.Workers, err = f.serverWorkers.ints("--server-workers", workloads.MaxServiceWorkers); err != nil {
+		return c, err
+	}
+	if c.Service.Threads, err = f.serverThreads.ints("--server-threads", workloads.MaxServiceThreads); err != nil {
 		return c, err
 	}
 	return c, nil

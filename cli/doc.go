@@ -54,7 +54,9 @@
 // workload registered only in the parent (after a flag of your own, say)
 // is an unknown workload in its workers, and its exec=processes points
 // fail. For the same reason a program that calls Run instead of Main
-// cannot run --exec processes.
+// cannot run --exec processes, nor a served workload's service
+// processes (--server-workers, --server-threads), which are the same
+// binary re-executed too.
 //
 // Stability: Main and Run are the package's API, and the exit statuses
 // (0 success, 1 a failed run, 2 a usage error). The commands and flags

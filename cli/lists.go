@@ -80,6 +80,28 @@ func parseStrings(flag, s string) ([]string, error) {
 	return out, nil
 }
 
+// optionalList is a list flag without a default: ints is nil until the
+// command line (or a resumed file) sets it.
+type optionalList struct {
+	s   string
+	set bool
+}
+
+func (l *optionalList) String() string { return l.s }
+
+func (l *optionalList) Set(s string) error {
+	l.s, l.set = s, true
+	return nil
+}
+
+// ints parses the list as parseInts does, or returns nil when unset.
+func (l *optionalList) ints(flag string, hi int) ([]int, error) {
+	if !l.set {
+		return nil, nil
+	}
+	return parseInts(flag, l.s, hi)
+}
+
 func joinInts(xs []int) string {
 	s := make([]string, len(xs))
 	for i, x := range xs {

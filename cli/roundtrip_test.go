@@ -26,33 +26,15 @@ func TestFormatRoundTrip(t *testing.T) {
 		t.Fatalf("run: exit %d, stderr: %s", code, stderr.String())
 	}
 
-	b, err := analysis.NewBuilder(analysis.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = b.Read(f, out)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := b.Report()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := readReport(t, out)
 	if warns := rep.AttachProfiles(); len(warns) > 0 {
 		t.Fatalf("AttachProfiles: %v", warns)
-	}
-	if len(rep.Files) != 1 {
-		t.Fatalf("%d files in the report, want 1", len(rep.Files))
 	}
 	file := rep.Files[0]
 
 	// Every key, with its value where the run's flags set it. The exec
-	// keys are written by sweeps with worker processes only.
+	// keys are written by sweeps with worker processes only, the
+	// service's by served sweeps only (TestFormatRoundTripServed).
 	want := map[string]string{
 		results.KeyWorkloads: "cpu/sha256,io/sleep", results.KeyLocks: "none,gil", results.KeyProcs: "1,2",
 		results.KeyGoroutines: "2", results.KeyCount: "2", results.KeyBenchtime: "10ms",
@@ -68,6 +50,11 @@ func TestFormatRoundTrip(t *testing.T) {
 		case results.KeyExec, results.KeyPayload, results.KeyIncludeStartup:
 			if v := file.Get(k); v != "" {
 				t.Errorf("a goroutines-only run wrote %s: %q", k, v)
+			}
+			continue
+		case servedKeys[0], servedKeys[1], servedKeys[2]:
+			if v := file.Get(k); v != "" {
+				t.Errorf("a run without a server shape wrote %s: %q", k, v)
 			}
 			continue
 		}
@@ -87,7 +74,7 @@ func TestFormatRoundTrip(t *testing.T) {
 			t.Errorf("%s: class %v, want %v", g.Label(), g.Class, classes[g.Workload])
 		}
 		for _, k := range results.SettingKeys() {
-			if !strings.Contains(g.Settings, k+"=") {
+			if k != results.KeyHandlerCPU && !strings.Contains(g.Settings, k+"=") {
 				t.Errorf("%s: settings %q lack %s", g.Label(), g.Settings, k)
 			}
 		}
@@ -139,4 +126,31 @@ func TestFormatRoundTrip(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// readReport reads the results file at path through the analysis, as
+// `parbench report` does, and checks that it is the report's one file.
+func readReport(t *testing.T, path string) *analysis.Report {
+	t.Helper()
+	b, err := analysis.NewBuilder(analysis.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.Read(f, path)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.Report()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Files) != 1 {
+		t.Fatalf("%d files in the report, want 1", len(rep.Files))
+	}
+	return rep
 }

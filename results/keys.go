@@ -34,6 +34,12 @@ const (
 	KeyCount      = "count"
 	KeyTargetCI   = "target-ci"
 	KeyBenchtime  = "benchtime"
+	// The server shape of a sweep of served workloads (webapp/* with
+	// --server-workers, --server-threads): the lists, written only by
+	// such a sweep. The result names carry each point's values under the
+	// same keys (server-workers=W/server-threads=T).
+	KeyServerWorkers = "server-workers"
+	KeyServerThreads = "server-threads"
 	// How each point is measured.
 	KeyScaling        = "scaling" // "strong" or "weak"
 	KeyExec           = "exec"    // goroutines, processes (written only by sweeps with worker processes)
@@ -49,6 +55,7 @@ const (
 	KeyCPUGoroutines  = "cpu-goroutines"
 	KeyDatabase       = "database"
 	KeyFaults         = "faults"
+	KeyHandlerCPU     = "handler-cpu" // a served workload's CPU per request, under the service's lock
 )
 
 // Role is what a file configuration key says, and so what a reader may
@@ -131,6 +138,8 @@ var keys = []struct {
 	{KeyCount, RoleSweep},
 	{KeyTargetCI, RoleSweep},
 	{KeyBenchtime, RoleSweep},
+	{KeyServerWorkers, RoleSweep},
+	{KeyServerThreads, RoleSweep},
 
 	{KeyScaling, RoleMode},
 	{KeyExec, RoleMode},
@@ -146,6 +155,7 @@ var keys = []struct {
 	{KeyCPUGoroutines, RoleSetting},
 	{KeyDatabase, RoleSetting},
 	{KeyFaults, RoleSetting},
+	{KeyHandlerCPU, RoleSetting},
 }
 
 // KeyRole returns the role of a file configuration key, RoleUnknown for

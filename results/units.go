@@ -37,3 +37,16 @@ const UnitMutexWait = "mutex-wait-sec/op"
 // heap's locks, which UnitMutexWait counts with sync.Mutex, are busy
 // (analysis does not name a lock from the mutex wait there).
 const UnitGCShare = "gc-cpu-share"
+
+// UnitServerCPU is the CPU time a served workload's service processes
+// (its pre-fork worker processes, package workloads' Service) spent
+// during a sample, over its ops: the handler's work, the framework's
+// (HTTP parsing, routing, JSON) and the database driver's, all counted.
+// Over sec/op times the concurrency it gives the share of a request's
+// time spent computing rather than waiting.
+const UnitServerCPU = "server-cpu-sec/op"
+
+// UnitServerRSS is the resident memory of one service worker process
+// at the end of a sample (VmRSS), averaged over the processes: what one
+// more worker costs, where one more thread costs a stack.
+const UnitServerRSS = "B/server-worker"

@@ -135,6 +135,9 @@ type Params struct {
 	// Faults is the webapp workloads' fault spec (--faults): "" for none,
 	// "on" for the default mix, or key=value pairs (see package webapp).
 	Faults string
+	// HandlerCPU is the CPU work of one request in a Served workload's
+	// service handler, under the service's lock (--handler-cpu).
+	HandlerCPU time.Duration
 }
 
 // DefaultParams returns the documented defaults.
@@ -144,6 +147,7 @@ func DefaultParams() Params {
 		ServerLatency: 0,
 		IOFraction:    0.5,
 		OpTime:        time.Millisecond,
+		HandlerCPU:    300 * time.Microsecond,
 	}
 }
 
@@ -182,6 +186,8 @@ func (p Params) Validate() error {
 		return bad(ParamOpTime, p.OpTime, "want a duration above 0 and at most 1m")
 	case p.CPUGoroutines < 0 || p.CPUGoroutines > MaxCPUGoroutines:
 		return bad(ParamCPUGoroutines, p.CPUGoroutines, fmt.Sprintf("want 0 to %d", MaxCPUGoroutines))
+	case p.HandlerCPU < 0 || p.HandlerCPU > time.Second:
+		return bad(ParamHandlerCPU, p.HandlerCPU, "want a duration from 0 to 1s")
 	}
 	for _, check := range paramChecks {
 		if err := check(p); err != nil {
@@ -203,6 +209,7 @@ const (
 	ParamCPUGoroutines = "CPUGoroutines"
 	ParamDB            = "DB"
 	ParamFaults        = "Faults"
+	ParamHandlerCPU    = "HandlerCPU"
 )
 
 // knobs are the Param* knobs in field order, each with its value as
@@ -219,6 +226,7 @@ var knobs = []struct {
 	{ParamCPUGoroutines, func(p Params) string { return fmt.Sprint(p.CPUGoroutines) }},
 	{ParamDB, func(p Params) string { return p.DB }},
 	{ParamFaults, func(p Params) string { return strconv.Quote(cmp.Or(p.Faults, "off")) }},
+	{ParamHandlerCPU, func(p Params) string { return p.HandlerCPU.String() }},
 }
 
 // Changed returns the knobs of p that differ from DefaultParams, in

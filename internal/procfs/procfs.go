@@ -10,15 +10,20 @@
 //   - /proc/PID/schedstat and /proc/self/task/TID/schedstat,
 //     "run wait slices": Schedstat returns the first two, the time spent
 //     on a CPU and the time spent waiting on a run queue.
+//   - /proc/self/status, "Key:\tvalue" lines: Resident returns the
+//     VmRSS line, the process's resident memory now, in bytes.
 //
 // The parsing is in pure functions on bytes (StatFields,
-// ParseSchedstat), so it is tested and fuzzed on every OS; the package
+// ParseSchedstat, ParseVmRSS), so it is tested and fuzzed on every OS; the package
 // builds everywhere, and outside Linux, where there is no /proc, Stat
 // and Schedstat report false.
 package procfs
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"time"
@@ -79,4 +84,39 @@ func ParseSchedstat(data []byte) (run, wait time.Duration, ok bool) {
 		return 0, 0, false
 	}
 	return time.Duration(r), time.Duration(w), true
+}
+
+// Resident is this process's resident memory now, in bytes: the VmRSS
+// line of /proc/self/status. ok is false where the file cannot be read
+// or has no such line (outside Linux: getrusage's ru_maxrss would be the
+// peak, not the memory now, and in bytes on some systems and KiB on
+// others).
+func Resident() (bytes int64, ok bool) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	n, err := ParseVmRSS(data)
+	return n, err == nil
+}
+
+// ParseVmRSS returns the VmRSS line of a /proc/PID/status file in
+// bytes ("VmRSS:\t    1234 kB").
+func ParseVmRSS(status []byte) (int64, error) {
+	for line := range bytes.Lines(status) {
+		rest, ok := bytes.CutPrefix(line, []byte("VmRSS:"))
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(rest)
+		if len(f) != 2 || string(f[1]) != "kB" {
+			return 0, fmt.Errorf("VmRSS line %q: want a count of kB", bytes.TrimSpace(line))
+		}
+		kb, err := strconv.ParseInt(string(f[0]), 10, 64)
+		if err != nil || kb < 0 || kb > math.MaxInt64>>10 {
+			return 0, fmt.Errorf("VmRSS line %q: want a count of kB", bytes.TrimSpace(line))
+		}
+		return kb << 10, nil
+	}
+	return 0, errors.New("no VmRSS line")
 }

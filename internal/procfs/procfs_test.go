@@ -140,3 +140,52 @@ func FuzzParseSchedstat(f *testing.F) {
 		}
 	})
 }
+func TestParseVmRSS(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"Name:\tx\nVmPeak:\t  9000 kB\nVmRSS:\t    1234 kB\nThreads:\t5\n", 1234 << 10, true},
+		{"VmRSS: 0 kB", 0, true},
+		{"Name:\tx\n", 0, false},
+		{"VmRSS:\t12 MB\n", 0, false},
+		{"VmRSS:\t-1 kB\n", 0, false},
+		{"VmRSS:\n", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseVmRSS([]byte(tt.in))
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("ParseVmRSS(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func FuzzParseVmRSS(f *testing.F) {
+	f.Add([]byte("Name:\tx\nVmRSS:\t    1234 kB\n"))
+	f.Add([]byte("VmRSS: 99999999999999999999 kB"))
+	f.Add([]byte("VmRSS:\t12 MB\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := ParseVmRSS(data)
+		if err != nil {
+			if n != 0 {
+				t.Fatalf("error %v but %d", err, n)
+			}
+			return
+		}
+		if n < 0 || n%1024 != 0 {
+			t.Fatalf("%d bytes: want a whole, non-negative count of KiB", n)
+		}
+		line := "VmRSS:\t" + strconv.FormatInt(n>>10, 10) + " kB\n"
+		if again, err := ParseVmRSS([]byte(line)); err != nil || again != n {
+			t.Fatalf("re-parsed %q as %d, %v", line, again, err)
+		}
+	})
+}
+
+func TestResident(t *testing.T) {
+	n, ok := Resident()
+	if runtime.GOOS == "linux" && (!ok || n <= 0) {
+		t.Fatalf("Resident() = %d, %v on Linux: want the process's VmRSS", n, ok)
+	}
+}

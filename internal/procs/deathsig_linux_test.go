@@ -33,12 +33,18 @@ func init() {
 		os.Exit(1)
 	}
 	go p.Run(4, 1, false)
-	var pids []string
-	for _, w := range p.ws {
-		pids = append(pids, strconv.Itoa(w.pid))
-	}
 	time.Sleep(200 * time.Millisecond) // the ops are under way
-	fmt.Println(strings.Join(pids, " "))
+	printPIDsAndWait(p.PIDs())
+}
+
+// printPIDsAndWait is the end of a parent role: it prints its
+// children's pids on one line and waits to be killed.
+func printPIDsAndWait(pids []int) {
+	var s []string
+	for _, pid := range pids {
+		s = append(s, strconv.Itoa(pid))
+	}
+	fmt.Println(strings.Join(s, " "))
 	select {}
 }
 
@@ -54,7 +60,15 @@ func gone(pid int) bool {
 // TestWorkersDieWithParent kills a parent with kill -9 while its
 // workers are in a 20s op: within 2s no worker is left.
 func TestWorkersDieWithParent(t *testing.T) {
-	cmd, line := testchild.Start(t, parentEnv+"=1")
+	childrenDieWithParent(t, parentEnv, "worker")
+}
+
+// childrenDieWithParent starts this test binary as the parent that
+// role (an environment variable) makes it, which prints the pids of its
+// two children (what they are), kills it with kill -9, and fails t if
+// a child lives 2s later.
+func childrenDieWithParent(t *testing.T, role, what string) {
+	cmd, line := testchild.Start(t, role+"=1")
 	var pids []int
 	for _, f := range strings.Fields(line) {
 		pid, err := strconv.Atoi(f)
@@ -64,11 +78,11 @@ func TestWorkersDieWithParent(t *testing.T) {
 		pids = append(pids, pid)
 	}
 	if len(pids) != 2 {
-		t.Fatalf("the parent said %q, want two worker pids", line)
+		t.Fatalf("the parent said %q, want two %s pids", line, what)
 	}
 	for _, pid := range pids {
 		if gone(pid) {
-			t.Fatalf("worker %d is gone before its parent was killed", pid)
+			t.Fatalf("%s %d is gone before its parent was killed", what, pid)
 		}
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
@@ -79,7 +93,7 @@ func TestWorkersDieWithParent(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		if !gone(pid) {
-			t.Errorf("worker %d lives 2s after its parent was killed", pid)
+			t.Errorf("%s %d lives 2s after its parent was killed", what, pid)
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}

@@ -28,6 +28,32 @@
 //     figures (merged by MergeMetrics). Close then closes the pipes and
 //     waits for every process; Abort kills them first.
 //
+// A service process (service.go) is the other mode: a pre-fork
+// server's worker, as gunicorn's, that serves requests arriving on a
+// socket, not ops sent down its pipe. Its data flow:
+//
+//  1. StartServices re-executes this binary n times as above, each
+//     inheriting the caller's files (a listening socket) as fd 3, 4, ...
+//     (exec.Cmd.ExtraFiles), and sends each a service hello instead of a
+//     Hello: the ServiceSpec (JSON), naming a service that the binary
+//     registered with RegisterService from init. The process calls the
+//     ServiceFunc with the spec's opaque Config and the inherited files,
+//     and answers Ready; all n run the one service on the one socket,
+//     and the kernel hands each connection to one of them.
+//  2. Begin(procs), per sample: each process sets GOMAXPROCS, makes a
+//     fresh lock (gil.New of the spec's mode) and calls Service.Begin,
+//     which makes its threads from it; then it reads its CPU time and
+//     answers Begun. The service's threads share that lock, so n
+//     processes are n GILs.
+//  3. End(wall): each calls Service.End (no request in flight, threads
+//     stopped), and answers Stats: its lock's figures and the
+//     service's, its CPU time since Begin and its resident memory
+//     (VmRSS; 0 outside Linux). The parent merges the figures
+//     (MergeMetrics), sums the CPU and keeps the memory per process.
+//     Between samples a service serves on, without a lock.
+//  4. Close closes each stdin: the process calls Service.Close and
+//     exits 0. Abort kills them.
+//
 // Workers die with their parent: on Linux each is started with a
 // parent-death signal (SIGKILL), which Linux sends when the thread that
 // started it ends, and no parbench thread ends before the process
@@ -41,12 +67,16 @@
 // or a hang past a deadline fails the sample with a *WorkerError that
 // names the worker, its pid, what it said and the tail of its stderr.
 // A worker reads nothing but its stdin and opens no port its workload
-// does not (io/tcp's echo server is the worker's own).
+// does not (io/tcp's echo server is the worker's own); a service
+// process also has the files it inherited. Service processes die with
+// their parent the same way, and also end when their stdin does; their
+// failures are *WorkerErrors too.
 //
 // It is internal to the module: package bench drives the parent side
 // (exec.go, for points of exec=processes) and package cli's Main calls
 // MaybeServe, so that the parbench binary, or a custom binary built on
-// cli, is its own worker. A worker
+// cli, is its own worker; a Served workload (webapp) drives a
+// ServicePool from its instance and registers its service. A worker
 // finds its workload by name (workloads.Lookup) and makes its lock with
 // gil.New, so a new workload or lock mode needs no change here; a
 // workload that is a workloads.GoroutinesOnly is never sent.

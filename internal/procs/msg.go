@@ -13,16 +13,17 @@ import (
 // Frame types. Upper case goes from the parent to a worker, lower case
 // from a worker to the parent.
 const (
-	tHello = 'H' // JSON Spec: start the workload and one worker
-	tBegin = 'B' // empty: start the background goroutines
-	tWork  = 'W' // 8-byte op count, then count payloads of Spec.Payload bytes
-	tEnd   = 'E' // 8-byte wall time in ns: close the worker, report figures
+	tHello   = 'H' // JSON Spec: start the workload and one worker
+	tService = 'S' // JSON ServiceSpec, instead of a hello: start a service (service.go)
+	tBegin   = 'B' // empty: start the background goroutines; to a service, 8-byte GOMAXPROCS: begin a sample
+	tWork    = 'W' // 8-byte op count, then count payloads of Spec.Payload bytes
+	tEnd     = 'E' // 8-byte wall time in ns: close the worker (end a service's sample), report figures
 
 	tReady = 'r' // JSON readyMsg: started, outside any timing
 	tBegun = 'b' // empty: background goroutines running
 	tDone  = 'd' // 8-byte op count: a Work frame is done
 	tStats = 's' // JSON statsMsg: the sample's figures from this worker
-	tError = 'x' // text: an op failed; the worker exits after sending it
+	tError = 'x' // text: an op (a service's Begin or End) failed; the worker exits after sending it
 )
 
 // MaxPayload bounds --payload: a payload is one op's input, and a Work
@@ -56,9 +57,10 @@ type readyMsg struct {
 }
 
 type statsMsg struct {
-	Ops     int64
-	CPU     time.Duration // process CPU time after the last op
+	Ops     int64         // an op worker's ops; 0 from a service
+	CPU     time.Duration // process CPU time after the last op; a service's CPU time over the sample
 	Metrics []workloads.Metric
+	RSS     int64 `json:",omitempty"` // a service's resident memory at the sample's end, bytes
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

@@ -38,6 +38,7 @@ type Pool struct {
 	tmpl    []byte // one op's payload
 	aborted atomic.Bool
 	closed  sync.Once
+	service bool // its processes run a Service (service.go), not ops
 	// Startup is the wall time from the first exec to the last worker
 	// ready: process start, Go runtime start, the workload's Start.
 	Startup time.Duration
@@ -84,37 +85,50 @@ func Start(n int, spec Spec, opt Options) (*Pool, error) {
 	if spec.Payload < 0 || spec.Payload > MaxPayload {
 		return nil, fmt.Errorf("Spec.Payload %d: want 0 to %d bytes", spec.Payload, MaxPayload)
 	}
-	exe := opt.Exe
+	p := &Pool{spec: spec, opt: opt}
+	p.tmpl, p.spec.PayloadCRC = Payload(spec.Payload)
+	err := p.start(n, workerEnv(spec.Procs), nil, tHello, func(i int) any {
+		sp := p.spec
+		sp.Index = i
+		return sp
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// start re-executes the worker binary n times, each with env and files
+// (inherited as fd 3, 4, ...), sends each a first frame of type typ
+// holding hello(index) as JSON, and waits until every one is Ready. It
+// sets Startup; on an error every process is gone.
+func (p *Pool) start(n int, env []string, files []*os.File, typ byte, hello func(i int) any) error {
+	exe := p.opt.Exe
 	if exe == "" {
 		var err error
 		if exe, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("finding this binary to run workers: %w", err)
+			return fmt.Errorf("finding this binary to run workers: %w", err)
 		}
 	}
-	p := &Pool{spec: spec, opt: opt}
-	p.tmpl, p.spec.PayloadCRC = Payload(spec.Payload)
-	env := workerEnv(spec.Procs)
 	t0 := time.Now()
 	for i := range n {
-		w, err := p.spawn(exe, env, i)
+		w, err := p.spawn(exe, env, files, i)
 		if err != nil {
 			p.Abort()
-			return nil, err
+			return err
 		}
 		p.ws = append(p.ws, w)
 	}
 	err := p.each(func(w *proc) error {
-		sp := p.spec
-		sp.Index = w.idx
-		b, err := json.Marshal(sp)
+		b, err := json.Marshal(hello(w.idx))
 		if err != nil {
 			return err
 		}
-		if err := WriteFrame(w.in, tHello, b); err != nil {
+		if err := WriteFrame(w.in, typ, b); err != nil {
 			return p.fail(w, fmt.Errorf("sending the hello: %w", err))
 		}
 		var rd readyMsg
-		if err := p.expectJSON(w, tReady, &rd, opt.StartTimeout); err != nil {
+		if err := p.expectJSON(w, tReady, &rd, p.opt.StartTimeout); err != nil {
 			return err
 		}
 		w.cpu0 = rd.CPU
@@ -123,9 +137,8 @@ func Start(n int, spec Spec, opt Options) (*Pool, error) {
 	p.Startup = time.Since(t0)
 	if err != nil {
 		p.Abort()
-		return nil, err
 	}
-	return p, nil
+	return err
 }
 
 // workerEnv is this process's environment with the worker marker and
@@ -140,7 +153,7 @@ func workerEnv(procs int) []string {
 	return append(env, EnvWorker+"="+strconv.Itoa(os.Getpid()), "GOMAXPROCS="+strconv.Itoa(procs))
 }
 
-func (p *Pool) spawn(exe string, env []string, i int) (*proc, error) {
+func (p *Pool) spawn(exe string, env []string, files []*os.File, i int) (*proc, error) {
 	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -156,6 +169,7 @@ func (p *Pool) spawn(exe string, env []string, i int) (*proc, error) {
 	w.cmd = exec.Command(exe, WorkerArg)
 	w.cmd.Env = env
 	w.cmd.Stdin, w.cmd.Stdout, w.cmd.Stderr = inR, outW, w.stderr
+	w.cmd.ExtraFiles = files // fd 3, 4, ... in the child
 	err = startWorker(w.cmd) // it dies with this process (deathsig_linux.go)
 	inR.Close()              // the child has its own copies now
 	outW.Close()
@@ -240,6 +254,8 @@ func (p *Pool) next(w *proc, d time.Duration) (byte, []byte, error) {
 		return 0, nil, p.fail(w, fmt.Errorf("wrote garbage: %w", err))
 	case err != nil:
 		return 0, nil, p.fail(w, fmt.Errorf("reading its pipe: %w", err))
+	case typ == tError && p.service:
+		return 0, nil, p.fail(w, fmt.Errorf("service failed: %s", body))
 	case typ == tError:
 		return 0, nil, p.fail(w, fmt.Errorf("op failed: %s", body))
 	}
@@ -273,12 +289,22 @@ func (p *Pool) expectJSON(w *proc, want byte, v any, d time.Duration) error {
 // Begin starts every worker's background goroutines (see
 // workloads.Backgrounder) and returns once all run: outside the timing.
 func (p *Pool) Begin() error {
+	return p.ask(tBegin, nil, tBegun, p.opt.StartTimeout, nil)
+}
+
+// ask sends every worker a frame of type typ and body and reads its
+// answer, which must be of type want within d; into, if not nil, gives
+// where to decode the answer's JSON for worker i.
+func (p *Pool) ask(typ byte, body []byte, want byte, d time.Duration, into func(i int) any) error {
 	return p.each(func(w *proc) error {
-		if err := WriteFrame(w.in, tBegin, nil); err != nil {
-			return p.fail(w, fmt.Errorf("sending begin: %w", err))
+		if err := WriteFrame(w.in, typ, body); err != nil {
+			return p.fail(w, fmt.Errorf("sending frame %q: %w", typ, err))
 		}
-		_, err := p.expect(w, tBegun, p.opt.StartTimeout)
-		return err
+		if into == nil {
+			_, err := p.expect(w, want, d)
+			return err
+		}
+		return p.expectJSON(w, want, into(w.idx), d)
 	})
 }
 
@@ -378,13 +404,7 @@ type Stats struct {
 // End tells each worker the sample's wall time, collects its figures,
 // and lets it exit.
 func (p *Pool) End(wall time.Duration) (Stats, error) {
-	all := make([]statsMsg, len(p.ws))
-	err := p.each(func(w *proc) error {
-		if err := WriteFrame(w.in, tEnd, u64(uint64(wall))); err != nil {
-			return p.fail(w, fmt.Errorf("sending end: %w", err))
-		}
-		return p.expectJSON(w, tStats, &all[w.idx], p.opt.EndTimeout)
-	})
+	all, err := p.stats(wall)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -397,6 +417,14 @@ func (p *Pool) End(wall time.Duration) (Stats, error) {
 	}
 	st.Metrics = MergeMetrics(lists)
 	return st, nil
+}
+
+// stats sends every worker an End frame of the sample's wall time and
+// collects its Stats frame.
+func (p *Pool) stats(wall time.Duration) ([]statsMsg, error) {
+	all := make([]statsMsg, len(p.ws))
+	err := p.ask(tEnd, u64(uint64(wall)), tStats, p.opt.EndTimeout, func(i int) any { return &all[i] })
+	return all, err
 }
 
 // MergeMetrics merges the workers' figures unit by unit, in order of

@@ -44,7 +44,9 @@ func MaybeServe() {
 }
 
 // Serve is a worker's life: read a Hello, start the workload, then do
-// Work frames until an End, report, and return the exit status. It
+// Work frames until an End, report, and return the exit status. A first
+// frame that is a service hello makes it a service process instead
+// (serveService), which lives until its stdin closes. It
 // reads nothing but in. Errors go to stderr (which the parent keeps the
 // tail of) and, for an op's error, to the parent as an Error frame.
 func Serve(in io.Reader, out io.Writer, stderr io.Writer) int {
@@ -71,6 +73,8 @@ type server struct {
 	started bool
 	ops     int64
 	closed  bool
+
+	svc Service // a service process's Service (service.go), until closed
 }
 
 func (s *server) send(typ byte, body []byte) error {
@@ -92,6 +96,9 @@ func (s *server) serve() error {
 	typ, body, err := s.r.Next()
 	if err != nil {
 		return fmt.Errorf("reading the hello: %w", err)
+	}
+	if typ == tService {
+		return s.serveService(body)
 	}
 	if typ != tHello {
 		return fmt.Errorf("%w: got type %q before the hello", ErrFrame, typ)
@@ -255,5 +262,8 @@ func (s *server) close() {
 	}
 	if s.inst != nil {
 		s.inst.Close()
+	}
+	if s.svc != nil {
+		s.svc.Close()
 	}
 }

@@ -161,6 +161,12 @@ type config struct {
 	// bigRows is the size of the heavy report's table (0: the default);
 	// tests make it small, as the race detector slows SQLite tenfold.
 	bigRows int64
+	// conns bounds the store's read pool (0: the defaults,
+	// sqliteReaders or pgConns). A served instance's own store needs
+	// one: its service processes have theirs.
+	conns int
+	// handlerCPU is a served request's CPU work (Params.HandlerCPU).
+	handlerCPU time.Duration
 }
 
 func configFrom(p workloads.Params) (config, error) {
@@ -175,5 +181,5 @@ func configFrom(p workloads.Params) (config, error) {
 	if dsn == "sqlite" {
 		dsn = ""
 	}
-	return config{dsn: dsn, tempDir: p.TempDir, faults: f}, nil
+	return config{dsn: dsn, tempDir: p.TempDir, faults: f, handlerCPU: p.HandlerCPU}, nil
 }

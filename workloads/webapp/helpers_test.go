@@ -64,6 +64,7 @@ func sample(t testing.TB, in *instance, clients, ops int) (map[string]float64, e
 	t.Helper()
 	fds0 := countFDs(t)
 	in.BeginSample()
+	t0 := time.Now()
 	ws := make([]workloads.Worker, clients)
 	for i := range ws {
 		w, err := in.NewWorker(workloads.NopEnv{})
@@ -96,7 +97,7 @@ func sample(t testing.TB, in *instance, clients, ops int) (map[string]float64, e
 		}
 	}
 	m := map[string]float64{}
-	for _, x := range in.EndSample(1, int64(clients*ops)) {
+	for _, x := range in.EndSample(time.Since(t0), int64(clients*ops)) {
 		if _, dup := m[x.Unit]; dup {
 			t.Errorf("unit %s reported twice", x.Unit)
 		}

@@ -39,6 +39,12 @@ type server struct {
 
 	conns atomic.Int64 // connections not yet closed
 
+	// A service process's (served): the handler's CPU work per request,
+	// in Spin units, and the sample's thread pool (nil outside a
+	// sample). The in-process service has neither.
+	units int
+	pool  atomic.Pointer[threads]
+
 	mu       sync.Mutex
 	idle     *sync.Cond
 	inflight int
@@ -50,7 +56,14 @@ func startServer(st *store) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webapp: listen: %w", err)
 	}
-	s := &server{st: st, ln: ln, done: make(chan struct{})}
+	return serve(st, ln, false, 0), nil
+}
+
+// serve serves the API on ln. A served one (a service process's) runs
+// each request on a thread of the sample's pool (pooled), with units
+// of Spin per request.
+func serve(st *store, ln net.Listener, served bool, units int) *server {
+	s := &server{st: st, ln: ln, done: make(chan struct{}), units: units}
 	s.idle = sync.NewCond(&s.mu)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /docs/{id}", s.handleGet)
@@ -60,8 +73,12 @@ func startServer(st *store) (*server, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", "no such route: "+r.Method+" "+r.URL.Path)
 	})
+	var h http.Handler = mux
+	if served {
+		h = s.pooled(mux)
+	}
 	s.srv = &http.Server{
-		Handler:           s.track(mux),
+		Handler:           s.track(h),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
 		ErrorLog:          log.New(io.Discard, "", 0),
@@ -78,7 +95,7 @@ func startServer(st *store) (*server, error) {
 		defer close(s.done)
 		s.srv.Serve(ln)
 	}()
-	return s, nil
+	return s
 }
 
 // track counts the handlers running, so close and quiesce can wait for
@@ -106,6 +123,11 @@ func (s *server) track(h http.Handler) http.Handler {
 }
 
 func (s *server) addr() string { return s.ln.Addr().String() }
+
+// waitIdle waits until no connection or handler is open, or ctx ends.
+func (s *server) waitIdle(ctx context.Context) error {
+	return quiesce(ctx, nil, s)
+}
 
 // busy reports connections or handlers still open.
 func (s *server) busy() bool {
@@ -138,10 +160,16 @@ type apiError struct {
 	Version int64  `json:"version,omitempty"`
 }
 
+// writeJSON encodes v whole before it writes anything, and sets the
+// Content-Length (as net/http would for a body this small), so that a
+// service thread's flush writes the response at once (pooled).
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v) // of the API's types, which always encode
+	b = append(b, '\n')     // as json.Encoder ends a value
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(b)
 }
 
 func writeError(w http.ResponseWriter, status int, kind, msg string) {
@@ -281,7 +309,7 @@ func (s *server) handleReport(w http.ResponseWriter, r *http.Request) {
 // and database: no proxy connection and no server connection or handler.
 func quiesce(ctx context.Context, p *proxy, s *server) error {
 	for {
-		if (p == nil || p.open() == 0) && !s.busy() {
+		if (p == nil || p.open() == 0) && (s == nil || !s.busy()) {
 			return nil
 		}
 		select {

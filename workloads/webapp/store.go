@@ -54,9 +54,21 @@ type store struct {
 	bigRows int64
 	w, r    *sql.DB
 	admin   *sql.DB // PostgreSQL: drops the schema at close
-	dir     string  // SQLite: the temporary directory
-	schema  string  // PostgreSQL: this instance's schema
+	dir     string  // SQLite: the temporary directory, removed at close
+	schema  string  // PostgreSQL: this instance's schema, dropped at close
 	busy    time.Duration
+	// Where the data is, for a service process to attach to (see
+	// attachStore): the SQLite file, or the PostgreSQL URL whose
+	// search_path is the schema.
+	file, pgURL string
+}
+
+// readers is the read pool's size: conns if set, else max.
+func readers(conns, max int) int {
+	if conns > 0 {
+		return min(conns, max)
+	}
+	return max
 }
 
 func openStore(c config) (s *store, err error) {
@@ -71,9 +83,9 @@ func openStore(c config) (s *store, err error) {
 		}
 	}()
 	if c.dsn == "" {
-		err = s.openSQLite(c.tempDir)
+		err = s.openSQLite(c.tempDir, readers(c.conns, sqliteReaders))
 	} else {
-		err = s.openPostgres(c.dsn)
+		err = s.openPostgres(c.dsn, readers(c.conns, pgConns))
 	}
 	if err != nil {
 		return s, err
@@ -81,17 +93,44 @@ func openStore(c config) (s *store, err error) {
 	return s, s.setup()
 }
 
-func (s *store) openSQLite(tempDir string) error {
+// attachStore opens the pools of a store that another process made
+// (openStore, then setup): a service process's own connections to the
+// same database. It owns neither the data nor the temporary directory
+// or schema, so its close removes nothing. conns bounds each pool.
+func attachStore(file, pgURL string, busy time.Duration, bigRows int64, conns int) (s *store, err error) {
+	s = &store{busy: busy, bigRows: bigRows}
+	if pgURL != "" {
+		s.pg = true
+		err = s.openPostgresPool(pgURL, readers(conns, pgConns))
+	} else {
+		err = s.openSQLiteFile(file, readers(conns, sqliteReaders))
+	}
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *store) openSQLite(tempDir string, nr int) error {
 	dir, err := tempdir.Make(tempDir, "parbench-webapp")
 	if err != nil {
 		return fmt.Errorf("webapp: %w", err)
 	}
 	s.dir = dir
+	return s.openSQLiteFile(filepath.Join(dir, "app.db"), nr)
+}
+
+// openSQLiteFile opens the write pool (one connection) and a read pool
+// of nr connections on the SQLite file.
+func (s *store) openSQLiteFile(file string, nr int) error {
+	s.file = file
 	// WAL lets readers run beside the writer; NORMAL sync is the usual
 	// setting under WAL (durable at checkpoints, never corrupt); the busy
 	// timeout makes a locked database wait before it fails.
-	dsn := "file:" + filepath.Join(dir, "app.db") +
+	dsn := "file:" + file +
 		"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)"
+	var err error
 	if s.w, err = sql.Open("sqlite", dsn); err != nil {
 		return fmt.Errorf("webapp: open sqlite: %w", err)
 	}
@@ -99,14 +138,14 @@ func (s *store) openSQLite(tempDir string) error {
 	if s.r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
 		return fmt.Errorf("webapp: open sqlite: %w", err)
 	}
-	s.r.SetMaxOpenConns(sqliteReaders)
-	s.r.SetMaxIdleConns(sqliteReaders)
+	s.r.SetMaxOpenConns(nr)
+	s.r.SetMaxIdleConns(nr)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := warm(ctx, s.w, 1); err != nil {
 		return fmt.Errorf("webapp: open sqlite: %w", err)
 	}
-	if err := warm(ctx, s.r, sqliteReaders); err != nil {
+	if err := warm(ctx, s.r, nr); err != nil {
 		return fmt.Errorf("webapp: open sqlite: %w", err)
 	}
 	return nil
@@ -122,7 +161,7 @@ func dbError(err error) error {
 	return &workloads.ParamError{Param: workloads.ParamDB, Err: fmt.Errorf("PostgreSQL: %w", err)}
 }
 
-func (s *store) openPostgres(dsn string) error {
+func (s *store) openPostgres(dsn string, n int) error {
 	s.pg = true
 	var err error
 	if s.admin, err = sql.Open("pgx", dsn); err != nil {
@@ -145,15 +184,24 @@ func (s *store) openPostgres(dsn string) error {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	if s.w, err = sql.Open("pgx", u.String()); err != nil {
+	return s.openPostgresPool(u.String(), n)
+}
+
+// openPostgresPool opens the one pool, of n connections, at url.
+func (s *store) openPostgresPool(url string, n int) error {
+	s.pgURL = url
+	var err error
+	if s.w, err = sql.Open("pgx", url); err != nil {
 		return dbError(err)
 	}
-	s.w.SetMaxOpenConns(pgConns)
-	s.w.SetMaxIdleConns(pgConns)
+	s.w.SetMaxOpenConns(n)
+	s.w.SetMaxIdleConns(n)
 	s.r = s.w
 	// A connection (TCP, then SCRAM) takes longer than the busy limit
 	// of --faults.
-	if err := warm(ctx, s.w, pgConns); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := warm(ctx, s.w, n); err != nil {
 		return dbError(onceEach(err))
 	}
 	return nil
@@ -291,6 +339,7 @@ func (s *store) q(query string) string {
 // service at its connection limit answers 503 rather than queueing
 // without bound.
 func (s *store) conn(ctx context.Context, pool *sql.DB) (*sql.Conn, error) {
+	defer released(ctx)() // a thread waiting for a connection runs no Python
 	if s.busy > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.busy)
@@ -334,6 +383,22 @@ func classify(err error) error {
 	return err
 }
 
+// execIO runs one statement on c as blocking IO: a service thread
+// releases its lock around it (released), as CPython's sqlite3 module
+// releases the GIL around each sqlite3_step, busy waits included.
+func execIO(ctx context.Context, c *sql.Conn, query string, args ...any) error {
+	defer released(ctx)()
+	_, err := c.ExecContext(ctx, query, args...)
+	return err
+}
+
+// scanIO runs one query on c and scans its first row into dest, as
+// blocking IO (see execIO).
+func scanIO(ctx context.Context, c *sql.Conn, query string, args []any, dest ...any) error {
+	defer released(ctx)()
+	return c.QueryRowContext(ctx, query, args...).Scan(dest...)
+}
+
 // tx runs fn in a transaction that takes the write lock first: SQLite's
 // BEGIN IMMEDIATE; in PostgreSQL, fn locks the rows it reads. It runs to
 // the end even if the client gives up: a half-done request is worse.
@@ -348,14 +413,14 @@ func (s *store) tx(ctx context.Context, fn func(c *sql.Conn) error) error {
 	if s.pg {
 		begin = "BEGIN"
 	}
-	if _, err := c.ExecContext(ctx, begin); err != nil {
+	if err := execIO(ctx, c, begin); err != nil {
 		return classify(err)
 	}
 	if err := fn(c); err != nil {
 		s.rollback(ctx, c)
 		return classify(err)
 	}
-	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+	if err := execIO(ctx, c, "COMMIT"); err != nil {
 		s.rollback(ctx, c)
 		return classify(err)
 	}
@@ -365,7 +430,7 @@ func (s *store) tx(ctx context.Context, fn func(c *sql.Conn) error) error {
 // rollback ends a failed transaction; a connection that cannot roll back
 // is discarded rather than returned to the pool mid-transaction.
 func (s *store) rollback(ctx context.Context, c *sql.Conn) {
-	if _, err := c.ExecContext(ctx, "ROLLBACK"); err != nil {
+	if err := execIO(ctx, c, "ROLLBACK"); err != nil {
 		c.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }
@@ -376,8 +441,8 @@ func (s *store) replay(ctx context.Context, c *sql.Conn, key string) (doc, bool,
 		return doc{}, false, nil
 	}
 	var d doc
-	err := c.QueryRowContext(ctx, s.q(`SELECT doc, counter, version FROM idem WHERE key = ?`), key).
-		Scan(&d.ID, &d.Counter, &d.Version)
+	err := scanIO(ctx, c, s.q(`SELECT doc, counter, version FROM idem WHERE key = ?`), []any{key},
+		&d.ID, &d.Counter, &d.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return doc{}, false, nil
 	}
@@ -388,9 +453,8 @@ func (s *store) remember(ctx context.Context, c *sql.Conn, key string, d doc) er
 	if key == "" {
 		return nil
 	}
-	_, err := c.ExecContext(ctx, s.q(`INSERT INTO idem (key, doc, counter, version) VALUES (?, ?, ?, ?)`),
+	return execIO(ctx, c, s.q(`INSERT INTO idem (key, doc, counter, version) VALUES (?, ?, ?, ?)`),
 		key, d.ID, d.Counter, d.Version)
-	return err
 }
 
 // get reads a document from the read pool.
@@ -404,7 +468,7 @@ func (s *store) get(ctx context.Context, id int64) (doc, error) {
 	// The query runs to the end even if the client gives up: pgx closes
 	// a connection whose query is cancelled, and a new one costs more
 	// than finishing.
-	err = c.QueryRowContext(context.WithoutCancel(ctx), s.q(`SELECT counter, version FROM docs WHERE id = ?`), id).Scan(&d.Counter, &d.Version)
+	err = scanIO(context.WithoutCancel(ctx), c, s.q(`SELECT counter, version FROM docs WHERE id = ?`), []any{id}, &d.Counter, &d.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return doc{}, errNotFound
 	}
@@ -421,7 +485,7 @@ func (s *store) increment(ctx context.Context, id int64, key string) (d doc, err
 	err = s.tx(ctx, func(c *sql.Conn) error {
 		ctx := context.WithoutCancel(ctx)
 		d = doc{ID: id}
-		if err := c.QueryRowContext(ctx, s.q(lockRead), id).Scan(&d.Counter, &d.Version); err != nil {
+		if err := scanIO(ctx, c, s.q(lockRead), []any{id}, &d.Counter, &d.Version); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return errNotFound
 			}
@@ -433,7 +497,7 @@ func (s *store) increment(ctx context.Context, id int64, key string) (d doc, err
 		}
 		d.Counter++
 		d.Version++
-		if _, err := c.ExecContext(ctx, s.q(`UPDATE docs SET counter = ?, version = ? WHERE id = ?`), d.Counter, d.Version, id); err != nil {
+		if err := execIO(ctx, c, s.q(`UPDATE docs SET counter = ?, version = ? WHERE id = ?`), d.Counter, d.Version, id); err != nil {
 			return err
 		}
 		return s.remember(ctx, c, key, d)
@@ -452,9 +516,9 @@ func (s *store) put(ctx context.Context, id, counter, ifVersion int64, key strin
 			return d, err
 		}
 		defer c.Close()
-		err = c.QueryRowContext(context.WithoutCancel(ctx),
+		err = scanIO(context.WithoutCancel(ctx), c,
 			s.q(`UPDATE docs SET counter = ?, version = version + 1 WHERE id = ? RETURNING counter, version`),
-			counter, id).Scan(&d.Counter, &d.Version)
+			[]any{counter, id}, &d.Counter, &d.Version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return d, errNotFound
 		}
@@ -472,10 +536,10 @@ func (s *store) put(ctx context.Context, id, counter, ifVersion int64, key strin
 			query = `UPDATE docs SET counter = ?, version = version + 1 WHERE id = ? RETURNING counter, version`
 			args = args[:2]
 		}
-		err := c.QueryRowContext(ctx, s.q(query), args...).Scan(&d.Counter, &d.Version)
+		err := scanIO(ctx, c, s.q(query), args, &d.Counter, &d.Version)
 		if errors.Is(err, sql.ErrNoRows) {
 			var cur int64
-			err = c.QueryRowContext(ctx, s.q(`SELECT version FROM docs WHERE id = ?`), id).Scan(&cur)
+			err = scanIO(ctx, c, s.q(`SELECT version FROM docs WHERE id = ?`), []any{id}, &cur)
 			if errors.Is(err, sql.ErrNoRows) {
 				return errNotFound
 			}
@@ -503,17 +567,16 @@ func (s *store) report(ctx context.Context) (total int64, err error) {
 	err = s.tx(ctx, func(c *sql.Conn) error {
 		ctx := context.WithoutCancel(ctx)
 		var runs, n int64
-		if err := c.QueryRowContext(ctx, lock).Scan(&runs); err != nil {
+		if err := scanIO(ctx, c, lock, nil, &runs); err != nil {
 			return err
 		}
-		if err := c.QueryRowContext(ctx, `SELECT sum(length(data)), count(*) FROM big`).Scan(&total, &n); err != nil {
+		if err := scanIO(ctx, c, `SELECT sum(length(data)), count(*) FROM big`, nil, &total, &n); err != nil {
 			return err
 		}
 		if n != s.bigRows {
 			return fmt.Errorf("report scanned %d rows, want %d", n, s.bigRows)
 		}
-		_, err := c.ExecContext(ctx, s.q(`UPDATE stats SET total = ?, runs = runs + 1 WHERE id = 1`), total)
-		return err
+		return execIO(ctx, c, s.q(`UPDATE stats SET total = ?, runs = runs + 1 WHERE id = 1`), total)
 	})
 	return total, err
 }

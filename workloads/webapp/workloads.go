@@ -1,15 +1,18 @@
 package webapp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/parbench/parbench/internal/procs"
 	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 )
@@ -54,8 +57,11 @@ func (w workload) Summary() string { return w.summary }
 func (workload) Class() results.Class { return results.ClassWebapp }
 
 // Params makes every webapp workload a workloads.ParamUser: it reads
-// --db and --faults.
-func (workload) Params() []string { return []string{workloads.ParamDB, workloads.ParamFaults} }
+// --db and --faults, and --handler-cpu when its service is shaped
+// (StartService).
+func (workload) Params() []string {
+	return []string{workloads.ParamDB, workloads.ParamFaults, workloads.ParamHandlerCPU}
+}
 
 // GoroutinesOnly makes every webapp workload a workloads.GoroutinesOnly:
 // its clients, server and database share one process.
@@ -71,14 +77,18 @@ func (w workload) Start(p workloads.Params) (workloads.Instance, error) {
 	return start(w, c)
 }
 
-// instance is a started workload. It is a workloads.Sampler.
+// instance is a started workload. It is a workloads.Sampler. Started
+// by Start, it serves in this process (srv); by StartService, its
+// service processes do (pool).
 type instance struct {
-	w    workload
-	cfg  config
-	st   *store
-	srv  *server
-	px   *proxy // nil without proxy faults
-	base string
+	w     workload
+	cfg   config
+	st    *store
+	srv   *server            // nil when served
+	pool  *procs.ServicePool // nil unless served
+	px    *proxy             // nil without proxy faults
+	base  string
+	begun bool // the pool is in a sample (under mu)
 
 	uids atomic.Int64 // client ids over the run, for keys and seeds
 	idx  atomic.Int64 // client index within the sample
@@ -105,31 +115,40 @@ func start(w workload, c config) (_ *instance, err error) {
 	if in.srv, err = startServer(in.st); err != nil {
 		return nil, err // the runner names the workload
 	}
-	addr := in.srv.addr()
-	if c.faults.proxied() {
-		if in.px, err = startProxy(addr, c.faults); err != nil {
-			return nil, err // the runner names the workload
+	if err = in.front(in.srv.addr()); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// front finishes a start with the service at addr: the proxy in front
+// of it with proxy faults, the clients' base URL, and the test hook.
+func (in *instance) front(addr string) (err error) {
+	if in.cfg.faults.proxied() {
+		if in.px, err = startProxy(addr, in.cfg.faults); err != nil {
+			return err // the runner names the workload
 		}
 		addr = in.px.addr()
 	}
 	in.base = "http://" + addr
 	if testHookStart != nil {
-		if err = testHookStart(in); err != nil {
-			return nil, err
-		}
+		return testHookStart(in)
 	}
-	return in, nil
+	return nil
 }
 
-// testHookStart, if set, runs last in start; an error fails the start.
+// testHookStart, if set, runs last in a start; an error fails the start.
 var testHookStart func(*instance) error
 
-// Close stops the proxy, then the service, then the database, and
-// removes the temporary files.
+// Close stops the proxy, then the service (or its processes), then the
+// database, and removes the temporary files.
 func (in *instance) Close() error {
 	var errs []error
 	if in.px != nil {
 		errs = append(errs, in.px.close())
+	}
+	if in.pool != nil {
+		errs = append(errs, in.pool.Close())
 	}
 	if in.srv != nil {
 		errs = append(errs, in.srv.close())
@@ -141,7 +160,9 @@ func (in *instance) Close() error {
 }
 
 // BeginSample forgets the previous sample's idempotency keys and reads
-// the counters' sum, with nothing in flight.
+// the counters' sum, with nothing in flight; when served, it then
+// begins the sample in each service process, at this process's
+// GOMAXPROCS (the point's), with a fresh lock.
 func (in *instance) BeginSample() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -158,6 +179,10 @@ func (in *instance) BeginSample() {
 	}
 	if err == nil {
 		in.sum0, err = in.st.sum(ctx)
+	}
+	if err == nil && in.pool != nil {
+		err = in.pool.Begin(runtime.GOMAXPROCS(0))
+		in.begun = err == nil
 	}
 	in.failed = err
 }
@@ -183,7 +208,10 @@ func (in *instance) NewWorker(env workloads.Env) (workloads.Worker, error) {
 // EndSample waits until nothing is in flight, reads the sum again and
 // returns the sample's figures. Lost updates are increments acknowledged
 // to clients that the counters do not show; duplicated updates are the
-// reverse. Both are exact counts for the sample.
+// reverse. Both are exact counts for the sample. When served, the
+// service processes end the sample first (each waits until it has no
+// request in flight), and their lock's figures, CPU time per op and
+// mean resident memory come first.
 func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -194,12 +222,25 @@ func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric 
 	if err == nil {
 		err = quiesce(ctx, in.px, in.srv)
 	}
+	perOp := func(n int64) float64 { return float64(n) / float64(max(ops, 1)) }
+	var ms []workloads.Metric
+	if in.begun {
+		// Ended even after a failure, so that a process is never left
+		// in a sample.
+		in.begun = false
+		st, perr := in.pool.End(wall)
+		if perr == nil {
+			ms = append(ms, st.Metrics...)
+			ms = append(ms,
+				workloads.Metric{Value: st.CPU.Seconds() / float64(max(ops, 1)), Unit: results.UnitServerCPU},
+				workloads.Metric{Value: mean(st.RSS), Unit: results.UnitServerRSS})
+		}
+		err = cmp.Or(err, perr)
+	}
 	if err == nil {
 		sum1, err = in.st.sum(ctx)
 	}
 	in.failed = err
-	perOp := func(n int64) float64 { return float64(n) / float64(max(ops, 1)) }
-	var ms []workloads.Metric
 	if len(in.light) > 0 {
 		slices.Sort(in.light)
 		ms = append(ms,
@@ -229,6 +270,15 @@ func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric 
 			workloads.Metric{Value: perOp(in.n.bad), Unit: "bad-req/op"})
 	}
 	return ms
+}
+
+// mean is the mean of xs, 0 for none.
+func mean(xs []int64) float64 {
+	var sum float64
+	for _, x := range xs {
+		sum += float64(x)
+	}
+	return sum / float64(max(len(xs), 1))
 }
 
 // quantile is the q-quantile of sorted xs, by the nearest rank.
