@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/parbench/parbench/results"
 )
 
 // analyse turns one group's samples into points, fits and a verdict.
@@ -13,6 +15,7 @@ func (b *Builder) analyse(k groupKey, cells map[level]*cell) (*Group, map[level]
 	g := &Group{
 		Workload: k.workload, Lock: k.lock, Extra: k.extra,
 		Machine: k.machine, Scaling: k.scaling, Settings: k.settings,
+		setting: k.setting,
 	}
 	name := groupName(k)
 	lvs := make([]level, 0, len(cells))
@@ -51,6 +54,12 @@ func (b *Builder) analyse(k groupKey, cells map[level]*cell) (*Group, map[level]
 				p.Concurrent = b.ratio(fmt.Sprintf("%s|conc|%d|%d", name, p.Procs, p.Goroutines), base, p, 1, p.Goroutines, false)
 			}
 		}
+	}
+	if rate := g.rate(); rate != "" {
+		// An open loop's sec/op is the rate's (see openLoop): no
+		// curve to cut or fit.
+		g.Fits = b.openLoopFits(g, name, rate)
+		return g, byLevel
 	}
 	g.Saturation = b.saturation(g, name) // curve.go: the cap the fits and verdict use when the CPUs are unknown
 	g.Fits = b.fit(g, name)
@@ -110,6 +119,17 @@ func (b *Builder) fit(g *Group, name string) Fits {
 	return fits
 }
 
+// openLoopFits are the laws of Options.Laws, none fitted to an open
+// loop's group: each is not applicable, and says why.
+func (b *Builder) openLoopFits(g *Group, name, rate string) Fits {
+	fits := b.fit(&Group{Scaling: g.Scaling}, name) // no points: nothing is fitted
+	why := fmt.Sprintf("open loop at %s ops/s (%s): the throughput is the offered rate, not what the procs could serve", rate, results.KeyRate)
+	for _, f := range fits {
+		*f.Info() = notApplicable(why)
+	}
+	return fits
+}
+
 func plural(n int) string {
 	if n == 1 {
 		return ""
@@ -151,11 +171,15 @@ func fmtP(p float64) string {
 	return fmt.Sprintf("p=%.3f", p)
 }
 
-// isShareOfWait reports whether unit is a share of time spent waiting for
-// a lock ("wait-share", or another "...wait-share" unit), as opposed to a
-// wait time such as "mutex-wait-sec/op", which is not a fraction.
+// isShareOfWait reports whether unit is a share of the goroutines' time
+// spent waiting for a lock ("wait-share", or another "...wait-share"
+// unit), as opposed to a wait time such as "mutex-wait-sec/op", which is
+// not a fraction, or the share of write transactions' time their threads
+// waited for the service's lock (unitTxLockWait), which the served
+// section reads and no verdict names a lock from.
 func isShareOfWait(unit string) bool {
-	return strings.HasSuffix(strings.ToLower(unit), "wait-share")
+	u := strings.ToLower(unit)
+	return strings.HasSuffix(u, "wait-share") && u != unitTxLockWait
 }
 
 // coefVar is a robust coefficient of variation: the median absolute

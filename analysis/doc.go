@@ -109,7 +109,11 @@
 //     goroutine level, G/latency or the CPUs, where the lower ends of
 //     the intervals of C(G) and of the parallelism show it (bound.go);
 //     a busy machine does not silence it, as the intervals carry the
-//     load.
+//     load. A group of an open-loop file (its results.KeyRate setting,
+//     `parbench run --rate`) is neither fitted nor judged: its clients
+//     send at the rate whatever the procs, so its sec/op is 1/rate by
+//     construction, and its verdict (open-loop) says so and tests no
+//     claim; its latencies stay in its table.
 //  7. Write: WriteText, WriteMarkdown, WriteCSV or WriteJSON. The summary
 //     table gives each group's Verdict.Summary: the verdict, its speedup
 //     and interval (Verdict.Head), and how many failed points, flags,
@@ -121,6 +125,19 @@
 //     its configuration names, parsed once, so that every format, the
 //     HTML page (package htmlreport) and the plots render from it
 //     without reading a file again.
+//
+// Groups whose result names carry a server shape (the keys
+// results.KeyServerWorkers and KeyServerThreads, a served workload's W
+// worker processes of T threads) and differ in nothing else are one
+// family, and each family of two shapes or more gets a served section
+// after the groups (Report.Served, served.go): the shapes side by side at
+// one point (throughput with its interval, p99, the lock's wait share,
+// tx-lock-wait-share, service CPU and memory per worker), the best shape,
+// the share f of a request's service time not spent computing and the
+// thread law X(T) = X(1) x min(T, 1/(1-f)) beside the measured (where a
+// lock serializes the service: a lock mode, or server-cmd), and what
+// threads, workers and a two-lock convoy do, each said only where the
+// intervals show it. Groups without the keys print as before.
 //
 // A calibration file (`parbench calibrate`: real CPython beside the
 // simulated GIL; its key results.KeyCalibrate) adds no group: its figure
@@ -226,7 +243,7 @@
 //	    "verdict": "the one line, notes, limits, flags and failed points included",
 //	    "verdict_class": "parallel" | "concurrent-not-parallel" | "not-parallel" |
 //	                     "slower" | "retrograde" | "inconclusive" |
-//	                     "not-enough-samples" | "one-level",
+//	                     "not-enough-samples" | "one-level" | "open-loop",
 //	    "verdict_point": {"procs", "goroutines"},
 //	    "limits": ["limited by ...", ...],
 //	    "flags": ["... exceeds what 2 CPUs allow ...", ...],
@@ -245,7 +262,22 @@
 //	      "made": true when the whole bar passed and it is in the verdict}]
 //	  }],
 //	  "claims_tested": claims tested across all groups,
-//	  "fdr": the false discovery rate they were controlled at (0: off)
+//	  "fdr": the false discovery rate they were controlled at (0: off),
+//	  "served": [{                       // only with server shapes (served.go)
+//	    "workload", "lock", "extra" (without the shape keys), "machine",
+//	    "scaling", "settings",
+//	    "point": {"procs", "goroutines"},  // where the shapes are compared
+//	    "rate": the open loop's rate, "" for a closed loop,
+//	    "shapes": [{"workers", "threads", "ops_per_sec": estimate,
+//	                "law_ops_per_sec": null | the thread law's (W = 1),
+//	                "metrics": {"p99-sec": median, ...}}],
+//	    "best": null | {"workers", "threads"},
+//	    "tied": [{"workers", "threads"}], // shapes not told from the highest
+//	    "f": estimate (nulls when not measured),
+//	    "f_cpu_sec_per_op", "f_sec_per_op": what f comes from (null: none),
+//	    "findings": [{"kind": "best" | "threads" | "threads-cost" |
+//	                          "workers" | "convoy", "text"}],
+//	    "lines": ["best shape: ...", "f = ...", ...]}]
 //	}
 //
 // where fit... is "status" ("ok", "poor-fit", "too-few-levels",
@@ -279,7 +311,8 @@
 // "python", "behaviour", "figure", "unit", the rounds of each side ("cpython",
 // "parbench", "model"), "tolerance" and "diff" (fractions of CPython's
 // median, null when not judged) and "match" ("match", "DIFFERS",
-// "noisy", "n/a").
+// "noisy", "n/a"); and "served" (only in a report of server shapes,
+// above).
 //
 // Sources: G. M. Amdahl, AFIPS 1967; J. L. Gustafson, "Reevaluating
 // Amdahl's law", CACM 31(5), 1988; N. J. Gunther, Guerrilla Capacity

@@ -71,12 +71,13 @@ func (r *Report) verdictTable() *table {
 // tableUnits are the units besides time that a group's table shows when
 // its results carry them, in this order: what the work did (parallelism),
 // what the lock cost, and the workloads' own figures (latency
-// percentiles, the webapp's conflicts, retries and lost updates, the
-// process workers' start-up). The runtime's and the noise figures stay
-// out of the table; benchstat compares them.
+// percentiles, how far an open loop's clients fell behind its rate,
+// the webapp's conflicts, retries and lost updates, the process workers'
+// start-up). The runtime's and the noise figures stay out of the table;
+// benchstat compares them.
 var tableUnits = []string{
-	"parallelism", "wait-share",
-	"p50-sec", "p90-sec", "p99-sec", "max-sec", "ops/s",
+	"parallelism", "wait-share", unitTxLockWait,
+	"p50-sec", "p90-sec", "p99-sec", "max-sec", results.UnitBehind, "ops/s",
 	"conflicts/op", "retries/op", "lost-updates", "dup-updates",
 	"startup-sec",
 }
@@ -319,6 +320,20 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "  %s\n", l)
 		}
 	}
+	for _, sv := range r.Served {
+		fmt.Fprintf(w, "\n== server shapes: %s ==\n", sv.Label())
+		for _, l := range servedHead(sv) {
+			fmt.Fprintln(w, l)
+		}
+		fmt.Fprintln(w)
+		if err := servedTable(sv, confidence).text(w, "  "); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+		for _, l := range sv.Lines {
+			fmt.Fprintln(w, l)
+		}
+	}
 	return writeWarnings(w, r.Warnings, "")
 }
 
@@ -425,6 +440,31 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(w, "- **Verdict:** %s\n", g.Verdict.Text)
 		for _, l := range g.Verdict.Lines() {
 			fmt.Fprintf(w, "  - %s\n", l)
+		}
+	}
+	for _, sv := range r.Served {
+		fmt.Fprintf(w, "\n### Server shapes: %s\n\n", sv.Label())
+		head := servedHead(sv)
+		for i, l := range head {
+			k, v, _ := strings.Cut(l, ": ")
+			if k == "settings" {
+				v = "`" + v + "`"
+			}
+			if i == len(head)-1 {
+				k, v = strings.ToUpper(l[:1]), l[1:]
+			} else {
+				k = strings.ToUpper(k[:1]) + k[1:] + ": "
+			}
+			fmt.Fprintf(w, "%s%s.", k, v)
+			if i < len(head)-1 {
+				fmt.Fprint(w, " ")
+			}
+		}
+		fmt.Fprint(w, "\n\n")
+		servedTable(sv, confidence).markdown(w)
+		fmt.Fprintln(w)
+		for _, l := range sv.Lines {
+			fmt.Fprintf(w, "- %s\n", l)
 		}
 	}
 	return writeMarkdownWarnings(w, r.Warnings)

@@ -25,6 +25,46 @@ type (
 		FDR        float64     `json:"fdr"`
 		// Calibrations: only in the report of a calibration file.
 		Calibrations []jsonCalibration `json:"calibrations,omitempty"`
+		// Served: only in a report of server shapes (served.go).
+		Served []jsonServed `json:"served,omitempty"`
+	}
+	// jsonWhere names a group or a family: what it ran and where. Its
+	// keys come first in the object that embeds it.
+	jsonWhere struct {
+		Workload string      `json:"workload"`
+		Lock     string      `json:"lock"`
+		Extra    string      `json:"extra"`
+		Machine  jsonMachine `json:"machine"`
+		Scaling  string      `json:"scaling"`
+		Settings string      `json:"settings"`
+	}
+	jsonServed struct {
+		jsonWhere
+		Point    jsonLevel      `json:"point"`
+		Rate     string         `json:"rate"`
+		Shapes   []jsonShape    `json:"shapes"`
+		Best     *jsonShapeRef  `json:"best"`
+		Tied     []jsonShapeRef `json:"tied"`
+		F        jsonEst        `json:"f"`
+		FCPU     *float64       `json:"f_cpu_sec_per_op"`
+		FSecs    *float64       `json:"f_sec_per_op"`
+		Findings []jsonFinding  `json:"findings"`
+		Lines    []string       `json:"lines"`
+	}
+	jsonShapeRef struct {
+		Workers int `json:"workers"`
+		Threads int `json:"threads"`
+	}
+	jsonShape struct {
+		Workers    int                `json:"workers"`
+		Threads    int                `json:"threads"`
+		Throughput jsonEst            `json:"ops_per_sec"`
+		Law        *float64           `json:"law_ops_per_sec"`
+		Metrics    map[string]float64 `json:"metrics"`
+	}
+	jsonFinding struct {
+		Kind string `json:"kind"`
+		Text string `json:"text"`
 	}
 	jsonCalibration struct {
 		File    string           `json:"file"`
@@ -52,12 +92,7 @@ type (
 		Made      bool     `json:"made"`
 	}
 	jsonGroup struct {
-		Workload     string       `json:"workload"`
-		Lock         string       `json:"lock"`
-		Extra        string       `json:"extra"`
-		Machine      jsonMachine  `json:"machine"`
-		Scaling      string       `json:"scaling"`
-		Settings     string       `json:"settings"`
+		jsonWhere
 		Class        string       `json:"class"`
 		Points       []jsonPoint  `json:"points"`
 		Fits         jsonFits     `json:"fits"`
@@ -226,11 +261,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		out.Warnings = append(out.Warnings, e.Error())
 	}
 	for _, g := range r.Groups {
-		m := g.Machine
 		jg := jsonGroup{
-			Workload: g.Workload, Lock: g.Lock, Extra: g.Extra,
-			Machine: jsonMachine{m.CPU, m.Host, m.GOOS, m.GOARCH, m.NCPU, m.Quota, m.CPUs(), m.Label, m.File, m.NCPUGiven, g.Saturation},
-			Scaling: g.Scaling, Settings: g.Settings, Class: g.Class.String(), Points: []jsonPoint{},
+			jsonWhere: where(g.Workload, g.Lock, g.Extra, g.Machine, g.Saturation, g.Scaling, g.Settings),
+			Class:     g.Class.String(), Points: []jsonPoint{},
 			Verdict: g.Verdict.String(), VerdictClass: g.Verdict.Class,
 			VerdictAt: jsonLevel{g.Verdict.Procs, g.Verdict.Goroutines},
 			Limits:    strs(g.Verdict.Limits), Flags: strs(g.Verdict.Flags),
@@ -271,7 +304,45 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		}
 		out.Calibrations = append(out.Calibrations, jc)
 	}
+	for _, sv := range r.Served {
+		out.Served = append(out.Served, servedJSON(sv))
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// servedJSON is a served section's "served" object.
+func servedJSON(sv *Served) jsonServed {
+	j := jsonServed{jsonWhere: where(sv.Workload, sv.Lock, sv.Extra, sv.Machine, 0, sv.Scaling, sv.Settings),
+		Point: jsonLevel{sv.Procs, sv.Goroutines}, Rate: sv.Rate,
+		Shapes: []jsonShape{}, Tied: []jsonShapeRef{}, F: est(sv.F), FCPU: num(sv.CPU), FSecs: num(sv.SecPerOp),
+		Findings: []jsonFinding{}, Lines: strs(sv.Lines)}
+	for _, sh := range sv.Shapes {
+		metrics := map[string]float64{}
+		for k, v := range sh.Point.Metrics {
+			if fin(v) {
+				metrics[k] = v
+			}
+		}
+		j.Shapes = append(j.Shapes, jsonShape{sh.Workers, sh.Threads, est(sh.Throughput), num(sh.Law), metrics})
+	}
+	if sv.Best != nil {
+		j.Best = &jsonShapeRef{sv.Best.Workers, sv.Best.Threads}
+	}
+	for _, sh := range sv.Tied {
+		j.Tied = append(j.Tied, jsonShapeRef{sh.Workers, sh.Threads})
+	}
+	for _, f := range sv.Findings {
+		j.Findings = append(j.Findings, jsonFinding(f))
+	}
+	return j
+}
+
+// where is the jsonWhere of a group or family; saturation is the
+// group's (Group.Saturation), 0 for a family.
+func where(workload, lock, extra string, m Machine, saturation int, scaling, settings string) jsonWhere {
+	return jsonWhere{workload, lock, extra,
+		jsonMachine{m.CPU, m.Host, m.GOOS, m.GOARCH, m.NCPU, m.Quota, m.CPUs(), m.Label, m.File, m.NCPUGiven, saturation},
+		scaling, settings}
 }

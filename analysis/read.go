@@ -174,8 +174,12 @@ type groupKey struct {
 	workload, lock, extra string
 	machine               Machine
 	settings              string
-	scaling               string
-	file                  string
+	// setting is settings in the key form (settings.go), which keeps
+	// each value whole: settings' blanks cannot tell a value's words
+	// from the next setting.
+	setting string
+	scaling string
+	file    string
 }
 
 // level is one point of a group: GOMAXPROCS and goroutines.
@@ -453,6 +457,7 @@ func (b *Builder) Add(res *benchfmt.Result) {
 		extra:    strings.Join(extra, "/"),
 		machine:  m,
 		settings: conf.settings,
+		setting:  conf.setting,
 		scaling:  conf.scaling,
 		file:     file,
 	}
@@ -539,6 +544,7 @@ type confCache struct {
 	machine     Machine
 	cpus        int // machine.CPUs()
 	settings    string
+	setting     string // settings in the key form (settings.go)
 	scaling     string
 	rounds      bool // the file keeps the round contract (parbench-version)
 }
@@ -550,10 +556,11 @@ func (b *Builder) confOf(res *benchfmt.Result, file string) *confCache {
 	if c.config != nil && c.file == file && c.label == b.label && sameConfig(c.config, res.Config) {
 		return c
 	}
-	var settings []string
+	var settings, setting []string
 	for _, k := range settingKeys {
 		if v := res.GetConfig(k); v != "" {
 			settings = append(settings, k+"="+v)
+			setting = append(setting, quoteSetting(k, v))
 		}
 	}
 	m := b.machineOf(res, file)
@@ -566,6 +573,7 @@ func (b *Builder) confOf(res *benchfmt.Result, file string) *confCache {
 		machine:  m,
 		cpus:     m.CPUs(),
 		settings: strings.Join(settings, " "),
+		setting:  strings.Join(setting, " "),
 		scaling:  res.GetConfig(results.KeyScaling),
 		// A run's results follow its opening note; results after a
 		// change of configuration with no such note (go test output
@@ -731,6 +739,9 @@ func (b *Builder) Report() (*Report, error) {
 		g.Fits.check(g, b.opt) // a law's own test, such as Amdahl's ceiling
 	}
 	rep.Claims, rep.FDR = len(first.raw)+len(fits.raw), b.opt.FDR
+	served, warns := b.served(rep.Groups)
+	rep.Served = served
+	rep.Warnings = append(rep.Warnings, warns...)
 	rep.Warnings = append(rep.Warnings, b.groupWarnings(rep.Groups)...)
 	machines := map[Machine]bool{}
 	for _, g := range rep.Groups {
@@ -801,5 +812,8 @@ func keyLess(a, b groupKey) bool {
 	if a.scaling != b.scaling {
 		return a.scaling < b.scaling
 	}
-	return a.settings < b.settings
+	if a.settings != b.settings {
+		return a.settings < b.settings
+	}
+	return a.setting < b.setting
 }

@@ -33,6 +33,10 @@ type Report struct {
 	// (`parbench calibrate`), in reading order: CPython beside
 	// parbench. A calibration file adds no group.
 	Calibrations []*Calibration
+	// Served are the served sections (served.go): one per family of
+	// groups that differ only in their server shape (the result names'
+	// server-workers and server-threads keys), in the groups' order.
+	Served []*Served
 }
 
 // Machine is where a group's results were measured, from the file
@@ -119,8 +123,10 @@ type Group struct {
 	// Scaling is the file's "scaling" ("strong", "weak"), "" if absent.
 	Scaling string
 	// Settings are the workload settings from the file configuration
-	// ("io-latency=1ms ..."), which must match to merge files.
+	// ("io-latency=1ms ..."), which must match to merge files. A value
+	// may hold blanks: read one by key with Setting.
 	Settings string
+	setting  string // Settings in the key form (settings.go)
 	// Class is what bounds the workload, as its file's classes line says
 	// (results.LegacyClass for files without one): the verdict's and
 	// the plots' rules go by it, never by the workload's name. Not in
@@ -242,6 +248,11 @@ const (
 	// is significant but the interval does not rule out half the ideal
 	// speedup, too noisy to call it not parallel.
 	VerdictInconclusive = "inconclusive"
+	// OpenLoop: the group's clients sent at a fixed rate (the file's
+	// results.KeyRate setting, `parbench run --rate`), so its
+	// throughput is the rate offered, not what the procs or goroutines
+	// could serve, and nothing is judged from its sec/op.
+	VerdictOpenLoop = "open-loop"
 )
 
 // Verdict is a group's answer to "did concurrency become parallel

@@ -14,3 +14,10 @@ func (g *Group) PointTable(confidence float64) [][]string {
 // FitLines describes g's fits in words, one line per law, each
 // parameter with its interval at confidence (or why it was not fitted).
 func (g *Group) FitLines(confidence float64) []string { return fitLines(g, confidence) }
+
+// Table returns the served section's table of shapes, the header row
+// first: the same cells as the text and Markdown reports.
+func (s *Served) Table(confidence float64) [][]string {
+	t := servedTable(s, confidence)
+	return append([][]string{t.head}, t.rows...)
+}

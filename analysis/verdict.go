@@ -147,6 +147,9 @@ func (b *Builder) verdict(g *Group, byLevel map[level]*Point, t *tester, name st
 
 func (j *judgement) verdict() Verdict {
 	b, g := j.b, j.g
+	if rate := g.rate(); rate != "" {
+		return openLoop(rate)
+	}
 	alpha := b.opt.Thresholds.CompareAlpha
 	cpus := g.cpuCap() // the known CPUs, or where the curve stops rising
 	var v Verdict
@@ -294,6 +297,24 @@ func (j *judgement) verdict() Verdict {
 	j.concurrency(&v)
 	j.limits(&v, judged, &busy)
 	return v
+}
+
+// openLoop is the verdict of an open-loop group (its file's
+// results.KeyRate setting, `parbench run --rate`): its clients send rate
+// ops a second whatever the procs and goroutines, so while the service
+// keeps up each point's sec/op is 1/rate by construction and a flat
+// S(p) says nothing of what the procs could serve. No claim is tested:
+// the latencies from each op's due time (p50-sec, p99-sec) and how far
+// the clients fell behind (behind-sec), in the group's table, are what
+// such a run measures.
+func openLoop(rate string) Verdict {
+	head := fmt.Sprintf("open loop at %s ops/s: the throughput is the offered rate", rate)
+	return Verdict{
+		Class: VerdictOpenLoop,
+		Head:  head,
+		Text: fmt.Sprintf("%s (%s=%s), not what the procs or goroutines could serve, so nothing is judged from sec/op (1/rate by construction while the service keeps up); %s, %s and %s measure the service",
+			head, results.KeyRate, rate, "p50-sec", "p99-sec", results.UnitBehind),
+	}
 }
 
 // fmtClaimP formats a claim's p-value: the raw one, and the adjusted one

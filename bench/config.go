@@ -244,7 +244,7 @@ func (c *Config) validate() error {
 	if err := c.Exec.validate(c.Workloads); err != nil {
 		return err
 	}
-	if err := c.Service.validate(c.Workloads, c.Exec); err != nil {
+	if err := c.Service.validate(c.Workloads, c.Exec, c.Locks); err != nil {
 		return err
 	}
 	return c.Params.Validate()
@@ -267,6 +267,10 @@ func (c *Config) checkParamsUsed() error {
 	if !c.Service.served() && slices.Contains(c.Params.Changed(), workloads.ParamHandlerCPU) {
 		return &FieldError{Field: "Params." + workloads.ParamHandlerCPU, Value: c.Params.Value(workloads.ParamHandlerCPU),
 			Err: errors.New("only the service of a served sweep runs a handler: add {Service.Threads} or {Service.Workers}, or drop it")}
+	}
+	if !c.Service.served() && slices.Contains(c.Params.Changed(), workloads.ParamDBLatency) {
+		return &FieldError{Field: "Params." + workloads.ParamDBLatency, Value: c.Params.Value(workloads.ParamDBLatency),
+			Err: errors.New("only the service of a served sweep adds it to its database calls: add {Service.Threads} or {Service.Workers}, or drop it")}
 	}
 	return nil
 }
@@ -380,7 +384,16 @@ func (c *Config) FileConfig(now time.Time) []results.Config {
 		results.Config{Key: results.KeyFaults, Value: cmp.Or(c.Params.Faults, "off")},
 	)
 	if c.Service.served() {
-		cfg = append(cfg, results.Config{Key: results.KeyHandlerCPU, Value: c.Params.Value(workloads.ParamHandlerCPU)})
+		cfg = append(cfg, results.Config{Key: results.KeyHandlerCPU, Value: c.Params.Value(workloads.ParamHandlerCPU)},
+			results.Config{Key: results.KeyDBLatency, Value: c.Params.Value(workloads.ParamDBLatency)})
+		if c.Service.Command != nil {
+			cfg = append(cfg, results.Config{Key: results.KeyServerCmd, Value: FormatCommand(c.Service.Command)})
+		}
+	}
+	// An open-loop sweep's rate: nothing for a closed-loop one, so that
+	// its files read, and resume, as before.
+	if c.Params.Rate > 0 {
+		cfg = append(cfg, results.Config{Key: results.KeyRate, Value: c.Params.Value(workloads.ParamRate)})
 	}
 	if len(classes) > 0 {
 		cfg = append(cfg, results.Config{Key: results.KeyClasses, Value: results.FormatClasses(classes)})

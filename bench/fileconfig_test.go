@@ -22,6 +22,9 @@ func TestFileConfigKeys(t *testing.T) {
 	c := bench.DefaultConfig()
 	c.Exec.Modes = []string{bench.ExecGoroutines, bench.ExecProcesses}
 	c.Service.Threads = []int{1, 2}
+	// An external service command: the server-cmd line.
+	c.Service.Command = []string{"python3", "app.py"}
+	c.Params.Rate = 100 // open loop: the rate's line
 	seen := map[string]bool{results.KeyProfiles: true}
 	for _, kv := range c.FileConfig(time.Unix(0, 0)) {
 		if results.KeyRole(kv.Key) == results.RoleUnknown {

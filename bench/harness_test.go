@@ -307,10 +307,16 @@ func TestParseProcStat(t *testing.T) {
 	if !st.ok || st.total != 1000 || st.steal != 40 || st.procsRunning != 3 {
 		t.Errorf("parseProcStat = %+v", st)
 	}
-	b := procStat{ok: true, total: 1100, steal: 50, procsRunning: 1}
+	st.own = -1
+	b := procStat{ok: true, total: 1100, steal: 50, procsRunning: 1, own: -1}
 	n := noiseBetween(st, b)
 	if n.steal != 0.1 || n.others != 1 {
 		t.Errorf("noiseBetween = %+v, want steal 0.1, others 1", n)
+	}
+	// The run's own child processes' runnable threads are not others.
+	st.own, b.own = 3, 1
+	if n := noiseBetween(st, b); n.others != 0 {
+		t.Errorf("noiseBetween with 3 and 1 runnable threads of the run = %+v, want others 0", n)
 	}
 	if parseProcStat([]byte("garbage")).ok {
 		t.Error("garbage parsed as /proc/stat")

@@ -6,23 +6,37 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/parbench/parbench/internal/procfs"
 )
 
 // procStat is what the runner reads from /proc/stat around a sample: the
-// machine's CPU time, in clock ticks, and how many tasks are runnable.
+// machine's CPU time, in clock ticks, and how many tasks are runnable,
+// and how many of those are threads of the run's own child processes.
 type procStat struct {
 	ok           bool
 	total, steal uint64
 	procsRunning int
+	// own is the runnable threads of this process, the reader's among
+	// them, and of its children (a served point's service processes, a
+	// processes point's workers): the run's own work, not another
+	// program's. -1 where they cannot be read.
+	own int
 }
 
-// readProcStat reads /proc/stat; ok is false where there is none.
+// readProcStat reads /proc/stat, and the runnable threads of this
+// process's children; ok is false where there is no /proc/stat.
 func readProcStat() procStat {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return procStat{}
 	}
-	return parseProcStat(b)
+	st := parseProcStat(b)
+	st.own = -1
+	if self, ok := procfs.RunnableThreads(os.Getpid()); ok {
+		st.own = self + procfs.RunnableChildren(os.Getpid())
+	}
+	return st
 }
 
 func parseProcStat(b []byte) procStat {
@@ -68,10 +82,14 @@ type noise struct {
 	// steal is the share of the machine's CPU time the hypervisor gave
 	// to other guests during the sample, 0 to 1.
 	steal float64
-	// others is the number of runnable tasks that were not the runner,
+	// others is the number of runnable tasks that were not the run's,
 	// averaged over the start and the end of the sample. Both readings
 	// are taken by the runner's goroutine while the workers are parked
-	// or done, so one running task is the runner itself.
+	// or done, but the run's other threads (its Go runtime spinning for
+	// work, a client's connection closing) and its child processes (a
+	// service's workers finishing their last request, op workers) may
+	// still run: each reading counts them and leaves them out. Where
+	// they cannot be read, one running task, the runner, is left out.
 	others float64
 }
 
@@ -83,6 +101,14 @@ func noiseBetween(a, b procStat) noise {
 	if b.total > a.total && b.steal >= a.steal {
 		n.steal = float64(b.steal-a.steal) / float64(b.total-a.total)
 	}
-	n.others = max(0, float64(a.procsRunning+b.procsRunning)/2-1)
+	n.others = max(0, float64(a.procsRunning-ownOr1(a.own)+b.procsRunning-ownOr1(b.own))/2)
 	return n
+}
+
+// ownOr1 is own, or 1 (the reader) where own could not be read.
+func ownOr1(own int) int {
+	if own < 0 {
+		return 1
+	}
+	return own
 }

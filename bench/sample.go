@@ -330,7 +330,7 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	if sampler != nil {
 		metrics = append(metrics, sampler.EndSample(wall, sum)...)
 	}
-	return sampleResult{ops: sum, wall: wall, cpu: cpu1 - cpu0, metrics: metrics, noise: noiseBetween(stat0, stat1), rt: rt1.Sub(rt0).PerGoroutine(mem0, rt0, g)}, nil
+	return sampleResult{ops: sum, wall: wall, cpu: cpu1 - cpu0 + serviceCPU(metrics, sum), metrics: metrics, noise: noiseBetween(stat0, stat1), rt: rt1.Sub(rt0).PerGoroutine(mem0, rt0, g)}, nil
 }
 
 // timed is the sample's reported time: its timed ops, plus the
@@ -393,4 +393,18 @@ func (r *runner) stallNotes(pt *point, err error) error {
 		}
 	}
 	return nil
+}
+
+// serviceCPU is the CPU time of a served point's service processes in
+// the sample, from the workload's figure of it (results.UnitServerCPU),
+// or 0: cpu-sec/op and parallelism count every process of the point,
+// as a processes point's count its workers', so that a service busy in
+// its own processes is not read as a point whose CPUs sat idle.
+func serviceCPU(ms []workloads.Metric, ops int64) time.Duration {
+	for _, m := range ms {
+		if m.Unit == results.UnitServerCPU && m.Value > 0 {
+			return time.Duration(m.Value * float64(ops) * float64(time.Second))
+		}
+	}
+	return 0
 }

@@ -3,6 +3,8 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,8 +77,14 @@ func (in *servedInstance) EndSample(wall time.Duration, ops int64) []workloads.M
 		workloads.Metric{Value: float64(in.svc.Workers), Unit: unitShapeWorkers},
 		workloads.Metric{Value: float64(in.svc.Threads), Unit: unitShapeThreads},
 		workloads.Metric{Value: float64(slices.Index(gil.Modes(), in.svc.Lock)), Unit: unitShapeLock},
+		workloads.Metric{Value: fakeServerCPU.Seconds(), Unit: results.UnitServerCPU},
 	)
 }
+
+// fakeServerCPU is the service CPU per op servedInstance reports: far
+// more than its clients' own, so that a point's cpu-sec/op shows
+// whether the runner counted it.
+const fakeServerCPU = 10 * time.Millisecond
 
 func servedConfig(ws ...workloads.Workload) Config {
 	c := testConfig(ws...)
@@ -106,7 +114,7 @@ func TestServedPoints(t *testing.T) {
 			}
 		}
 	}
-	if !slices.Equal(w.rec.services, want) {
+	if !reflect.DeepEqual(w.rec.services, want) {
 		t.Errorf("StartService calls:\n%v\nwant one per lock and shape:\n%v", w.rec.services, want)
 	}
 	if w.rec.starts != 0 {
@@ -157,6 +165,14 @@ func TestServedPoints(t *testing.T) {
 			if v, ok := unitValue(r, f.unit); !ok || strconv.FormatFloat(v, 'g', -1, 64) != f.want {
 				t.Errorf("%s: %s %v (present %v), want %s: the sample ran on another point's instance", r.Name, f.unit, v, ok, f.want)
 			}
+		}
+		// The service's CPU counts in the point's: its processes are
+		// the point's too.
+		cpu, _ := unitValue(r, "cpu-sec/op")
+		par, _ := unitValue(r, "parallelism")
+		op, _ := unitValue(r, "sec/op")
+		if cpu < fakeServerCPU.Seconds() || math.Abs(par-cpu/op) > 1e-6*par {
+			t.Errorf("%s: cpu-sec/op %v, parallelism %v at %v sec/op: want the service's %v a op counted in both", r.Name, cpu, par, op, fakeServerCPU)
 		}
 	}
 }
@@ -267,16 +283,22 @@ func TestServiceValidate(t *testing.T) {
 			if tc.params != nil {
 				c.Params = *tc.params
 			}
-			err := c.Validate()
-			var fe *FieldError
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatalf("Validate: %v", err)
-			case tc.want == "":
-			case !errors.As(err, &fe) || fe.Field != tc.field || !strings.Contains(err.Error(), tc.want):
-				t.Errorf("Validate: %v, want a FieldError on %s containing %q", err, tc.field, tc.want)
-			}
+			checkValidate(t, c.Validate(), tc.field, tc.want)
 		})
+	}
+}
+
+// checkValidate checks Validate's err: nil where want is "", else a
+// *FieldError on field whose message contains want.
+func checkValidate(t *testing.T, err error, field, want string) {
+	t.Helper()
+	var fe *FieldError
+	switch {
+	case want == "" && err != nil:
+		t.Fatalf("Validate: %v", err)
+	case want == "":
+	case !errors.As(err, &fe) || fe.Field != field || !strings.Contains(err.Error(), want):
+		t.Errorf("Validate: %v, want a FieldError on %s containing %q", err, field, want)
 	}
 }
 

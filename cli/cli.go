@@ -144,6 +144,8 @@ type runFlags struct {
 	// The server shape (--server-workers, --server-threads): a list
 	// given or not, since a sweep without one is not a shape of 1x1.
 	serverWorkers, serverThreads optionalList
+	// serverCmd is --server-cmd, an external service command line.
+	serverCmd string
 }
 
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
@@ -174,6 +176,9 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.Var(&f.serverWorkers, "server-workers", fmt.Sprintf("webapp: the service's worker processes, a `list` (1 to %d), as a pre-fork server's --workers; with it or --server-threads, --lock is the service's (one lock per worker process) and the clients run under none", workloads.MaxServiceWorkers))
 	fs.Var(&f.serverThreads, "server-threads", fmt.Sprintf("webapp: threads per service worker process, a `list` (1 to %d) sharing that process's lock, as a pre-fork server's --threads", workloads.MaxServiceThreads))
 	fs.DurationVar(&f.params.HandlerCPU, "handler-cpu", def.Params.HandlerCPU, "webapp with --server-workers/--server-threads: CPU work of a request's handler, under the service's lock")
+	fs.StringVar(&f.serverCmd, "server-cmd", "", "webapp: an external `command` line (words, 'single' and \"double\" quotes) that each service worker process runs instead of parbench's own service, told its address, database and settings by PARBENCH_* variables (see package webapp); --lock must be none (the command's interpreter has its own)")
+	fs.DurationVar(&f.params.DBLatency, "db-latency", def.Params.DBLatency, "webapp with --server-workers/--server-threads: added to each database statement's round trip, the service's lock released (a database on another host)")
+	fs.Float64Var(&f.params.Rate, "rate", def.Params.Rate, fmt.Sprintf("webapp: open loop, `ops` per second over a sample on one schedule the clients share, latency from each op's due time (0: closed loop; at most %d)", workloads.MaxRate))
 	fs.DurationVar(&f.lockOpts.SwitchInterval, "switch-interval", def.LockOpts.SwitchInterval, "GIL switch interval (sys.setswitchinterval)")
 	fs.IntVar(&f.lockOpts.CheckInterval, "check-interval", def.LockOpts.CheckInterval, "gil-old: ticks (bytecodes' worth of work, ~12ns each) between releases (sys.setcheckinterval)")
 	f.prof.register(fs)
@@ -226,6 +231,13 @@ func (f *runFlags) config() (bench.Config, error) {
 	}
 	if c.Service.Threads, err = f.serverThreads.ints("--server-threads", workloads.MaxServiceThreads); err != nil {
 		return c, err
+	}
+	if f.serverCmd != "" {
+		words, err := bench.ParseCommand(f.serverCmd)
+		if err != nil {
+			return c, usagef("--server-cmd %q: %v", f.serverCmd, err)
+		}
+		c.Service.Command = append([]string{}, words...) // not nil: given
 	}
 	return c, nil
 }

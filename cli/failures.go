@@ -43,7 +43,7 @@ func printFailures(w io.Writer, failures []bench.Failure, fs *flag.FlagSet) {
 			fmt.Fprintf(w, "%s\n", pe.Stack)
 		}
 		if fl.At != nil {
-			fmt.Fprintf(w, "    %s\n", strings.Join(rerunArgs(fs, *fl.At), " "))
+			fmt.Fprintf(w, "    %s\n", bench.FormatCommand(rerunArgs(fs, *fl.At)))
 		}
 	}
 }
@@ -59,7 +59,7 @@ var sweepFlags = map[string]bool{
 
 // rerunArgs is a `parbench run` command line that measures the point p
 // alone, with every other setting of the run fs parsed (those away from
-// their defaults, in name order), shell-quoted where needed. An
+// their defaults, in name order), to be quoted by bench.FormatCommand. An
 // exec=goroutines point with a payload can only run beside its
 // exec=processes twin (goroutines alone take no payload), so its
 // command measures both.
@@ -101,9 +101,6 @@ func rerunArgs(fs *flag.FlagSet, p results.Point) []string {
 		}
 		args = append(args, "--"+name, v)
 	}
-	for i, a := range args {
-		args[i] = shellQuote(a)
-	}
 	return args
 }
 
@@ -122,14 +119,6 @@ func hidePassword(dsn string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
-}
-
-// shellQuote quotes s for a POSIX shell where it needs quoting.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,%+@") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // firstLine is s up to its first newline.

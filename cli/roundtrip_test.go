@@ -52,9 +52,14 @@ func TestFormatRoundTrip(t *testing.T) {
 				t.Errorf("a goroutines-only run wrote %s: %q", k, v)
 			}
 			continue
-		case servedKeys[0], servedKeys[1], servedKeys[2]:
+		case servedKeys[0], servedKeys[1], servedKeys[2], results.KeyDBLatency, results.KeyServerCmd:
 			if v := file.Get(k); v != "" {
 				t.Errorf("a run without a server shape wrote %s: %q", k, v)
+			}
+			continue
+		case results.KeyRate: // open-loop sweeps only (TestFormatRoundTripOpen)
+			if v := file.Get(k); v != "" {
+				t.Errorf("a closed-loop run wrote %s: %q", k, v)
 			}
 			continue
 		}
@@ -74,7 +79,7 @@ func TestFormatRoundTrip(t *testing.T) {
 			t.Errorf("%s: class %v, want %v", g.Label(), g.Class, classes[g.Workload])
 		}
 		for _, k := range results.SettingKeys() {
-			if k != results.KeyHandlerCPU && !strings.Contains(g.Settings, k+"=") {
+			if k != results.KeyHandlerCPU && k != results.KeyDBLatency && k != results.KeyServerCmd && k != results.KeyRate && !strings.Contains(g.Settings, k+"=") {
 				t.Errorf("%s: settings %q lack %s", g.Label(), g.Settings, k)
 			}
 		}

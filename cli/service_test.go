@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,17 +12,12 @@ import (
 
 // servedKeys are the file configuration keys that only a sweep with a
 // server shape writes.
-var servedKeys = []string{results.KeyServerWorkers, results.KeyServerThreads, results.KeyHandlerCPU}
+var servedKeys = []string{results.KeyServerWorkers, results.KeyServerThreads, results.KeyHandlerCPU, results.KeyDBLatency}
 
 // TestServerShapeUsageErrors checks the bad server shapes: exit 2, a
 // message naming the flag and what would be valid, and no file.
 func TestServerShapeUsageErrors(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "r.txt")
-	for _, tc := range []struct {
-		name         string
-		args         []string
-		want, suffix string // the whole message, or its start and end
-	}{
+	checkUsageErrors(t, []usageCase{
 		{"zero threads", []string{"--workloads", "webapp/read", "--server-threads", "0"}, "--server-threads 0: want 1 to 256 threads per worker process", ""},
 		{"too many workers", []string{"--workloads", "webapp/read", "--server-workers", "2,65"}, "--server-workers 65: want 1 to 64 worker processes", ""},
 		{"too many threads", []string{"--workloads", "webapp/read", "--server-threads", "300"}, "--server-threads 300: want 1 to 256 threads per worker process", ""},
@@ -39,25 +32,17 @@ func TestServerShapeUsageErrors(t *testing.T) {
 		{"handler without shape", []string{"--workloads", "webapp/read", "--handler-cpu", "1ms"},
 			"--handler-cpu 1ms: only the service of a served sweep runs a handler: add --server-threads or --server-workers, or drop it", ""},
 		{"handler for cpu", []string{"--workloads", "cpu/sha256", "--handler-cpu", "1ms"}, "--handler-cpu 1ms: no workload in --workloads reads it (it is for ", "): drop it, or add one of those to --workloads"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			args := append([]string{"run", "--quiet", "--procs", "1", "--goroutines", "1", "--count", "1", "--out", out}, tc.args...)
-			code := Run(args, &stdout, &stderr)
-			got := lastLine(stderr.String())
-			ok := got == "parbench: "+tc.want
-			if tc.suffix != "" {
-				ok = strings.HasPrefix(got, "parbench: "+tc.want) && strings.HasSuffix(got, tc.suffix)
-			}
-			if code != exitUsage || !ok {
-				t.Errorf("exit %d, message\n got: %s\nwant: parbench: %s...%s", code, got, tc.want, tc.suffix)
-			}
-			if _, err := os.Stat(out); err == nil {
-				t.Errorf("left %s behind", out)
-				os.Remove(out)
-			}
-		})
-	}
+		{"bad db latency", []string{"--workloads", "webapp/read", "--server-threads", "2", "--db-latency", "2s"}, "--db-latency 2s: want a duration from 0 to 1s", ""},
+		{"negative db latency", []string{"--workloads", "webapp/read", "--server-threads", "2", "--db-latency", "-1ms"}, "--db-latency -1ms: want a duration from 0 to 1s", ""},
+		{"db latency without shape", []string{"--workloads", "webapp/read", "--db-latency", "1ms"},
+			"--db-latency 1ms: only the service of a served sweep adds it to its database calls: add --server-threads or --server-workers, or drop it", ""},
+		{"command's bad quote", []string{"--workloads", "webapp/read", "--server-cmd", `python3 'app.py`}, `--server-cmd "python3 'app.py": a single quote without its end`, ""},
+		{"command under a lock", []string{"--workloads", "webapp/read", "--server-cmd", "python3 app.py", "--lock", "none,gil"},
+			`--server-cmd "python3 app.py": the command's interpreter has its own lock (its GIL), so --lock must be none, not gil`, ""},
+		{"empty command", []string{"--workloads", "webapp/read", "--server-cmd", " "}, `--server-cmd "": empty command (want a program and its arguments)`, ""},
+		{"command for cpu", []string{"--workloads", "cpu/sha256", "--server-cmd", "python3 app.py"},
+			"--server-cmd: cpu/sha256 has no service to shape (served workloads: ", "): drop it from --workloads, or drop --server-cmd"},
+	})
 }
 
 // TestServerShapeResumeFlags checks that the file configuration keys of
@@ -65,8 +50,9 @@ func TestServerShapeUsageErrors(t *testing.T) {
 // the file's shape and handler, and writes the same lines again.
 func TestServerShapeResumeFlags(t *testing.T) {
 	fs, f := newRunFlags(new(bytes.Buffer))
-	for _, a := range [][2]string{{"workloads", "webapp/read"}, {"lock", "gil"}, {"procs", "2"}, {"goroutines", "4"},
-		{"server-workers", "1,2"}, {"server-threads", "2-4"}, {"handler-cpu", "1ms"}} {
+	for _, a := range [][2]string{{"workloads", "webapp/read"}, {"lock", "none"}, {"procs", "2"}, {"goroutines", "4"},
+		{"server-workers", "1,2"}, {"server-threads", "2-4"}, {"handler-cpu", "1ms"}, {"db-latency", "2ms"},
+		{"server-cmd", `python3 "my app.py" -c 'it''s'`}} {
 		if err := fs.Set(a[0], a[1]); err != nil {
 			t.Fatal(err)
 		}
@@ -75,10 +61,11 @@ func TestServerShapeResumeFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(c.Service.Workers, []int{1, 2}) || !slices.Equal(c.Service.Threads, []int{2, 3, 4}) || c.Params.HandlerCPU != time.Millisecond {
-		t.Fatalf("config: Service %+v, HandlerCPU %v", c.Service, c.Params.HandlerCPU)
+	if !slices.Equal(c.Service.Workers, []int{1, 2}) || !slices.Equal(c.Service.Threads, []int{2, 3, 4}) || c.Params.HandlerCPU != time.Millisecond ||
+		c.Params.DBLatency != 2*time.Millisecond || !slices.Equal(c.Service.Command, []string{"python3", "my app.py", "-c", "its"}) {
+		t.Fatalf("config: Service %+v, HandlerCPU %v, DBLatency %v", c.Service, c.Params.HandlerCPU, c.Params.DBLatency)
 	}
-	keys := []string{results.KeyServerWorkers, results.KeyServerThreads, results.KeyHandlerCPU}
+	keys := []string{results.KeyServerWorkers, results.KeyServerThreads, results.KeyHandlerCPU, results.KeyDBLatency, results.KeyServerCmd}
 	var file bytes.Buffer
 	want := map[string]string{}
 	for _, kv := range c.FileConfig(time.Unix(0, 0)) {
@@ -92,24 +79,11 @@ func TestServerShapeResumeFlags(t *testing.T) {
 	}
 	name := c.Points()[0].Name()
 	file.WriteString("\nBenchmark" + name + " 10 1000 ns/op\n")
-	path := filepath.Join(t.TempDir(), "r.txt")
-	if err := os.WriteFile(path, file.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
 
-	fs, f = newRunFlags(new(bytes.Buffer))
-	if err := parseFlags(fs, []string{"--resume", path}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := loadResume(fs, f, givenFlags(fs)); err != nil {
-		t.Fatal(err)
-	}
-	rc, err := f.config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(rc.Service.Workers, c.Service.Workers) || !slices.Equal(rc.Service.Threads, c.Service.Threads) || rc.Params.HandlerCPU != c.Params.HandlerCPU {
-		t.Errorf("resumed config: Service %+v, HandlerCPU %v; want %+v, %v", rc.Service, rc.Params.HandlerCPU, c.Service, c.Params.HandlerCPU)
+	rc := resumeConfig(t, file.Bytes())
+	if !slices.Equal(rc.Service.Workers, c.Service.Workers) || !slices.Equal(rc.Service.Threads, c.Service.Threads) || rc.Params.HandlerCPU != c.Params.HandlerCPU ||
+		rc.Params.DBLatency != c.Params.DBLatency || !slices.Equal(rc.Service.Command, c.Service.Command) {
+		t.Errorf("resumed config: Service %+v, HandlerCPU %v, DBLatency %v; want %+v, %v, %v", rc.Service, rc.Params.HandlerCPU, rc.Params.DBLatency, c.Service, c.Params.HandlerCPU, c.Params.DBLatency)
 	}
 	for _, kv := range rc.FileConfig(time.Unix(0, 0)) {
 		if w, ok := want[kv.Key]; ok && kv.Value != w {
@@ -139,14 +113,7 @@ func TestFormatRoundTripServed(t *testing.T) {
 			t.Errorf("key %s: read back %q, want %q", k, v, w)
 		}
 	}
-	if len(rep.Groups) == 0 {
-		t.Fatal("no group")
-	}
-	for _, g := range rep.Groups {
-		if !strings.Contains(g.Settings, results.KeyHandlerCPU+"=100µs") {
-			t.Errorf("%s: settings %q lack handler-cpu", g.Label(), g.Settings)
-		}
-	}
+	checkSettings(t, rep, results.KeyHandlerCPU+"=100µs")
 	n, _ := countResults(t, out)
 	for _, name := range []string{"Webapp/read/lock=gil/server-workers=1/server-threads=1/goroutines=2-1", "Webapp/read/lock=gil/server-workers=1/server-threads=2/goroutines=2-1"} {
 		if n[name] != 1 {

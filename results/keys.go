@@ -56,6 +56,19 @@ const (
 	KeyDatabase       = "database"
 	KeyFaults         = "faults"
 	KeyHandlerCPU     = "handler-cpu" // a served workload's CPU per request, under the service's lock
+	// KeyDBLatency is added to each database statement of a served
+	// workload's service, its lock released (--db-latency), written
+	// only by a served sweep.
+	KeyDBLatency = "db-latency"
+	// KeyServerCmd is the external command a served sweep's service
+	// processes run instead of parbench's own (--server-cmd), its words
+	// quoted as the flag takes them; written only by such a sweep.
+	KeyServerCmd = "server-cmd"
+	// KeyRate is the webapp clients' open-loop rate (--rate), ops per
+	// second over a sample, written only by an open-loop sweep: its
+	// p50-sec and p99-sec are measured from each op's due time. A file
+	// without it is closed loop, its latencies from each op's send.
+	KeyRate = "rate"
 )
 
 // Role is what a file configuration key says, and so what a reader may
@@ -156,6 +169,9 @@ var keys = []struct {
 	{KeyDatabase, RoleSetting},
 	{KeyFaults, RoleSetting},
 	{KeyHandlerCPU, RoleSetting},
+	{KeyDBLatency, RoleSetting},
+	{KeyServerCmd, RoleSetting},
+	{KeyRate, RoleSetting},
 }
 
 // KeyRole returns the role of a file configuration key, RoleUnknown for

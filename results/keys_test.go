@@ -17,7 +17,7 @@ func TestKeyRoles(t *testing.T) {
 	}{
 		{"MachineKeys", MachineKeys(), []string{"goos", "goarch", "cpu", "ncpu", "cpu-quota", "go"}, false},
 		{"RunKeys", RunKeys(), []string{"date", "host", "parbench-version", "parbench-commit", "profiles", "classes"}, false},
-		{"SettingKeys", SettingKeys(), []string{"io-latency", "server-latency", "io-fraction", "op-time", "switch-interval", "check-interval", "cpu-goroutines", "database", "faults", "handler-cpu"}, true},
+		{"SettingKeys", SettingKeys(), []string{"io-latency", "server-latency", "io-fraction", "op-time", "switch-interval", "check-interval", "cpu-goroutines", "database", "faults", "handler-cpu", "db-latency", "server-cmd", "rate"}, true},
 		{"CompareIgnoredKeys", CompareIgnoredKeys(), []string{"goos", "goarch", "cpu", "ncpu", "cpu-quota", "go",
 			"date", "host", "parbench-commit", "parbench-version", "profiles", "classes",
 			"workloads", "procs", "goroutines", "locks", "count", "target-ci", "benchtime",

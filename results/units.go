@@ -42,11 +42,35 @@ const UnitGCShare = "gc-cpu-share"
 // (its pre-fork worker processes, package workloads' Service) spent
 // during a sample, over its ops: the handler's work, the framework's
 // (HTTP parsing, routing, JSON) and the database driver's, all counted.
-// Over sec/op times the concurrency it gives the share of a request's
-// time spent computing rather than waiting.
+// The runner adds it to the point's cpu-sec/op and parallelism, which
+// then count every process of the point: the clients' and the
+// service's.
 const UnitServerCPU = "server-cpu-sec/op"
 
 // UnitServerRSS is the resident memory of one service worker process
 // at the end of a sample (VmRSS), averaged over the processes: what one
 // more worker costs, where one more thread costs a stack.
 const UnitServerRSS = "B/server-worker"
+
+// UnitBehind is how far behind its schedule an open-loop sample's
+// clients sent (webapp with --rate): the mean, over the scheduled ops,
+// of each op's send time minus its due time (0 for one sent on time).
+// Near 0 the clients kept the rate (what is left is their timers'
+// oversleep: about 0.6ms on the 2-CPU VM); when it grows with the
+// sample the service is slower than the rate, so ops fell due with
+// every client still waiting for an answer, and their p50-sec and
+// p99-sec, measured from the due time, include that wait (wrk2's
+// correction of coordinated omission).
+const UnitBehind = "behind-sec"
+
+// UnitTxLockWait is the share of a served sample's write transactions'
+// time (from BEGIN sent to COMMIT or ROLLBACK done, summed over them)
+// that their threads spent waiting to retake the service's lock after a
+// statement: time in which a thread holds the database's write lock
+// but cannot run, because another thread holds the GIL, while the
+// threads that want the write lock wait for it (two locks in a convoy).
+// It is reported by served points whose requests ran write
+// transactions under a locking mode (not lock none), and merged over
+// the service processes as the ratio of the two sums, not as a mean of
+// the processes' shares.
+const UnitTxLockWait = "tx-lock-wait-share"

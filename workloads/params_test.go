@@ -18,6 +18,7 @@ var knobs = map[string]func(*workloads.Params){
 	workloads.ParamCPUGoroutines: func(p *workloads.Params) { p.CPUGoroutines = 3 },
 	workloads.ParamDB:            func(p *workloads.Params) { p.DB = "postgres://u@h/db" },
 	workloads.ParamFaults:        func(p *workloads.Params) { p.Faults = "on" },
+	workloads.ParamRate:          func(p *workloads.Params) { p.Rate = 100 },
 }
 
 // TestEveryWorkloadDeclaresParams checks that every workload of this

@@ -26,6 +26,13 @@ type Service struct {
 	// package gil's Options has them.
 	SwitchInterval time.Duration
 	CheckInterval  int
+	// Command, if set, is an external program and its arguments that
+	// each worker process runs instead of the workload's own service
+	// (parbench run --server-cmd): a service in another language, a
+	// CPython WSGI app, say, whose interpreter has its own lock, so Lock
+	// is then "none". The workload says what it tells the command (see
+	// package webapp).
+	Command []string
 }
 
 // Bounds of a Service's shape: more than this is a mistake, not a
@@ -37,9 +44,12 @@ const (
 	MaxServiceThreads = 256
 )
 
-// Check reports a shape out of bounds, naming the field.
+// Check reports a shape out of bounds, naming the field, and a
+// Command under a lock other than none.
 func (s Service) Check() error {
 	switch {
+	case len(s.Command) > 0 && s.Lock != "" && s.Lock != "none":
+		return &ParamError{Param: "Service.Lock", Value: s.Lock, Err: fmt.Errorf("a service command (Service.Command, %q) has its interpreter's own lock: want none", s.Command[0])}
 	case s.Workers < 1 || s.Workers > MaxServiceWorkers:
 		return &ParamError{Param: "Service.Workers", Value: fmt.Sprint(s.Workers), Err: fmt.Errorf("want 1 to %d worker processes", MaxServiceWorkers)}
 	case s.Threads < 1 || s.Threads > MaxServiceThreads:

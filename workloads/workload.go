@@ -138,6 +138,15 @@ type Params struct {
 	// HandlerCPU is the CPU work of one request in a Served workload's
 	// service handler, under the service's lock (--handler-cpu).
 	HandlerCPU time.Duration
+	// DBLatency is added to each database statement's round trip in a
+	// Served workload's service, with the service's lock released (a
+	// database on another host, --db-latency).
+	DBLatency time.Duration
+	// Rate is the webapp workloads' open-loop load (--rate): ops per
+	// second over the whole sample, sent on one schedule that all the
+	// clients share (see package webapp); 0, the default, is closed
+	// loop: each client sends its next op when the last one is done.
+	Rate float64
 }
 
 // DefaultParams returns the documented defaults.
@@ -188,6 +197,10 @@ func (p Params) Validate() error {
 		return bad(ParamCPUGoroutines, p.CPUGoroutines, fmt.Sprintf("want 0 to %d", MaxCPUGoroutines))
 	case p.HandlerCPU < 0 || p.HandlerCPU > time.Second:
 		return bad(ParamHandlerCPU, p.HandlerCPU, "want a duration from 0 to 1s")
+	case p.DBLatency < 0 || p.DBLatency > time.Second:
+		return bad(ParamDBLatency, p.DBLatency, "want a duration from 0 to 1s")
+	case !(p.Rate >= 0 && p.Rate <= MaxRate):
+		return bad(ParamRate, p.Rate, fmt.Sprintf("want 0 (closed loop) or ops per second above 0 and at most %d", MaxRate))
 	}
 	for _, check := range paramChecks {
 		if err := check(p); err != nil {
@@ -210,6 +223,8 @@ const (
 	ParamDB            = "DB"
 	ParamFaults        = "Faults"
 	ParamHandlerCPU    = "HandlerCPU"
+	ParamDBLatency     = "DBLatency"
+	ParamRate          = "Rate"
 )
 
 // knobs are the Param* knobs in field order, each with its value as
@@ -227,6 +242,8 @@ var knobs = []struct {
 	{ParamDB, func(p Params) string { return p.DB }},
 	{ParamFaults, func(p Params) string { return strconv.Quote(cmp.Or(p.Faults, "off")) }},
 	{ParamHandlerCPU, func(p Params) string { return p.HandlerCPU.String() }},
+	{ParamDBLatency, func(p Params) string { return p.DBLatency.String() }},
+	{ParamRate, func(p Params) string { return strconv.FormatFloat(p.Rate, 'g', -1, 64) }},
 }
 
 // Changed returns the knobs of p that differ from DefaultParams, in
@@ -283,6 +300,11 @@ func RegisterParamCheck(check func(Params) error) {
 
 // MaxCPUGoroutines bounds Params.CPUGoroutines.
 const MaxCPUGoroutines = 1024
+
+// MaxRate bounds Params.Rate, in ops per second: a million, a slot
+// every microsecond, more than a loopback HTTP service on one machine
+// answers.
+const MaxRate = 1_000_000
 
 // ErrUnknown is wrapped by Lookup's error for a name that is not registered.
 var ErrUnknown = errors.New("unknown workload")

@@ -1,9 +1,11 @@
 // Package htmlreport writes a parbench report (package analysis) as one
 // self-contained HTML page to open, attach to a pull request or publish:
 // the verdicts first, the machines and run configuration, then per
-// workload its plots (package plot, inline SVG), tables and fits. The
-// page needs no network and no JavaScript: its styles are inline, its
-// plots are SVG elements, and its fonts are the browser's own.
+// workload its plots (package plot, inline SVG), tables and fits, and
+// per family of server shapes (analysis.Served) its plot, table and
+// findings. The page needs no network and no JavaScript: its styles are
+// inline, its plots are SVG elements, and its fonts are the browser's
+// own.
 //
 // The data flow:
 //
@@ -14,7 +16,8 @@
 //     machine, its groups differing in lock mode.
 //  3. Write fills the page's template (html/template, so text from the
 //     files is always escaped) with the report, the figures' SVG and
-//     each group's tables and fit lines, as the text report words them.
+//     each group's tables and fit lines, and each served family's table
+//     and lines, as the text report words them.
 package htmlreport
 
 import (
@@ -113,7 +116,9 @@ func hex(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.
 // Figure classes and ids are the page's structure, which tests and
 // scripts may rely on: table#verdicts, section.workload, figure.plot
 // (with data-kind), table.points, ul.fits; a calibration file's
-// table is section.calibration > table.calibration.
+// table is section.calibration > table.calibration; a served family's
+// (analysis.Served) is section.served, with its figure.plot,
+// table.served and ul.served-lines.
 type (
 	pageData struct {
 		Title      string
@@ -131,6 +136,17 @@ type (
 		Varying    bool
 		// Calibrations are the tables of the calibration files.
 		Calibrations []calibrationData
+		// Served are the server shapes sections, after the workloads'.
+		Served []servedData
+	}
+	servedData struct {
+		ID       string
+		Section  *plot.Section
+		Served   *analysis.Served
+		Settings string
+		Figures  []figureData
+		Head     []string
+		Rows     [][]string
 	}
 	calibrationData struct {
 		ID          string
@@ -197,24 +213,18 @@ func Write(w io.Writer, rep *analysis.Report, opt Options) error {
 	groupSection := map[*analysis.Group]int{}
 	groupID := map[*analysis.Group]string{}
 	for i, s := range secs {
-		sd := sectionData{ID: fmt.Sprintf("section-%d", i+1), Section: s, Settings: settings(s.Scaling, s.Settings)}
-		for _, f := range s.Figures {
-			var buf bytes.Buffer
-			if err := f.SVG(&buf); err != nil {
-				return fmt.Errorf("figure %s: %w", f.Name, err)
-			}
-			svg := buf.String()
-			// Inline: drop the XML prolog; the figure is an element.
-			if i := strings.Index(svg, "<svg"); i >= 0 {
-				svg = svg[i:]
-			}
-			svg = strings.Replace(svg, "<svg ", fmt.Sprintf(`<svg role="img" aria-label="%s" `, template.HTMLEscapeString(f.Title)), 1)
-			sd.Figures = append(sd.Figures, figureData{
-				ID: "fig-" + f.Name, Kind: f.Kind, Title: f.Title, Caption: f.Caption,
-				SVG: template.HTML(svg), // vgsvg escapes every text it writes
-			})
-			d.Figures++
+		figs, err := figures(s)
+		if err != nil {
+			return err
 		}
+		d.Figures += len(figs)
+		if sv := s.Served; sv != nil {
+			t := sv.Table(rep.Confidence)
+			d.Served = append(d.Served, servedData{ID: fmt.Sprintf("served-%d", len(d.Served)+1), Section: s, Served: sv,
+				Settings: settings(s.Scaling, s.Settings), Figures: figs, Head: t[0], Rows: t[1:]})
+			continue
+		}
+		sd := sectionData{ID: fmt.Sprintf("section-%d", i+1), Section: s, Settings: settings(s.Scaling, s.Settings), Figures: figs}
 		for j, g := range s.Groups {
 			id := fmt.Sprintf("group-%d-%d", i+1, j+1)
 			groupSection[g], groupID[g] = i, id
@@ -255,6 +265,28 @@ func Write(w io.Writer, rep *analysis.Report, opt Options) error {
 		d.Warnings = append(d.Warnings, w.Error())
 	}
 	return page.Execute(w, d)
+}
+
+// figures renders a section's figures as inline SVG elements.
+func figures(s *plot.Section) ([]figureData, error) {
+	var out []figureData
+	for _, f := range s.Figures {
+		var buf bytes.Buffer
+		if err := f.SVG(&buf); err != nil {
+			return nil, fmt.Errorf("figure %s: %w", f.Name, err)
+		}
+		svg := buf.String()
+		// Inline: drop the XML prolog; the figure is an element.
+		if i := strings.Index(svg, "<svg"); i >= 0 {
+			svg = svg[i:]
+		}
+		svg = strings.Replace(svg, "<svg ", fmt.Sprintf(`<svg role="img" aria-label="%s" `, template.HTMLEscapeString(f.Title)), 1)
+		out = append(out, figureData{
+			ID: "fig-" + f.Name, Kind: f.Kind, Title: f.Title, Caption: f.Caption,
+			SVG: template.HTML(svg), // vgsvg escapes every text it writes
+		})
+	}
+	return out, nil
 }
 
 func settings(scaling, s string) string {

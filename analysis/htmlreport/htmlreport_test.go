@@ -2,6 +2,8 @@ package htmlreport_test
 
 import (
 	"bytes"
+	"fmt"
+	"html/template"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,12 +16,13 @@ import (
 )
 
 // inputs are committed results files: a real 2-CPU run, results drawn
-// from known laws on 16 CPUs (two lock modes), and a synthetic
-// latency/convoy sweep.
+// from known laws on 16 CPUs (two lock modes), a synthetic
+// latency/convoy sweep and synthetic server shapes (two families).
 var inputs = []string{
 	"../../cli/testdata/report-vm.txt",
 	"../testdata/laws.txt",
 	"../plot/testdata/convoy.txt",
+	"../plot/testdata/served.txt",
 }
 
 // page writes the HTML report of files and returns it with the report
@@ -107,8 +110,38 @@ func checkStructure(t *testing.T, html string, rep *analysis.Report, secs []*plo
 	if n := strings.Count(html, "<svg "); n != figs {
 		t.Errorf("%d SVG elements, want %d", n, figs)
 	}
-	if n := strings.Count(html, `<section class="workload"`); n != len(secs) {
-		t.Errorf("%d workload sections, want %d", n, len(secs))
+	workloads, served := 0, 0
+	for _, s := range secs {
+		if s.Served == nil {
+			workloads++
+			continue
+		}
+		served++
+		// Its section: the figure, the table of shapes (a row each),
+		// the lines.
+		i := strings.Index(html, fmt.Sprintf(`<section class="served" id="served-%d">`, served))
+		if i < 0 {
+			t.Errorf("no section for %s", s.Title())
+			continue
+		}
+		sec := html[i:]
+		sec = sec[:strings.Index(sec, "</section>")]
+		if n := strings.Count(sec, `<figure class="plot"`); n != len(s.Figures) {
+			t.Errorf("%s: %d figures, want %d", s.Title(), n, len(s.Figures))
+		}
+		table := sec[strings.Index(sec, `<table class="served">`):]
+		if n := strings.Count(table[:strings.Index(table, "</table>")], "<tr>") - 1; n != len(s.Served.Shapes) {
+			t.Errorf("%s: %d rows, want %d (one per shape)", s.Title(), n, len(s.Served.Shapes))
+		}
+		if n := strings.Count(sec, "<li>"); n != len(s.Served.Lines) {
+			t.Errorf("%s: %d lines, want %d", s.Title(), n, len(s.Served.Lines))
+		}
+	}
+	if n := strings.Count(html, `<section class="workload"`); n != workloads {
+		t.Errorf("%d workload sections, want %d", n, workloads)
+	}
+	if n := strings.Count(html, `<section class="served"`); n != served || served != len(rep.Served) {
+		t.Errorf("%d served sections, want %d (one per family, %d)", n, served, len(rep.Served))
 	}
 	if n := strings.Count(html, `<table class="points">`); n != len(rep.Groups) {
 		t.Errorf("%d points tables, want %d", n, len(rep.Groups))
@@ -216,5 +249,28 @@ func TestCalibrationTable(t *testing.T) {
 	plain, _, _ := page(t, inputs[0])
 	if strings.Contains(plain, "calibration") {
 		t.Error("an ordinary file's page mentions a calibration")
+	}
+}
+
+// TestServed: a served family's section holds its figure inline, its
+// table with the best shape marked, and its lines as the text report
+// words them, after the workloads' sections.
+func TestServed(t *testing.T) {
+	html, rep, secs := page(t, "../plot/testdata/served.txt")
+	checkStructure(t, html, rep, secs)
+	if len(rep.Served) != 2 {
+		t.Fatalf("%d served families, want 2", len(rep.Served))
+	}
+	if i, j := strings.LastIndex(html, `<section class="workload"`), strings.Index(html, `<section class="served"`); j < i {
+		t.Error("a served section before the workloads' sections")
+	}
+	for i, sv := range rep.Served {
+		sec := html[strings.Index(html, fmt.Sprintf(`<section class="served" id="served-%d">`, i+1)):]
+		sec = sec[:strings.Index(sec, "</section>")]
+		for _, want := range append([]string{`data-kind="served"`, "<td>best</td>", template.HTMLEscapeString(sv.Label())}, sv.Lines...) {
+			if !strings.Contains(sec, template.HTMLEscapeString(want)) && !strings.Contains(sec, want) {
+				t.Errorf("%s: no %q in its section", sv.Label(), want)
+			}
+		}
 	}
 }

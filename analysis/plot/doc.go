@@ -21,6 +21,14 @@
 //     Gustafson) and USL curves, and the USL's predicted peak;
 //     - for latency/convoy: IO latency percentiles vs switch interval,
 //     with and without CPU goroutines, both axes log.
+//     - per served family (analysis.Report.Served, a Section of its
+//     own after the others, with Served set): throughput against
+//     threads per worker T (log x), one line per worker count W with
+//     the intervals of the report as error bars, the thread law
+//     X(1) x min(T, 1/(1-f)) dashed at W = 1 where the section has f
+//     and the law (a lock serializes the service; Served.Ceiling),
+//     and the best shape ringed where the section names one; at the
+//     point the section judges (procs, goroutines), named in the title.
 //     What cannot be drawn (one level only, no such data) becomes a
 //     Section note, never an empty or broken plot.
 //  3. Write: Figure.SVG, Figure.PNG, or WriteFiles for a directory.

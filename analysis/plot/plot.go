@@ -41,6 +41,7 @@ const (
 	KindThroughput = "throughput"
 	KindFit        = "fit"
 	KindLatency    = "latency"
+	KindServed     = "served"
 )
 
 // Figure is one plot.
@@ -62,6 +63,9 @@ type Figure struct {
 
 	opt Options
 	p   *gonum.Plot
+	// barred are the labels of the series drawn with error bars, for
+	// the tests.
+	barred []string
 }
 
 // SVG writes the figure as an SVG document. Its fonts are named, not
@@ -100,6 +104,10 @@ type Section struct {
 	Figures []*Figure
 	// Notes say what could not be drawn and why.
 	Notes []string
+	// Served is the served family (analysis.Report.Served) a server
+	// shapes section draws, nil for every other section. Such a section
+	// has no Groups: each shape's group has a section of its own.
+	Served *analysis.Served
 }
 
 // waits reports whether the section's work waits (class io), so that
@@ -109,6 +117,9 @@ func (s *Section) waits() bool { return s.Class == results.ClassIO }
 
 // Title names the section in one line.
 func (s *Section) Title() string {
+	if s.Served != nil {
+		return "Server shapes: " + s.Served.Label() + " on " + s.Machine.String()
+	}
 	t := s.Workload
 	if s.Extra != "" {
 		t += "  " + s.Extra
@@ -123,7 +134,9 @@ const Convoy = "latency/convoy"
 
 // Sections draws rep: one Section per workload, machine, other name
 // keys, scaling and settings (settings aside for a latency workload,
-// such as latency/convoy), in the report's order.
+// such as latency/convoy), in the report's order; then one per served
+// family (analysis.Report.Served), in its order, with its figure of
+// throughput by server shape.
 func Sections(rep *analysis.Report, opt Options) ([]*Section, error) {
 	type key struct {
 		workload, extra, scaling, settings string
@@ -144,12 +157,22 @@ func Sections(rep *analysis.Report, opt Options) ([]*Section, error) {
 		}
 		s.Groups = append(s.Groups, g)
 	}
+	for _, sv := range rep.Served {
+		s := &Section{Workload: sv.Workload, Extra: sv.Extra, Scaling: sv.Scaling, Settings: sv.Settings, Machine: sv.Machine, Served: sv}
+		if len(sv.Shapes) > 0 {
+			s.Class = sv.Shapes[0].Group.Class
+		}
+		secs = append(secs, s)
+	}
 	names := map[string]int{}
 	for _, s := range secs {
 		var err error
-		if s.Class == results.ClassLatency {
+		switch {
+		case s.Served != nil:
+			err = s.servedFigure(opt, rep.Confidence)
+		case s.Class == results.ClassLatency:
 			err = s.latencyFigures(opt)
-		} else {
+		default:
 			err = s.scalingFigures(opt, rep.Confidence)
 		}
 		if err != nil {
@@ -227,6 +250,8 @@ type series struct {
 	color  color.Color
 	dashes []vg.Length
 	glyph  draw.GlyphDrawer
+	// radius is the glyphs' size, 3 points when 0.
+	radius vg.Length
 	// noLine draws the points only.
 	noLine             bool
 	xs, ys, lo, hi     []float64
@@ -302,7 +327,11 @@ func (f *Figure) draw(s series) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: s.color, Radius: vg.Points(3), Shape: s.glyph}
+		r := s.radius
+		if r == 0 {
+			r = vg.Points(3)
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: s.color, Radius: r, Shape: s.glyph}
 		f.p.Add(sc)
 		if !s.legendWithoutGlyph {
 			thumbs = append(thumbs, sc)
@@ -318,6 +347,7 @@ func (f *Figure) draw(s series) (bool, error) {
 		}
 		eb.Color, eb.Width, eb.CapWidth = s.color, vg.Points(1), vg.Points(5)
 		f.p.Add(eb)
+		f.barred = append(f.barred, s.label)
 	}
 	if s.label != "" {
 		f.p.Legend.Add(s.label, thumbs...)

@@ -23,13 +23,17 @@ var (
 
 // inputs are committed results files: a real 2-CPU run, the synthetic
 // files of package analysis (known laws on 16 CPUs, weak scaling, plain
-// go test output) and a synthetic latency/convoy sweep.
+// go test output), a synthetic latency/convoy sweep, synthetic server
+// shapes (two families of W x T, 10 samples a point, and a lone shape)
+// and a real 2-CPU sweep of server shapes at 2 samples a point.
 var inputs = []struct{ name, path string }{
 	{"vm", "../../cli/testdata/report-vm.txt"},
 	{"laws", "../testdata/laws.txt"},
 	{"weak", "../testdata/weak.txt"},
 	{"gotest", "../testdata/gotest.txt"},
 	{"convoy", "testdata/convoy.txt"},
+	{"served", "testdata/served.txt"},
+	{"served-vm", "testdata/served-vm.txt"},
 }
 
 func report(tb testing.TB, paths ...string) *analysis.Report {

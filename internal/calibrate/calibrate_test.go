@@ -249,11 +249,24 @@ func TestLookup(t *testing.T) {
 		t.Errorf("Lookup(nope) error %v, want one naming it", err)
 	}
 	// Every behaviour's parbench sweeps are valid configurations.
-	for _, in := range []Interpreter{{Major: 3}, {Major: 2}} {
+	// A Path: the CPython side runs it as its service command, which
+	// must not be empty.
+	for _, in := range []Interpreter{{Major: 3, Path: "python3"}, {Major: 2, Path: "python2.7"}} {
 		for _, b := range Behaviours {
+			if !b.runsOn(in) {
+				continue
+			}
 			for _, s := range b.parbench(in, 2) {
 				if err := s.cfg.Validate(); err != nil {
 					t.Errorf("%s on CPython %d: %v", b.Name, in.Major, err)
+				}
+			}
+			if b.pythonSweeps == nil {
+				continue
+			}
+			for _, s := range b.pythonSweeps(in, "/tmp", 2) {
+				if err := s.cfg.Validate(); err != nil {
+					t.Errorf("%s's CPython side on CPython %d: %v", b.Name, in.Major, err)
 				}
 			}
 		}

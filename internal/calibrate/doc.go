@@ -14,11 +14,16 @@
 //     gil-old for CPython 2 (Interpreter.Lock).
 //  2. For each round, interpreter and behaviour (Behaviours: CPU-bound
 //     threads, the switch interval's tenure and switch rate, the convoy,
-//     IO-bound sleeps, mixed CPU and IO, processes), run the behaviour's
-//     Python program (python/*.py, embedded and written to a temporary
-//     folder; standard library only, CPython 2.7 and 3.x) and its
-//     parbench points, in-process through bench.Run with one sample
-//     each; CPython first in odd rounds, parbench first in even ones.
+//     IO-bound sleeps, mixed CPU and IO, processes, a web service), run
+//     the behaviour's Python program (python/*.py, embedded and written
+//     to a temporary folder; standard library only, CPython 2.7 and
+//     3.x) and its parbench points, in-process through bench.Run with
+//     one sample each; CPython first in odd rounds, parbench first in
+//     even ones. The web service's CPython side is a service, not a
+//     program (python/webservice.py, CPython 3 only): parbench's own
+//     clients drive it through bench.Run as an external service
+//     command (ServiceConfig.Command), W copies at a time, as they
+//     drive parbench's simulated service on the other side.
 //  3. Read both sides' lines (each program prints Go benchmark lines)
 //     into the round's figures: speedups, tenures, switch rates,
 //     latencies, and what a simple model predicts where there is one.

@@ -32,9 +32,32 @@ type Behaviour struct {
 	parbench func(in Interpreter, ncpu int) []sweep
 	// figures reads one round's figures from both sides' lines.
 	figures func(in Interpreter, ncpu int, py, pb lines) []figure
+	// pythonSweeps, where set, is CPython's side as parbench sweeps
+	// instead of programs: a service written in Python
+	// (python/webservice.py, unpacked in dir) driven by parbench's own
+	// clients. Its lines are keyed as parbench's are (pbKey).
+	pythonSweeps func(in Interpreter, dir string, ncpu int) []sweep
+	// minMajor is the oldest CPython major version the behaviour runs
+	// on (0: all): on an older one it is left out.
+	minMajor int
+	// needs are workloads the behaviour runs that package workloads
+	// does not register itself (webapp's, registered by importing
+	// workloads/webapp, as cmd/parbench does): in a binary without
+	// them the behaviour is left out.
+	needs []string
 	// cost is about how long one round of both sides takes on CPython 3
 	// and on CPython 2, for the first estimate of the time left.
 	cost [2]time.Duration
+}
+
+// runsOn reports whether b is measured on in.
+func (b Behaviour) runsOn(in Interpreter) bool {
+	for _, n := range b.needs {
+		if ws, err := workloads.Lookup(n); err != nil || len(ws) != 1 {
+			return false
+		}
+	}
+	return in.Major >= b.minMajor
 }
 
 // sweep is one bench.Run of a round.
@@ -348,6 +371,7 @@ var Behaviours = []Behaviour{
 		},
 		cost: [2]time.Duration{4 * time.Second, 4 * time.Second},
 	},
+	webserviceBehaviour,
 }
 
 // Lookup returns the behaviours named in a comma-separated list, or

@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,6 +108,9 @@ func Run(ctx context.Context, o Options) error {
 	for round := 1; round <= o.Rounds; round++ {
 		for _, in := range o.Interpreters {
 			for _, b := range o.Behaviours {
+				if !b.runsOn(in) {
+					continue
+				}
 				fmt.Fprintf(o.Log, "calibrate: round %d/%d, %s, %s (%s left)\n", round, o.Rounds, in.String(), b.Name, eta.left())
 				start := time.Now()
 				py, pb := lines{}, lines{}
@@ -159,6 +163,14 @@ func (w *writer) figure(f results.Figure, value float64, unit string) error {
 // python runs one round of b's programs on in, writes their lines and
 // keeps them in py.
 func (w *writer) python(ctx context.Context, o Options, dir string, in Interpreter, b Behaviour, py lines) error {
+	if b.pythonSweeps != nil {
+		// A Python service under parbench's clients: its lines are
+		// parbench's, under the interpreter's KeyPython line.
+		if err := w.sweeps(ctx, b.pythonSweeps(in, dir, o.NCPU), in.Path+" "+in.Banner, py); err != nil {
+			return fmt.Errorf("CPython %s, %s: %w", in.Version, b.Name, err)
+		}
+		return nil
+	}
 	for _, run := range b.python(in) {
 		args := append([]string{filepath.Join(dir, run[0])}, run[1:]...)
 		rctx, cancel := context.WithTimeout(ctx, pythonTimeout)
@@ -194,25 +206,35 @@ func (w *writer) python(ctx context.Context, o Options, dir string, in Interpret
 // parbench runs one round of b's parbench points for in, writes their
 // lines and keeps them in pb.
 func (w *writer) parbench(ctx context.Context, o Options, in Interpreter, b Behaviour, pb lines) error {
+	if err := w.sweeps(ctx, b.parbench(in, o.NCPU), "", pb); err != nil {
+		return fmt.Errorf("parbench, %s: %w", b.Name, err)
+	}
+	return nil
+}
+
+// sweeps runs ss, one bench.Run each, writes their lines under a
+// KeyPython line of python ("" for parbench's own) and keeps them in l
+// by pbKey.
+func (w *writer) sweeps(ctx context.Context, ss []sweep, python string, l lines) error {
 	var errs []error
-	for _, s := range b.parbench(in, o.NCPU) {
+	for _, s := range ss {
 		c := s.cfg
 		if err := c.Validate(); err != nil {
-			return fmt.Errorf("parbench, %s: %w", b.Name, err) // a programming error in plan.go
+			return err // a programming error in plan.go
 		}
 		sink := func(r *benchfmt.Result) error {
 			p, err := results.ParseName(string(r.Name))
 			if err != nil {
 				return err
 			}
-			pb[pbKey(s.tag, p)] = r.Clone()
-			return w.Write(r, results.Config{Key: results.KeyPython, Value: ""})
+			l[pbKey(s.tag, p)] = r.Clone()
+			return w.Write(r, results.Config{Key: results.KeyPython, Value: python})
 		}
 		if err := bench.Run(ctx, c, c.FileConfig(time.Now()), sink); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			errs = append(errs, fmt.Errorf("parbench, %s %s: %w", b.Name, s.tag, err))
+			errs = append(errs, fmt.Errorf("%s: %w", cmp.Or(s.tag, "sweep"), err))
 		}
 	}
 	return errors.Join(errs...)
@@ -241,6 +263,9 @@ func (e *eta) left() time.Duration {
 	var t time.Duration
 	for _, in := range e.o.Interpreters {
 		for _, b := range e.o.Behaviours {
+			if !b.runsOn(in) {
+				continue
+			}
 			k := e.key(in, b)
 			per, ok := e.measured[k]
 			if !ok {

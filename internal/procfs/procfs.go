@@ -1,4 +1,4 @@
-// Package procfs parses the two per-process files of Linux's /proc
+// Package procfs parses the per-process files of Linux's /proc
 // that parbench reads, so that each is parsed in one place:
 //
 //   - /proc/PID/stat and /proc/self/task/TID/stat, one line
@@ -10,13 +10,21 @@
 //   - /proc/PID/schedstat and /proc/self/task/TID/schedstat,
 //     "run wait slices": Schedstat returns the first two, the time spent
 //     on a CPU and the time spent waiting on a run queue.
-//   - /proc/self/status, "Key:\tvalue" lines: Resident returns the
-//     VmRSS line, the process's resident memory now, in bytes.
+//   - /proc/self/status and /proc/PID/status, "Key:\tvalue" lines:
+//     Resident and ResidentOf return the VmRSS line, the process's
+//     resident memory now, in bytes.
+//
+// Beside these files, CPUOf reads a process's CPU clock
+// (clock_gettime of the clock Linux gives each process,
+// CPUCLOCK_SCHED): the CPU time it has used so far, all its threads,
+// those that have ended too, in nanoseconds, for a process parbench
+// started but does not run (an external service command).
 //
 // The parsing is in pure functions on bytes (StatFields,
-// ParseSchedstat, ParseVmRSS), so it is tested and fuzzed on every OS; the package
-// builds everywhere, and outside Linux, where there is no /proc, Stat
-// and Schedstat report false.
+// ParseSchedstat, ParseVmRSS), so it is tested and fuzzed on every OS;
+// the package builds everywhere, and outside Linux, where there is no
+// /proc and no such clock, Stat, Schedstat, Resident, ResidentOf and
+// CPUOf report false.
 package procfs
 
 import (
@@ -92,7 +100,19 @@ func ParseSchedstat(data []byte) (run, wait time.Duration, ok bool) {
 // peak, not the memory now, and in bytes on some systems and KiB on
 // others).
 func Resident() (bytes int64, ok bool) {
-	data, err := os.ReadFile("/proc/self/status")
+	return residentAt("/proc/self/status")
+}
+
+// ResidentOf is process pid's resident memory now, in bytes: the VmRSS
+// line of /proc/PID/status. ok is false where the file cannot be read
+// (the process is gone, or there is no /proc) or has no such line (a
+// zombie has none).
+func ResidentOf(pid int) (bytes int64, ok bool) {
+	return residentAt("/proc/" + strconv.Itoa(pid) + "/status")
+}
+
+func residentAt(path string) (int64, bool) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0, false
 	}
@@ -119,4 +139,68 @@ func ParseVmRSS(status []byte) (int64, error) {
 		return kb << 10, nil
 	}
 	return 0, errors.New("no VmRSS line")
+}
+
+// RunnableThreads is the number of threads of process pid that are
+// running or runnable now (state R in /proc/PID/task/TID/stat), the
+// reader's own thread among them when pid is its own process. ok is
+// false where there is no /proc or no such process.
+func RunnableThreads(pid int) (n int, ok bool) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tids, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, false
+	}
+	for _, t := range tids {
+		if f, ok := Stat(dir + "/" + t.Name() + "/stat"); ok && f[0] == "R" {
+			n++
+		}
+	}
+	return n, true
+}
+
+// Child is one child process: its pid and its state (stat's first
+// field after the command: R, S, D, Z, ...).
+type Child struct {
+	PID   int
+	State string
+}
+
+// Children returns parent's child processes, from a scan of /proc (the
+// error where /proc cannot be read). A process that ends during the
+// scan may be left out.
+func Children(parent int) ([]Child, error) {
+	d, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	want := strconv.Itoa(parent)
+	var cs []Child
+	for _, e := range d {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		f, ok := Stat("/proc/" + e.Name() + "/stat")
+		if !ok || len(f) < 2 || f[1] != want {
+			continue // gone meanwhile, or not a child
+		}
+		cs = append(cs, Child{PID: pid, State: f[0]})
+	}
+	return cs, nil
+}
+
+// RunnableChildren is the number of threads of parent's child processes
+// that are running or runnable now (state R in
+// /proc/PID/task/TID/stat): the part of /proc/stat's procs_running that
+// a program's own child processes (its service's worker processes, its
+// op workers) account for. It is 0 where there is no /proc.
+func RunnableChildren(parent int) int {
+	cs, _ := Children(parent)
+	n := 0
+	for _, c := range cs {
+		r, _ := RunnableThreads(c.PID)
+		n += r
+	}
+	return n
 }

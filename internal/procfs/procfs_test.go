@@ -3,6 +3,7 @@ package procfs
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -187,5 +188,78 @@ func TestResident(t *testing.T) {
 	n, ok := Resident()
 	if runtime.GOOS == "linux" && (!ok || n <= 0) {
 		t.Fatalf("Resident() = %d, %v on Linux: want the process's VmRSS", n, ok)
+	}
+}
+
+// TestOfPID reads this process's CPU and memory by its pid, as the
+// parent of an external service reads its children's, and a child's
+// CPU time as it spins; no process has none.
+func TestOfPID(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		if _, ok := CPUOf(os.Getpid()); ok {
+			t.Error("CPUOf is ok outside Linux")
+		}
+		t.Skip("no /proc")
+	}
+	if cpu, ok := CPUOf(os.Getpid()); !ok || cpu <= 0 {
+		t.Errorf("CPUOf(self) = %v, %v", cpu, ok)
+	}
+	if n, ok := ResidentOf(os.Getpid()); !ok || n <= 0 {
+		t.Errorf("ResidentOf(self) = %d, %v", n, ok)
+	}
+	for _, pid := range []int{1 << 30, 0, -1} {
+		if _, ok := CPUOf(pid); ok {
+			t.Errorf("CPUOf(%d), of no process, is ok", pid)
+		}
+	}
+	spin := exec.Command("sh", "-c", "while :; do :; done")
+	if err := spin.Start(); err != nil {
+		t.Skip("no sh:", err)
+	}
+	defer func() {
+		spin.Process.Kill()
+		spin.Wait()
+	}()
+	c0, ok0 := CPUOf(spin.Process.Pid)
+	time.Sleep(100 * time.Millisecond)
+	c1, ok1 := CPUOf(spin.Process.Pid)
+	if !ok0 || !ok1 || c1-c0 < 10*time.Millisecond {
+		t.Errorf("a child spinning 100ms: CPUOf %v, %v then %v, %v; want 10ms more at least", c0, ok0, c1, ok1)
+	}
+	spin.Process.Kill()
+	spin.Wait()
+	if _, ok := CPUOf(spin.Process.Pid); ok {
+		t.Error("CPUOf of a reaped child is ok")
+	}
+}
+
+// TestRunnableChildren: a child that spins is counted, and no longer
+// once it is gone.
+func TestRunnableChildren(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("no /proc")
+	}
+	if n := RunnableChildren(os.Getpid()); n != 0 {
+		t.Fatalf("RunnableChildren before any child = %d, want 0", n)
+	}
+	spin := exec.Command("sh", "-c", "while :; do :; done")
+	if err := spin.Start(); err != nil {
+		t.Skip("no sh:", err)
+	}
+	defer spin.Process.Kill()
+	// A spinning child is running or waiting for a CPU: R, at nearly
+	// every reading.
+	seen := 0
+	for range 20 {
+		seen += RunnableChildren(os.Getpid())
+		time.Sleep(5 * time.Millisecond)
+	}
+	if seen < 15 {
+		t.Errorf("a spinning child counted %d times in 20 readings, want nearly all", seen)
+	}
+	spin.Process.Kill()
+	spin.Wait()
+	if n := RunnableChildren(os.Getpid()); n != 0 {
+		t.Errorf("RunnableChildren after the child was reaped = %d, want 0", n)
 	}
 }

@@ -28,11 +28,20 @@ import (
 
 // startWorker starts cmd with the parent-death signal set.
 func startWorker(cmd *exec.Cmd) error {
+	SetDeathSignal(cmd)
+	return cmd.Start()
+}
+
+// SetDeathSignal arms cmd's parent-death signal (SIGKILL), before it is
+// started: the child dies with this process, kill -9 included, as a
+// worker does (the caveat above about the thread that starts it
+// holds). Another package's children use it too (webapp's external
+// service command). Outside Linux it does nothing.
+func SetDeathSignal(cmd *exec.Cmd) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	return cmd.Start()
 }
 
 // orphaned reports whether this worker's parent, whose pid EnvWorker

@@ -9,6 +9,11 @@ import "os/exec"
 // it reads the end of its closed stdin.
 func startWorker(cmd *exec.Cmd) error { return cmd.Start() }
 
+// SetDeathSignal does nothing outside Linux, which has no parent-death
+// signal: a child whose parent is killed lives until it reads the end
+// of its closed stdin.
+func SetDeathSignal(*exec.Cmd) {}
+
 // orphaned is false outside Linux, where startWorker arms no signal and
 // so a dead parent is noticed at the closed stdin.
 func orphaned() bool { return false }

@@ -76,8 +76,11 @@
 // (exec.go, for points of exec=processes) and package cli's Main calls
 // MaybeServe, so that the parbench binary, or a custom binary built on
 // cli, is its own worker; a Served workload (webapp) drives a
-// ServicePool from its instance and registers its service. A worker
-// finds its workload by name (workloads.Lookup) and makes its lock with
+// ServicePool from its instance and registers its service, and keeps
+// each copy of an external service command as a Child (child.go, as
+// the pools keep their processes: its stderr's tail, how it ended),
+// its errors worded by FailureText as a *WorkerError is. A worker finds
+// its workload by name (workloads.Lookup) and makes its lock with
 // gil.New, so a new workload or lock mode needs no change here; a
 // workload that is a workloads.GoroutinesOnly is never sent.
 package procs

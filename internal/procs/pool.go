@@ -46,17 +46,13 @@ type Pool struct {
 
 // proc is one worker process and the parent's ends of its pipes.
 type proc struct {
-	idx    int
-	cmd    *exec.Cmd
-	in     *os.File // its stdin
-	out    *os.File // its stdout
-	r      *Reader
-	stderr *tail
-	pid    int
-	cpu0   time.Duration
-	exited chan struct{} // closed once Wait returned
-	werr   error         // Wait's error
-	buf    []byte        // the Work frame being built
+	*Child
+	idx  int
+	in   *os.File // its stdin
+	out  *os.File // its stdout
+	r    *Reader
+	cpu0 time.Duration
+	buf  []byte // the Work frame being built
 }
 
 // WorkerError is a worker's failure: which worker, what went wrong, and
@@ -69,11 +65,7 @@ type WorkerError struct {
 }
 
 func (e *WorkerError) Error() string {
-	msg := fmt.Sprintf("worker %d (pid %d): %v", e.Index, e.PID, e.Err)
-	if s := strings.TrimSpace(e.Stderr); s != "" {
-		msg += "; its stderr: " + strings.ReplaceAll(s, "\n", " | ")
-	}
-	return msg
+	return FailureText(fmt.Sprintf("worker %d", e.Index), e.PID, e.Err, e.Stderr)
 }
 
 func (e *WorkerError) Unwrap() error { return e.Err }
@@ -164,13 +156,12 @@ func (p *Pool) spawn(exe string, env []string, files []*os.File, i int) (*proc, 
 		inW.Close()
 		return nil, err
 	}
-	w := &proc{idx: i, in: inW, out: outR, stderr: newTail(4 << 10), exited: make(chan struct{})}
+	w := &proc{Child: NewChild(exec.Command(exe, WorkerArg)), idx: i, in: inW, out: outR}
 	w.r = NewReader(outR, MaxFrame)
-	w.cmd = exec.Command(exe, WorkerArg)
-	w.cmd.Env = env
-	w.cmd.Stdin, w.cmd.Stdout, w.cmd.Stderr = inR, outW, w.stderr
-	w.cmd.ExtraFiles = files // fd 3, 4, ... in the child
-	err = startWorker(w.cmd) // it dies with this process (deathsig_linux.go)
+	w.Cmd.Env = env
+	w.Cmd.Stdin, w.Cmd.Stdout = inR, outW
+	w.Cmd.ExtraFiles = files // fd 3, 4, ... in the child
+	err = startWorker(w.Cmd) // it dies with this process (deathsig_linux.go)
 	inR.Close()              // the child has its own copies now
 	outW.Close()
 	if err != nil {
@@ -178,11 +169,7 @@ func (p *Pool) spawn(exe string, env []string, files []*os.File, i int) (*proc, 
 		outR.Close()
 		return nil, fmt.Errorf("starting worker %d: %w", i, err)
 	}
-	w.pid = w.cmd.Process.Pid
-	go func() {
-		w.werr = w.cmd.Wait()
-		close(w.exited)
-	}()
+	go w.Wait()
 	return w, nil
 }
 
@@ -221,20 +208,12 @@ func (p *Pool) fail(w *proc, err error) error {
 	if p.aborted.Load() {
 		err = fmt.Errorf("%w: %w", errAborted, err)
 	}
-	select {
-	case <-w.exited:
-	case <-time.After(time.Second):
-	}
-	select {
-	case <-w.exited:
-		if w.werr != nil {
-			err = fmt.Errorf("%w (it exited: %v)", err, w.werr)
-		} else {
-			err = fmt.Errorf("%w (it exited with status 0)", err)
-		}
-	default:
-	}
-	return &WorkerError{Index: w.idx, PID: w.pid, Err: err, Stderr: w.stderr.String()}
+	return w.workerError(w.Ended(err))
+}
+
+// workerError is err about w as a *WorkerError.
+func (w *proc) workerError(err error) error {
+	return &WorkerError{Index: w.idx, PID: w.PID(), Err: err, Stderr: w.Stderr.String()}
 }
 
 // next reads w's next frame. A worker's Error frame becomes the error;
@@ -247,10 +226,10 @@ func (p *Pool) next(w *proc, d time.Duration) (byte, []byte, error) {
 	typ, body, err := w.r.Next()
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		w.cmd.Process.Kill()
+		w.Cmd.Process.Kill()
 		return 0, nil, p.fail(w, fmt.Errorf("no reply within %v: killed", d))
 	case errors.Is(err, ErrFrame):
-		w.cmd.Process.Kill()
+		w.Cmd.Process.Kill()
 		return 0, nil, p.fail(w, fmt.Errorf("wrote garbage: %w", err))
 	case err != nil:
 		return 0, nil, p.fail(w, fmt.Errorf("reading its pipe: %w", err))
@@ -268,7 +247,7 @@ func (p *Pool) expect(w *proc, want byte, d time.Duration) ([]byte, error) {
 		return nil, err
 	}
 	if typ != want {
-		w.cmd.Process.Kill()
+		w.Cmd.Process.Kill()
 		return nil, p.fail(w, fmt.Errorf("wrote garbage: %w: type %q, want %q", ErrFrame, typ, want))
 	}
 	return body, nil
@@ -280,7 +259,7 @@ func (p *Pool) expectJSON(w *proc, want byte, v any, d time.Duration) error {
 		return err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		w.cmd.Process.Kill()
+		w.Cmd.Process.Kill()
 		return p.fail(w, fmt.Errorf("wrote garbage: %w: %q frame: %w", ErrFrame, want, err))
 	}
 	return nil
@@ -363,7 +342,7 @@ func (p *Pool) Run(n, chunk int64, perWorker bool) ([]int64, error) {
 				}
 				k, err := readU64(tDone, body)
 				if err != nil || int64(k) != sent[0] {
-					w.cmd.Process.Kill()
+					w.Cmd.Process.Kill()
 					return p.fail(w, fmt.Errorf("wrote garbage: done %d ops, sent %d (%v)", k, sent[0], err))
 				}
 				done[w.idx] += sent[0]
@@ -487,7 +466,7 @@ func MergeMetrics(lists [][]workloads.Metric) []workloads.Metric {
 func (p *Pool) Abort() {
 	p.aborted.Store(true)
 	for _, w := range p.ws {
-		w.cmd.Process.Kill()
+		w.Cmd.Process.Kill()
 	}
 	p.Close()
 }
@@ -503,16 +482,12 @@ func (p *Pool) Close() error {
 			w.in.Close()
 		}
 		for _, w := range p.ws {
-			select {
-			case <-w.exited:
-			case <-time.After(p.opt.EndTimeout):
-				w.cmd.Process.Kill()
-				<-w.exited
-				errs = append(errs, &WorkerError{Index: w.idx, PID: w.pid, Err: fmt.Errorf("did not exit within %v: killed", p.opt.EndTimeout), Stderr: w.stderr.String()})
+			if w.Reap(time.After(p.opt.EndTimeout)) {
+				errs = append(errs, w.workerError(fmt.Errorf("did not exit within %v: killed", p.opt.EndTimeout)))
 			}
 			w.out.Close()
-			if w.werr != nil && !p.aborted.Load() {
-				errs = append(errs, &WorkerError{Index: w.idx, PID: w.pid, Err: fmt.Errorf("exited: %w", w.werr), Stderr: w.stderr.String()})
+			if werr := w.ExitErr(); werr != nil && !p.aborted.Load() {
+				errs = append(errs, w.workerError(fmt.Errorf("exited: %w", werr)))
 			}
 		}
 	})
@@ -526,32 +501,7 @@ func (p *Pool) Close() error {
 func (p *Pool) PIDs() []int {
 	pids := make([]int, len(p.ws))
 	for i, w := range p.ws {
-		pids[i] = w.pid
+		pids[i] = w.PID()
 	}
 	return pids
-}
-
-// tail keeps the last max bytes written to it: a worker's stderr.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func newTail(max int) *tail { return &tail{max: max} }
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if len(t.b) > t.max {
-		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
 }

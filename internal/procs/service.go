@@ -148,6 +148,7 @@ func (sp *ServicePool) Begin(procs int) error {
 type ServiceStats struct {
 	Metrics []workloads.Metric // each process's lock.Metrics(wall) + Service.End's, merged over processes (MergeMetrics)
 	CPU     time.Duration      // the processes' CPU time from Begin to End, summed
+	NoCPU   bool               // CPU is unknown: a process's CPU time could not be read (an external command's, outside Linux)
 	RSS     []int64            // each process's resident memory (VmRSS) at End, bytes; 0 where unknown
 }
 

@@ -167,6 +167,12 @@ type config struct {
 	conns int
 	// handlerCPU is a served request's CPU work (Params.HandlerCPU).
 	handlerCPU time.Duration
+	// dbLatency is added to each database statement of a served
+	// request (Params.DBLatency).
+	dbLatency time.Duration
+	// rate is the clients' open-loop rate in ops per second
+	// (Params.Rate, see open.go); 0 is closed loop.
+	rate float64
 }
 
 func configFrom(p workloads.Params) (config, error) {
@@ -181,5 +187,5 @@ func configFrom(p workloads.Params) (config, error) {
 	if dsn == "sqlite" {
 		dsn = ""
 	}
-	return config{dsn: dsn, tempDir: p.TempDir, faults: f, handlerCPU: p.HandlerCPU}, nil
+	return config{dsn: dsn, tempDir: p.TempDir, faults: f, handlerCPU: p.HandlerCPU, dbLatency: p.DBLatency, rate: p.Rate}, nil
 }

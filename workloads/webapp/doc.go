@@ -29,14 +29,23 @@
 // workers, and a sample flows like this:
 //
 //  1. StartService opens and fills the database here, as Start does,
-//     listens on 127.0.0.1:0 and starts W service processes (package
-//     procs: this binary again), each inheriting the listening socket;
-//     this process then closes its copy. Each process opens its own
-//     connections to the same database (the SQLite file, or the
-//     PostgreSQL schema; at most T per pool) without making anything,
-//     and serves the API on the socket: the W processes accept from it
-//     in turn, a keep-alive connection staying with the process that
-//     accepted it. With --faults the proxy runs here, in front.
+//     takes a port on 127.0.0.1 and starts W service processes
+//     (package procs: this binary again). On Linux each process listens
+//     on that address itself with SO_REUSEPORT (gunicorn --reuse-port,
+//     nginx reuseport), and the kernel hashes each new connection to
+//     one of them; this process holds the port with a socket that is
+//     bound with SO_REUSEPORT but does not listen (a listening one
+//     would take a share of the connections and never accept them)
+//     until Close. Elsewhere the processes inherit one listening socket
+//     made here and race to accept from it; on Linux that race was
+//     lopsided (Go's netpoller drains the queue in one process's
+//     accept loop: in 5 of 16 samples one process took all 16
+//     keep-alive connections), which is why Linux does not share. A
+//     keep-alive connection stays with the process that accepted it.
+//     Each process opens its own connections to the same database (the
+//     SQLite file, or the PostgreSQL schema; at most T per pool)
+//     without making anything, and serves the API. With --faults the
+//     proxy runs here, in front.
 //  2. BeginSample forgets the keys and reads the sum, then has each
 //     process begin: GOMAXPROCS of the point, a fresh lock (--lock),
 //     and T threads of it, each started and then idle in BeginIO.
@@ -58,9 +67,61 @@
 //     clients' figures as in-process, the sum read after the processes
 //     are idle.
 //  5. Close stops the proxy, closes the processes' pipes (each closes
-//     its server and connections and exits), then the database.
+//     its server and connections and exits), releases the port, then
+//     closes the database.
 //
 // A request outside a sample is served without a thread or a lock.
+//
+// --db-latency D (Params.DBLatency) puts the database on another host:
+// each statement of a served request takes D more, one sleep before it
+// runs, with the thread's lock released (a statement inside a
+// transaction holds the transaction's locks through it). A short sleep
+// oversleeps: on this project's VMs 1ms took 1.12ms (see roundTrip).
+// The in-process service has none.
+//
+// A served sample with write transactions under a locking mode also
+// reports tx-lock-wait-share (results.UnitTxLockWait): of the write
+// transactions' time, from BEGIN sent to COMMIT or ROLLBACK done, the
+// share their threads spent waiting to retake the lock after a
+// statement. That is time in which a thread holds the database's write
+// lock but cannot run, because another thread holds the GIL, while the
+// threads that want the write lock wait for it: two locks in a convoy.
+// Each process sends its two sums and the parent divides the merged
+// sums, so that each transaction weighs by its time.
+//
+// A handler that panics (net/http recovers the panic and closes the
+// connection) leaves its thread back in the pool without the lock, and
+// its transaction rolled back.
+//
+// With --server-cmd (workloads.Service.Command) the service processes
+// are copies of an external command, such as a CPython WSGI service,
+// told their address, database and settings by PARBENCH_* variables
+// (external.go has the protocol); parbench reads their CPU time (each
+// one's CPU clock) and memory (/proc) on Linux, leaves both figures out
+// elsewhere, and has no lock figures for them.
+//
+// Open loop (--rate R, in-process or served): by default each client
+// sends its next op when the last one is answered (closed loop), so a
+// slow service slows its own load, and the time an op would have
+// waited to be sent is counted nowhere (coordinated omission). With a
+// rate, a sample's ops keep one schedule, shared by all its clients:
+// op k is due at t0 + k/R, t0 the moment of the sample's first op. A
+// client takes the next slot, waits until it is due (blocking IO, as a
+// think time is) and sends; its latency, p50-sec and p99-sec, runs
+// from the due time, not the send (wrk2's correction). When every
+// client is still waiting for an answer, slots fall due with nobody to
+// send them; the next client free sends at once, and the lag is in the
+// latency. behind-sec, the mean lag of the sends behind their due
+// times, stays near 0 while the service keeps up (a timer's oversleep,
+// about 0.6ms on Linux, is what is left) and grows through the sample
+// when it cannot. The file's rate line says which loop. A sample of N
+// ops lasts about N/R when the service keeps up, and the clients must
+// be enough to keep R: each sends one op at a time. noisy-neighbor's
+// heavy client stays closed loop, off the schedule. Measured on the
+// 2-CPU VM (webapp/read, one service process of 4 threads under the
+// GIL, --handler-cpu 1ms, 16 clients): closed loop, 770 ops/s and a p99
+// of 34ms; --rate 1150, the same 760 ops/s, a p99 of 375ms (11 times)
+// and behind-sec 0.17s; --rate 385, 385 ops/s and behind-sec 0.0006s.
 //
 // The three ways to increment a shared counter:
 //

@@ -65,36 +65,10 @@ func sample(t testing.TB, in *instance, clients, ops int) (map[string]float64, e
 	fds0 := countFDs(t)
 	in.BeginSample()
 	t0 := time.Now()
-	ws := make([]workloads.Worker, clients)
-	for i := range ws {
-		w, err := in.NewWorker(workloads.NopEnv{})
-		if err != nil {
-			t.Fatalf("NewWorker: %v", err)
-		}
-		ws[i] = w
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, clients)
-	for i, w := range ws {
-		wg.Go(func() {
-			for range ops {
-				if err := w.Op(); err != nil {
-					errs[i] = err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	ws := newWorkers(t, in, clients)
+	firstErr := runOps(ws, ops)
 	for _, w := range ws {
 		w.Close()
-	}
-	var firstErr error
-	for _, err := range errs {
-		if err != nil {
-			firstErr = err
-			break
-		}
 	}
 	m := map[string]float64{}
 	for _, x := range in.EndSample(time.Since(t0), int64(clients*ops)) {
@@ -112,6 +86,44 @@ func sample(t testing.TB, in *instance, clients, ops int) (map[string]float64, e
 		}
 	}
 	return m, firstErr
+}
+
+// newWorkers makes one worker of in per client, as the runner does.
+func newWorkers(t testing.TB, in *instance, clients int) []workloads.Worker {
+	t.Helper()
+	ws := make([]workloads.Worker, clients)
+	for i := range ws {
+		w, err := in.NewWorker(workloads.NopEnv{})
+		if err != nil {
+			t.Fatalf("NewWorker: %v", err)
+		}
+		ws[i] = w
+	}
+	return ws
+}
+
+// runOps runs ops ops on each worker at once, a worker stopping at its
+// first error, and returns the first worker's error, in order of ws.
+func runOps(ws []workloads.Worker, ops int) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(ws))
+	for i, w := range ws {
+		wg.Go(func() {
+			for range ops {
+				if err := w.Op(); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // countFDs is the number of descriptors this process has open.

@@ -73,6 +73,9 @@ func serve(st *store, ln net.Listener, served bool, units int) *server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", "no such route: "+r.Method+" "+r.URL.Path)
 	})
+	if testHookRoutes != nil {
+		testHookRoutes(s, mux)
+	}
 	var h http.Handler = mux
 	if served {
 		h = s.pooled(mux)
@@ -97,6 +100,9 @@ func serve(st *store, ln net.Listener, served bool, units int) *server {
 	}()
 	return s
 }
+
+// testHookRoutes, if set, adds routes of a test to each server's mux.
+var testHookRoutes func(s *server, mux *http.ServeMux)
 
 // track counts the handlers running, so close and quiesce can wait for
 // them: http.Server.Close does not.

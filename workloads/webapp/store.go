@@ -45,10 +45,15 @@ type doc struct {
 }
 
 // store is the database behind the service: a pool of writers and a pool
-// of readers. SQLite admits one writer at a time, so its write pool has
-// one connection and writers queue in database/sql rather than in
-// SQLite's busy-sleep loop; its readers run beside the writer under WAL.
-// PostgreSQL locks rows, so both pools are one.
+// of readers. SQLite admits one writer at a time, so the in-process
+// service's write pool has one connection and writers queue in
+// database/sql rather than in SQLite's busy-sleep loop; its readers run
+// beside the writer under WAL. A service process (attachStore) is a
+// Python worker: each of its T threads has connections of its own, as
+// CPython's sqlite3 gives a thread, so its writers meet in SQLite's
+// lock and wait in SQLite's busy handler, which sleeps (1, 2, 5, 10 ...
+// 100ms) until the lock is free or busy_timeout has passed. PostgreSQL
+// locks rows, so both pools are one.
 type store struct {
 	pg      bool
 	bigRows int64
@@ -57,6 +62,7 @@ type store struct {
 	dir     string  // SQLite: the temporary directory, removed at close
 	schema  string  // PostgreSQL: this instance's schema, dropped at close
 	busy    time.Duration
+	latency time.Duration // added to each statement's round trip (roundTrip)
 	// Where the data is, for a service process to attach to (see
 	// attachStore): the SQLite file, or the PostgreSQL URL whose
 	// search_path is the schema.
@@ -103,7 +109,7 @@ func attachStore(file, pgURL string, busy time.Duration, bigRows int64, conns in
 		s.pg = true
 		err = s.openPostgresPool(pgURL, readers(conns, pgConns))
 	} else {
-		err = s.openSQLiteFile(file, readers(conns, sqliteReaders))
+		err = s.openSQLiteFile(file, max(conns, 1), max(conns, 1))
 	}
 	if err != nil {
 		s.close()
@@ -118,12 +124,12 @@ func (s *store) openSQLite(tempDir string, nr int) error {
 		return fmt.Errorf("webapp: %w", err)
 	}
 	s.dir = dir
-	return s.openSQLiteFile(filepath.Join(dir, "app.db"), nr)
+	return s.openSQLiteFile(filepath.Join(dir, "app.db"), 1, nr)
 }
 
-// openSQLiteFile opens the write pool (one connection) and a read pool
+// openSQLiteFile opens a write pool of nw connections and a read pool
 // of nr connections on the SQLite file.
-func (s *store) openSQLiteFile(file string, nr int) error {
+func (s *store) openSQLiteFile(file string, nw, nr int) error {
 	s.file = file
 	// WAL lets readers run beside the writer; NORMAL sync is the usual
 	// setting under WAL (durable at checkpoints, never corrupt); the busy
@@ -134,7 +140,8 @@ func (s *store) openSQLiteFile(file string, nr int) error {
 	if s.w, err = sql.Open("sqlite", dsn); err != nil {
 		return fmt.Errorf("webapp: open sqlite: %w", err)
 	}
-	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxOpenConns(nw)
+	s.w.SetMaxIdleConns(nw)
 	if s.r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
 		return fmt.Errorf("webapp: open sqlite: %w", err)
 	}
@@ -142,7 +149,7 @@ func (s *store) openSQLiteFile(file string, nr int) error {
 	s.r.SetMaxIdleConns(nr)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := warm(ctx, s.w, 1); err != nil {
+	if err := warm(ctx, s.w, nw); err != nil {
 		return fmt.Errorf("webapp: open sqlite: %w", err)
 	}
 	if err := warm(ctx, s.r, nr); err != nil {
@@ -386,41 +393,81 @@ func classify(err error) error {
 // execIO runs one statement on c as blocking IO: a service thread
 // releases its lock around it (released), as CPython's sqlite3 module
 // releases the GIL around each sqlite3_step, busy waits included.
-func execIO(ctx context.Context, c *sql.Conn, query string, args ...any) error {
+func (s *store) execIO(ctx context.Context, c *sql.Conn, query string, args ...any) error {
 	defer released(ctx)()
+	defer s.roundTrip()()
 	_, err := c.ExecContext(ctx, query, args...)
 	return err
 }
 
 // scanIO runs one query on c and scans its first row into dest, as
 // blocking IO (see execIO).
-func scanIO(ctx context.Context, c *sql.Conn, query string, args []any, dest ...any) error {
+func (s *store) scanIO(ctx context.Context, c *sql.Conn, query string, args []any, dest ...any) error {
 	defer released(ctx)()
+	defer s.roundTrip()()
 	return c.QueryRowContext(ctx, query, args...).Scan(dest...)
 }
 
+// roundTrip adds the store's latency (Params.DBLatency) to a
+// statement, as the network to a database on another host would: one
+// sleep before the statement runs, for the way there and back. One, not
+// a half each way: a short sleep oversleeps (on this project's 2-core
+// VM, Go 1.26, medians of 200: time.Sleep(500µs) took 1.10ms and
+// time.Sleep(1ms) 1.12ms), and two would pay that twice.
+// Its caller has released the thread's lock. A statement inside a
+// transaction holds the transaction's locks through it. Use: defer
+// s.roundTrip()().
+func (s *store) roundTrip() (back func()) {
+	if s.latency > 0 {
+		time.Sleep(s.latency)
+	}
+	return nop
+}
+
 // tx runs fn in a transaction that takes the write lock first: SQLite's
-// BEGIN IMMEDIATE; in PostgreSQL, fn locks the rows it reads. It runs to
-// the end even if the client gives up: a half-done request is worse.
-func (s *store) tx(ctx context.Context, fn func(c *sql.Conn) error) error {
+// BEGIN IMMEDIATE; in PostgreSQL, fn locks the rows it reads. fn runs
+// its statements in the ctx it is given. It runs to the end even if the
+// client gives up: a half-done request is worse. A panic in fn rolls
+// the transaction back before it goes on up, so that the connection
+// goes back to the pool without it. On a service thread, the
+// transaction is timed for the tx-lock-wait share (txClock).
+func (s *store) tx(ctx context.Context, fn func(ctx context.Context, c *sql.Conn) error) error {
 	c, err := s.conn(ctx, s.w)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	ctx = context.WithoutCancel(ctx)
+	ctx, tc, count := txClockFor(context.WithoutCancel(ctx))
 	begin := "BEGIN IMMEDIATE"
 	if s.pg {
 		begin = "BEGIN"
 	}
-	if err := execIO(ctx, c, begin); err != nil {
+	if err := s.execIO(ctx, c, begin); err != nil {
 		return classify(err)
 	}
-	if err := fn(c); err != nil {
+	if count != nil {
+		defer count()
+	}
+	ended := false // COMMIT or ROLLBACK sent
+	closing := func() {
+		ended = true
+		if tc != nil {
+			tc.closing = true
+		}
+	}
+	defer func() {
+		if !ended { // fn panicked
+			closing()
+			s.rollback(ctx, c)
+		}
+	}()
+	if err := fn(ctx, c); err != nil {
+		closing()
 		s.rollback(ctx, c)
 		return classify(err)
 	}
-	if err := execIO(ctx, c, "COMMIT"); err != nil {
+	closing()
+	if err := s.execIO(ctx, c, "COMMIT"); err != nil {
 		s.rollback(ctx, c)
 		return classify(err)
 	}
@@ -430,7 +477,7 @@ func (s *store) tx(ctx context.Context, fn func(c *sql.Conn) error) error {
 // rollback ends a failed transaction; a connection that cannot roll back
 // is discarded rather than returned to the pool mid-transaction.
 func (s *store) rollback(ctx context.Context, c *sql.Conn) {
-	if err := execIO(ctx, c, "ROLLBACK"); err != nil {
+	if err := s.execIO(ctx, c, "ROLLBACK"); err != nil {
 		c.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }
@@ -441,7 +488,7 @@ func (s *store) replay(ctx context.Context, c *sql.Conn, key string) (doc, bool,
 		return doc{}, false, nil
 	}
 	var d doc
-	err := scanIO(ctx, c, s.q(`SELECT doc, counter, version FROM idem WHERE key = ?`), []any{key},
+	err := s.scanIO(ctx, c, s.q(`SELECT doc, counter, version FROM idem WHERE key = ?`), []any{key},
 		&d.ID, &d.Counter, &d.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return doc{}, false, nil
@@ -453,7 +500,7 @@ func (s *store) remember(ctx context.Context, c *sql.Conn, key string, d doc) er
 	if key == "" {
 		return nil
 	}
-	return execIO(ctx, c, s.q(`INSERT INTO idem (key, doc, counter, version) VALUES (?, ?, ?, ?)`),
+	return s.execIO(ctx, c, s.q(`INSERT INTO idem (key, doc, counter, version) VALUES (?, ?, ?, ?)`),
 		key, d.ID, d.Counter, d.Version)
 }
 
@@ -468,7 +515,7 @@ func (s *store) get(ctx context.Context, id int64) (doc, error) {
 	// The query runs to the end even if the client gives up: pgx closes
 	// a connection whose query is cancelled, and a new one costs more
 	// than finishing.
-	err = scanIO(context.WithoutCancel(ctx), c, s.q(`SELECT counter, version FROM docs WHERE id = ?`), []any{id}, &d.Counter, &d.Version)
+	err = s.scanIO(context.WithoutCancel(ctx), c, s.q(`SELECT counter, version FROM docs WHERE id = ?`), []any{id}, &d.Counter, &d.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return doc{}, errNotFound
 	}
@@ -482,10 +529,9 @@ func (s *store) increment(ctx context.Context, id int64, key string) (d doc, err
 	if s.pg {
 		lockRead += ` FOR UPDATE`
 	}
-	err = s.tx(ctx, func(c *sql.Conn) error {
-		ctx := context.WithoutCancel(ctx)
+	err = s.tx(ctx, func(ctx context.Context, c *sql.Conn) error {
 		d = doc{ID: id}
-		if err := scanIO(ctx, c, s.q(lockRead), []any{id}, &d.Counter, &d.Version); err != nil {
+		if err := s.scanIO(ctx, c, s.q(lockRead), []any{id}, &d.Counter, &d.Version); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return errNotFound
 			}
@@ -497,7 +543,7 @@ func (s *store) increment(ctx context.Context, id int64, key string) (d doc, err
 		}
 		d.Counter++
 		d.Version++
-		if err := execIO(ctx, c, s.q(`UPDATE docs SET counter = ?, version = ? WHERE id = ?`), d.Counter, d.Version, id); err != nil {
+		if err := s.execIO(ctx, c, s.q(`UPDATE docs SET counter = ?, version = ? WHERE id = ?`), d.Counter, d.Version, id); err != nil {
 			return err
 		}
 		return s.remember(ctx, c, key, d)
@@ -516,7 +562,7 @@ func (s *store) put(ctx context.Context, id, counter, ifVersion int64, key strin
 			return d, err
 		}
 		defer c.Close()
-		err = scanIO(context.WithoutCancel(ctx), c,
+		err = s.scanIO(context.WithoutCancel(ctx), c,
 			s.q(`UPDATE docs SET counter = ?, version = version + 1 WHERE id = ? RETURNING counter, version`),
 			[]any{counter, id}, &d.Counter, &d.Version)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -524,8 +570,7 @@ func (s *store) put(ctx context.Context, id, counter, ifVersion int64, key strin
 		}
 		return d, classify(err)
 	}
-	err = s.tx(ctx, func(c *sql.Conn) error {
-		ctx := context.WithoutCancel(ctx)
+	err = s.tx(ctx, func(ctx context.Context, c *sql.Conn) error {
 		if old, ok, err := s.replay(ctx, c, key); ok || err != nil {
 			d = old
 			return err
@@ -536,10 +581,10 @@ func (s *store) put(ctx context.Context, id, counter, ifVersion int64, key strin
 			query = `UPDATE docs SET counter = ?, version = version + 1 WHERE id = ? RETURNING counter, version`
 			args = args[:2]
 		}
-		err := scanIO(ctx, c, s.q(query), args, &d.Counter, &d.Version)
+		err := s.scanIO(ctx, c, s.q(query), args, &d.Counter, &d.Version)
 		if errors.Is(err, sql.ErrNoRows) {
 			var cur int64
-			err = scanIO(ctx, c, s.q(`SELECT version FROM docs WHERE id = ?`), []any{id}, &cur)
+			err = s.scanIO(ctx, c, s.q(`SELECT version FROM docs WHERE id = ?`), []any{id}, &cur)
 			if errors.Is(err, sql.ErrNoRows) {
 				return errNotFound
 			}
@@ -564,19 +609,18 @@ func (s *store) report(ctx context.Context) (total int64, err error) {
 	if s.pg {
 		lock += ` FOR UPDATE`
 	}
-	err = s.tx(ctx, func(c *sql.Conn) error {
-		ctx := context.WithoutCancel(ctx)
+	err = s.tx(ctx, func(ctx context.Context, c *sql.Conn) error {
 		var runs, n int64
-		if err := scanIO(ctx, c, lock, nil, &runs); err != nil {
+		if err := s.scanIO(ctx, c, lock, nil, &runs); err != nil {
 			return err
 		}
-		if err := scanIO(ctx, c, `SELECT sum(length(data)), count(*) FROM big`, nil, &total, &n); err != nil {
+		if err := s.scanIO(ctx, c, `SELECT sum(length(data)), count(*) FROM big`, nil, &total, &n); err != nil {
 			return err
 		}
 		if n != s.bigRows {
 			return fmt.Errorf("report scanned %d rows, want %d", n, s.bigRows)
 		}
-		return execIO(ctx, c, s.q(`UPDATE stats SET total = ?, runs = runs + 1 WHERE id = 1`), total)
+		return s.execIO(ctx, c, s.q(`UPDATE stats SET total = ?, runs = runs + 1 WHERE id = 1`), total)
 	})
 	return total, err
 }

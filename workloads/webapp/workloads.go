@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/parbench/parbench/internal/procs"
 	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 )
@@ -57,10 +56,10 @@ func (w workload) Summary() string { return w.summary }
 func (workload) Class() results.Class { return results.ClassWebapp }
 
 // Params makes every webapp workload a workloads.ParamUser: it reads
-// --db and --faults, and --handler-cpu when its service is shaped
-// (StartService).
+// --db, --faults and --rate, and --handler-cpu and --db-latency when
+// its service is shaped (StartService).
 func (workload) Params() []string {
-	return []string{workloads.ParamDB, workloads.ParamFaults, workloads.ParamHandlerCPU}
+	return []string{workloads.ParamDB, workloads.ParamFaults, workloads.ParamHandlerCPU, workloads.ParamDBLatency, workloads.ParamRate}
 }
 
 // GoroutinesOnly makes every webapp workload a workloads.GoroutinesOnly:
@@ -84,9 +83,9 @@ type instance struct {
 	w     workload
 	cfg   config
 	st    *store
-	srv   *server            // nil when served
-	pool  *procs.ServicePool // nil unless served
-	px    *proxy             // nil without proxy faults
+	srv   *server     // nil when served
+	pool  servicePool // nil unless served
+	px    *proxy      // nil without proxy faults
 	base  string
 	begun bool // the pool is in a sample (under mu)
 
@@ -100,6 +99,9 @@ type instance struct {
 	light   []float64 // latencies of light ops, seconds
 	heavy   int64     // heavy ops done
 	workers int
+	sched   *schedule     // the sample's open-loop schedule, nil for closed loop (open.go)
+	behind  time.Duration // scheduled ops' lag behind their due times, summed
+	nsched  int64         // scheduled ops
 }
 
 func start(w workload, c config) (_ *instance, err error) {
@@ -140,6 +142,10 @@ func (in *instance) front(addr string) (err error) {
 // testHookStart, if set, runs last in a start; an error fails the start.
 var testHookStart func(*instance) error
 
+// testHookSend, if set, is told each open-loop op's due time and the
+// moment its client went on to send it.
+var testHookSend func(due, sent time.Time)
+
 // Close stops the proxy, then the service (or its processes), then the
 // database, and removes the temporary files.
 func (in *instance) Close() error {
@@ -169,6 +175,7 @@ func (in *instance) BeginSample() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.n, in.light, in.heavy, in.workers = counts{}, in.light[:0], 0, 0
+	in.sched, in.behind, in.nsched = newSchedule(in.cfg.rate), 0, 0
 	in.idx.Store(0)
 	if in.failed != nil {
 		return
@@ -190,19 +197,23 @@ func (in *instance) BeginSample() {
 // NewWorker makes a client with its own connection.
 func (in *instance) NewWorker(env workloads.Env) (workloads.Worker, error) {
 	in.mu.Lock()
-	err := in.failed
+	err, sched := in.failed, in.sched
 	in.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in.w.name, err)
 	}
 	i := in.idx.Add(1) - 1
 	uid := in.uids.Add(1)
-	return &worker{
+	w := &worker{
 		in:    in,
 		c:     newClient(in.base, env, in.cfg, uid),
 		doc:   1 + i%(numDocs-1),
 		heavy: in.w.noisy && i == 0,
-	}, nil
+	}
+	if !w.heavy { // noisy-neighbor's heavy client stays closed loop
+		w.sched = sched
+	}
+	return w, nil
 }
 
 // EndSample waits until nothing is in flight, reads the sum again and
@@ -211,7 +222,8 @@ func (in *instance) NewWorker(env workloads.Env) (workloads.Worker, error) {
 // reverse. Both are exact counts for the sample. When served, the
 // service processes end the sample first (each waits until it has no
 // request in flight), and their lock's figures, CPU time per op and
-// mean resident memory come first.
+// mean resident memory come first (the last two each left out where a
+// process's could not be read).
 func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -230,10 +242,13 @@ func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric 
 		in.begun = false
 		st, perr := in.pool.End(wall)
 		if perr == nil {
-			ms = append(ms, st.Metrics...)
-			ms = append(ms,
-				workloads.Metric{Value: st.CPU.Seconds() / float64(max(ops, 1)), Unit: results.UnitServerCPU},
-				workloads.Metric{Value: mean(st.RSS), Unit: results.UnitServerRSS})
+			ms = append(ms, txShare(st.Metrics)...)
+			if !st.NoCPU {
+				ms = append(ms, workloads.Metric{Value: st.CPU.Seconds() / float64(max(ops, 1)), Unit: results.UnitServerCPU})
+			}
+			if rss, ok := meanKnown(st.RSS); ok {
+				ms = append(ms, workloads.Metric{Value: rss, Unit: results.UnitServerRSS})
+			}
 		}
 		err = cmp.Or(err, perr)
 	}
@@ -246,6 +261,9 @@ func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric 
 		ms = append(ms,
 			workloads.Metric{Value: quantile(in.light, 0.50), Unit: "p50-sec"},
 			workloads.Metric{Value: quantile(in.light, 0.99), Unit: "p99-sec"})
+	}
+	if in.cfg.rate > 0 {
+		ms = append(ms, workloads.Metric{Value: in.behind.Seconds() / float64(max(in.nsched, 1)), Unit: results.UnitBehind})
 	}
 	ms = append(ms, workloads.Metric{Value: perOp(in.n.retries), Unit: "retries/op"})
 	switch in.w.op {
@@ -272,13 +290,18 @@ func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric 
 	return ms
 }
 
-// mean is the mean of xs, 0 for none.
-func mean(xs []int64) float64 {
+// meanKnown is the mean of xs, each a process's resident memory; ok is
+// false for none, or where one is 0, unknown: a figure then is left
+// out, not reported as 0.
+func meanKnown(xs []int64) (mean float64, ok bool) {
+	if len(xs) == 0 || slices.Contains(xs, 0) {
+		return 0, false
+	}
 	var sum float64
 	for _, x := range xs {
 		sum += float64(x)
 	}
-	return sum / float64(max(len(xs), 1))
+	return sum / float64(len(xs)), true
 }
 
 // quantile is the q-quantile of sorted xs, by the nearest rank.
@@ -289,19 +312,32 @@ func quantile(xs []float64, q float64) float64 {
 
 // worker is one client of a sample.
 type worker struct {
-	in    *instance
-	c     *client
-	doc   int64 // the client's own document
-	heavy bool
-	lat   []float64
-	nops  int64
+	in     *instance
+	c      *client
+	doc    int64 // the client's own document
+	heavy  bool
+	lat    []float64
+	nops   int64
+	sched  *schedule     // open loop: the sample's schedule; nil: closed loop
+	behind time.Duration // open loop: the lag of its sends behind their due times, summed
+	nsched int64         // open loop: the ops it sent on the schedule
 }
 
 func (w *worker) Op() error {
 	if err := w.c.maybeBad(); err != nil {
 		return fmt.Errorf("%s: %w", w.in.w.name, err)
 	}
+	// Latency runs from the send, or in open loop from the due time.
 	t0 := time.Now()
+	if w.sched != nil {
+		var behind time.Duration
+		t0, behind = w.c.await(w.sched)
+		w.behind += behind
+		w.nsched++
+		if testHookSend != nil {
+			testHookSend(t0, time.Now())
+		}
+	}
 	var err error
 	switch {
 	case w.heavy:
@@ -336,6 +372,8 @@ func (w *worker) Close() error {
 	defer in.mu.Unlock()
 	in.n.add(w.c.n)
 	in.light = append(in.light, w.lat...)
+	in.behind += w.behind
+	in.nsched += w.nsched
 	if w.heavy {
 		in.heavy += w.nops
 	}
