@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -126,5 +127,19 @@ func TestSettingByKey(t *testing.T) {
 		if v, ok := settingOf(bad, results.KeyRate); ok {
 			t.Errorf("settingOf(%q) = %q, true", bad, v)
 		}
+	}
+}
+
+// TestOpenLoopBehind: where the service served less than the rate, the
+// open loop's verdict says it fell behind and where, not that the
+// throughput is the offered rate.
+func TestOpenLoopBehind(t *testing.T) {
+	f := openLoopFile(200, [2]string{results.KeyRate, "200"})
+	f.benches[0].secs = func(p, g int) float64 { return 1 / (100 * float64(p)) } // 100, 200, 400 ops/s offered 200
+	rep := reportWith(t, f.write(t, 3), fastOptions())
+	v := group(t, rep, "shop/open", "none").Verdict
+	t.Log(v.Text)
+	if !regexp.MustCompile(`the service fell behind, serving (99|100|101) ops/s at 1 procs, 8 goroutines`).MatchString(v.Head) || strings.Contains(v.Text, "offered rate") {
+		t.Errorf("a service at half the rate: verdict %q", v.Text)
 	}
 }

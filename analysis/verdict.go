@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/parbench/parbench/results"
@@ -148,7 +149,7 @@ func (b *Builder) verdict(g *Group, byLevel map[level]*Point, t *tester, name st
 func (j *judgement) verdict() Verdict {
 	b, g := j.b, j.g
 	if rate := g.rate(); rate != "" {
-		return openLoop(rate)
+		return openLoop(g, rate, b.opt.MinEffect)
 	}
 	alpha := b.opt.Thresholds.CompareAlpha
 	cpus := g.cpuCap() // the known CPUs, or where the curve stops rising
@@ -307,12 +308,28 @@ func (j *judgement) verdict() Verdict {
 // the latencies from each op's due time (p50-sec, p99-sec) and how far
 // the clients fell behind (behind-sec), in the group's table, are what
 // such a run measures.
-func openLoop(rate string) Verdict {
-	head := fmt.Sprintf("open loop at %s ops/s: the throughput is the offered rate", rate)
+//
+// Where a point served less than the rate (its median ops/s below the
+// rate by more than minEffect), the service fell behind: the verdict
+// names the point that served least, not "the offered rate".
+func openLoop(g *Group, rate string, minEffect float64) Verdict {
+	r, _ := strconv.ParseFloat(rate, 64)
+	var short *Point
+	for _, p := range g.Points {
+		x := 1 / p.SecPerOp.Value
+		if r > 0 && x < r/(1+minEffect) && (short == nil || p.SecPerOp.Value > short.SecPerOp.Value) {
+			short = p
+		}
+	}
+	head := fmt.Sprintf("open loop at %s ops/s: the service kept up, so the throughput is the offered rate", rate)
+	if short != nil {
+		head = fmt.Sprintf("open loop at %s ops/s: the service fell behind, serving %s ops/s at %d procs, %d goroutines", rate,
+			strconv.FormatFloat(1/short.SecPerOp.Value, 'f', 0, 64), short.Procs, short.Goroutines)
+	}
 	return Verdict{
 		Class: VerdictOpenLoop,
 		Head:  head,
-		Text: fmt.Sprintf("%s (%s=%s), not what the procs or goroutines could serve, so nothing is judged from sec/op (1/rate by construction while the service keeps up); %s, %s and %s measure the service",
+		Text: fmt.Sprintf("%s (%s=%s); while the service keeps up an open loop's sec/op is 1/rate by construction, not what the procs or goroutines could serve, so nothing is judged from sec/op; %s, %s and %s, from each op's due time, measure the service",
 			head, results.KeyRate, rate, "p50-sec", "p99-sec", results.UnitBehind),
 	}
 }

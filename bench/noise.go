@@ -101,7 +101,10 @@ func noiseBetween(a, b procStat) noise {
 	if b.total > a.total && b.steal >= a.steal {
 		n.steal = float64(b.steal-a.steal) / float64(b.total-a.total)
 	}
-	n.others = max(0, float64(a.procsRunning-ownOr1(a.own)+b.procsRunning-ownOr1(b.own))/2)
+	// procs_running and the run's threads are read at two instants, so
+	// a reading can come out below 0: clamp each, or it would cancel
+	// the other reading's real load.
+	n.others = float64(max(0, a.procsRunning-ownOr1(a.own))+max(0, b.procsRunning-ownOr1(b.own))) / 2
 	return n
 }
 

@@ -59,7 +59,7 @@ func (s sampleStart) machineDump(limit time.Duration) string {
 		(cpu - s.cpu).Round(time.Microsecond), wall.Round(time.Microsecond),
 		100*(cpu-s.cpu).Seconds()/max(wall.Seconds(), 1e-9), (wall - limit).Round(time.Microsecond), limit.Round(time.Millisecond))
 	if n := noiseBetween(s.stat, stat); n.ok {
-		fmt.Fprintf(&b, "\nmachine over the sample: steal %.1f%%, %s", 100*n.steal, otherTasks(n, threads))
+		fmt.Fprintf(&b, "\nmachine over the sample: steal %.1f%%, %s", 100*n.steal, otherTasks(n, s.stat.own >= 0 && stat.own >= 0, threads))
 		if la, err := os.ReadFile("/proc/loadavg"); err == nil {
 			if f := strings.Fields(string(la)); len(f) >= 3 {
 				fmt.Fprintf(&b, ", load average %s", strings.Join(f[:3], " "))
@@ -73,13 +73,18 @@ func (s sampleStart) machineDump(limit time.Duration) string {
 }
 
 // otherTasks writes the machine's runnable tasks that are not this
-// process's. noise.others takes one running task, the runner, off each
-// of its two readings, which holds at a sample's start (the workers
-// parked) but not at a watchdog's fire, when the process's own threads
-// may be runnable: those in state R at the end (the reading thread
-// among them) come off the end's reading instead. Without the threads'
-// states the figure says it counts them.
-func otherTasks(n noise, threads map[int]schedStat) string {
+// process's. Where both readings counted the run's own runnable threads
+// (and its children's), noise.others has left them out already (own).
+// Otherwise it takes one running task, the runner, off each of its two
+// readings, which holds at a sample's start (the workers parked) but
+// not at a watchdog's fire, when the process's own threads may be
+// runnable: those in state R at the end (the reading thread among them)
+// come off the end's reading instead. Without the threads' states the
+// figure says it counts them.
+func otherTasks(n noise, own bool, threads map[int]schedStat) string {
+	if own {
+		return fmt.Sprintf("%.1f runnable tasks of other processes", n.others)
+	}
 	running := 0
 	for _, t := range threads {
 		if t.state == "R" {

@@ -64,7 +64,7 @@ const UnitServerRSS = "B/server-worker"
 const UnitBehind = "behind-sec"
 
 // UnitTxLockWait is the share of a served sample's write transactions'
-// time (from BEGIN sent to COMMIT or ROLLBACK done, summed over them)
+// time (from BEGIN done, the write lock taken, to COMMIT or ROLLBACK done, summed over them)
 // that their threads spent waiting to retake the service's lock after a
 // statement: time in which a thread holds the database's write lock
 // but cannot run, because another thread holds the GIL, while the

@@ -45,11 +45,11 @@ import (
 // CPU per request and w the database's latency: the model row, from
 // CPython's measured c, says where. The write curve is the database's
 // (a transaction holds SQLite's one write lock for 6 statements'
-// latency) on both sides, but parbench's writers of one process queue
-// for its one write connection (database/sql) while CPython's threads
-// each hold a connection and wait in SQLite's busy handler, which
-// sleeps 1, 2, 5, 10 ms... between tries: CPython's write curve may
-// fall further as T grows. A figure that differs by more than CPython's
+// latency) on both sides, and on both each thread has a connection of
+// its own and waits in SQLite's busy handler, which sleeps 1, 2, 5, 10
+// ms... between tries (with one write connection per process, queueing
+// in database/sql, parbench's write curve stayed flat where CPython's
+// fell: results/vm-20261128-webservice/calibrate-one-writer.txt). A figure that differs by more than CPython's
 // spread (or 10%) reads DIFFERS, as elsewhere: for this behaviour read
 // it against those two causes before the lock's.
 var (

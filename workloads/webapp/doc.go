@@ -119,9 +119,11 @@
 // be enough to keep R: each sends one op at a time. noisy-neighbor's
 // heavy client stays closed loop, off the schedule. Measured on the
 // 2-CPU VM (webapp/read, one service process of 4 threads under the
-// GIL, --handler-cpu 1ms, 16 clients): closed loop, 770 ops/s and a p99
-// of 34ms; --rate 1150, the same 760 ops/s, a p99 of 375ms (11 times)
-// and behind-sec 0.17s; --rate 385, 385 ops/s and behind-sec 0.0006s.
+// GIL, --handler-cpu 1ms, 16 clients, 5 samples of 1s;
+// results/vm-20261128-webservice/closed-loop.txt and open-loop.txt):
+// closed loop, 794 ops/s and a p99 of 31ms; --rate 1191 (1.5 times
+// that), 822 ops/s served, a p99 of 301ms (9.8 times) and behind-sec
+// 0.14s.
 //
 // The three ways to increment a shared counter:
 //

@@ -27,7 +27,8 @@ import (
 //	PARBENCH_REUSEPORT=1            (Linux) listen on it yourself with SO_REUSEPORT, or
 //	PARBENCH_LISTEN_FD=3            (elsewhere) accept on the inherited listening socket, fd 3
 //	PARBENCH_SQLITE=/path/app.db    the database parbench made (or
-//	PARBENCH_POSTGRES=url           the PostgreSQL URL, its search_path the schema)
+//	PARBENCH_POSTGRES=url           the PostgreSQL URL, its search_path the schema as a URL
+//	                                parameter, as pgx reads it; libpq (psycopg) wants options=-c search_path=...)
 //	PARBENCH_THREADS=T              threads to serve with
 //	PARBENCH_HANDLER_CPU=seconds    CPU work per request, under the interpreter's lock (float)
 //	PARBENCH_DB_LATENCY=seconds     added to each database statement, the lock released (float)
@@ -54,9 +55,13 @@ import (
 // CPUOf) and resident memory (VmRSS of /proc/PID/status) for
 // server-cpu-sec/op and B/server-worker. Outside Linux it cannot read
 // them, and the samples have neither figure rather than a 0. It has no
-// lock figures: the command's lock is its own.
-
-// Environment of an external service command.
+// lock figures: the command's lock is its own. The CPU and memory are
+// the copy's own process's: a command should exec its server rather
+// than fork it (a gunicorn master's forked workers, a shell wrapper's
+// child, are not counted, and a service CPU of about 0 then reads as a
+// service that only waits).
+//
+// The protocol's environment variables:
 const (
 	EnvListen     = "PARBENCH_LISTEN"
 	EnvReusePort  = "PARBENCH_REUSEPORT"

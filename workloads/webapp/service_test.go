@@ -409,8 +409,8 @@ func TestServedTwoWorkers(t *testing.T) {
 	metric(t, m, "p50-sec")
 }
 
-// TestServedPessimisticLosesNothing: two processes, each with its own
-// write connection, increment one row; SQLite's write lock across
+// TestServedPessimisticLosesNothing: two processes, each thread with
+// its own write connection, increment one row; SQLite's write lock across
 // processes (BEGIN IMMEDIATE, waiting out the busy timeout) serialises
 // them, and no increment is lost.
 func TestServedPessimisticLosesNothing(t *testing.T) {
