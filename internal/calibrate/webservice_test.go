@@ -378,17 +378,24 @@ func TestWebServiceGIL(t *testing.T) {
 	const cpu = 4 * time.Millisecond
 	wall, cpuTime := run(4, cpu, 0, 4, 25)
 	t.Logf("4 threads, %v CPU a request: 100 requests in %v, %v of server CPU a request", cpu, wall, cpuTime/100)
-	// Each request costs at least the handler's 4ms (0.8 for the
-	// calibration's margin and /proc's 10ms ticks), and the HTTP
-	// parsing, WSGI and sqlite3 about 0.1-0.3ms more.
-	if per := cpuTime / 100; runtime.GOOS == "linux" && (per < cpu*8/10 || per > 2*cpu) {
-		t.Errorf("server CPU %v a request, want about %v (0.8x to 2x)", per, cpu)
+	// Each request costs about the handler's 4ms, and the HTTP
+	// parsing, WSGI and sqlite3 about 0.1-0.3ms more. The bound is
+	// loose below: webservice.py sizes its CPU loop by a start-up
+	// measurement that a busy or stolen CPU skews.
+	if per := cpuTime / 100; runtime.GOOS == "linux" && (per < cpu/2 || per > 2*cpu) {
+		t.Errorf("server CPU %v a request, want about %v (0.5x to 2x)", per, cpu)
 	}
-	// Under the GIL 4 threads run 100 requests of 4ms in at least
-	// about 400ms of wall time, even on more cores (0.8 for the
-	// calibration's margin).
-	if wall < 100*cpu*8/10 {
-		t.Errorf("4 threads served 100 requests of %v CPU in %v: faster than one core, as if without a GIL", cpu, wall)
+	// Under the GIL the 4 threads' Python never overlaps: the wall time
+	// is at least most of the CPU time they used (0.7: sqlite3's and
+	// the socket's C code run without the GIL), where without one, on 2
+	// cores or more, it would be half or less. Where the CPU time cannot
+	// be read, the handler's nominal 4ms stands for it.
+	spent := cpuTime
+	if runtime.GOOS != "linux" {
+		spent = 100 * cpu
+	}
+	if wall < spent*7/10 {
+		t.Errorf("4 threads served 100 requests using %v of CPU in %v of wall time: their CPU overlapped, as if without a GIL", spent, wall)
 	}
 	// A GET is one statement: 14ms of database latency and 2ms of
 	// CPU a request: 4 threads overlap their
