@@ -229,8 +229,10 @@ func TestBusyMachineInconclusive(t *testing.T) {
 }
 
 // TestBusyMachineSpeedups: on a busy machine a clear speedup (1.9x at
-// 2 procs, 95% efficiency) survives as parallel, since load only hides
-// parallelism; but a speedup beyond the procs (3.5x at 2 procs: the
+// 2 procs, 95% efficiency) is inconclusive, since the share of the CPUs
+// the run's second thread wins from the other programs explains most of
+// it (1.53x by the fair share of 2.25 others on 2 CPUs; TestShareWon has
+// more cases); and a speedup beyond the procs (3.5x at 2 procs: the
 // baseline starved of CPU and wake-ups by the other programs, as
 // webapp/noisy-neighbor measured beside two yes) is inconclusive, the
 // machine was busy, not parallel.
@@ -240,7 +242,7 @@ func TestBusyMachineSpeedups(t *testing.T) {
 		want    string
 		says    string
 	}{
-		{1.9, VerdictParallel, "parallel: 1.9"},
+		{1.9, VerdictInconclusive, "the CPU time it won from the other programs explains"},
 		{3.5, VerdictInconclusive, "not from parallelism"},
 	} {
 		secs := func(p, g int) float64 {

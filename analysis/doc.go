@@ -96,7 +96,9 @@
 //     locks, memory bandwidth, oversubscription, waiting instead of
 //     computing), a peak the curve falls from
 //     (retrograde), a machine too busy to judge (inconclusive, from the
-//     samples' other-runnable and steal-frac), and flagging a speedup
+//     samples' other-runnable and steal-frac: too few CPUs left, or a
+//     speedup that the CPU share won from other programs explains,
+//     checked against the parallelism the run got), and flagging a speedup
 //     beyond the procs or the file's CPUs. Every statement is a Claim
 //     with a test: two passes over all groups, the first collecting
 //     every claim's p-value (Holm-corrected within a scan of several

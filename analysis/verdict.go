@@ -197,6 +197,7 @@ func (j *judgement) verdict() Verdict {
 	if s.Value < 1 {
 		kind = "slower"
 	}
+	main := len(j.claims)
 	mc := j.claim(kind, fmt.Sprintf("%s %s", fmtX(s.Value), at), r.P, b.effect(s))
 	real, adj := mc.Made, mc.PAdjusted
 	pText := j.fmtClaimP(mc)
@@ -283,17 +284,45 @@ func (j *judgement) verdict() Verdict {
 	// programs hold, and its wake-ups wait behind them. A speedup whose
 	// whole interval lies beyond what parallel execution can give
 	// (webapp/noisy-neighbor under gil beside two busy programs: 3.53x
-	// at 2 procs, 1.25x on the quiet machine) is that, not parallelism.
+	// at 2 procs, 1.25x on the quiet machine) is that, not parallelism,
+	// and so is one that the CPU share the run won from them explains
+	// (shareGain: cpu/stream beside two yes on 2 CPUs, 1.90x at 2 procs
+	// with 95% efficiency, got 0.50 CPUs at 1 proc and 1.00 at 2). The
+	// efficiency that survives a busy machine is the one net of that
+	// share.
 	busy := j.busy(judged)
 	beyond := v.Class == VerdictParallel && s.Lo > float64(ideal)
-	if busy != "" && (v.Class != VerdictParallel || r.Efficiency < 0.9 || beyond) {
+	gain, share := j.shareGain(judged)
+	net := Estimate{Value: s.Value / gain, Lo: s.Lo / gain, Hi: s.Hi / gain}
+	won := v.Class == VerdictParallel && gain > 1 && !(net.Value > 1 && b.effect(net))
+	if v.Class == VerdictParallel && gain > 1 {
+		share += fmt.Sprintf(": the CPU time it won from the other programs explains %s of the %s, which leaves %s to parallelism (%d%% CI %s, %.0f%% efficiency)",
+			fmtX(gain), fmtX(s.Value), fmtX(net.Value), pct(b.opt.Confidence), fmtCI(net), 100*r.Efficiency/gain)
+	}
+	switch {
+	case busy != "" && (v.Class != VerdictParallel || r.Efficiency/gain < 0.9 || beyond):
 		why := busy
-		if beyond {
+		switch {
+		case beyond:
 			why += fmt.Sprintf(", and a speedup beyond the %s that parallel execution can give %s comes from the load (the baseline's share of the CPUs, its wake-ups behind other programs), not from parallelism",
 				fmtX(float64(ideal)), at)
+		case v.Class == VerdictParallel && gain > 1:
+			why = share
 		}
 		v.Class = VerdictInconclusive
 		v.Head, v.Text = headWhy("inconclusive", "the machine was busy", ": "+why)
+	case won:
+		busy = share
+		v.Class = VerdictInconclusive
+		v.Head, v.Text = headWhy("inconclusive", "the machine was busy", ": "+share)
+	}
+	// The main claim is made only where the verdict makes it; where the
+	// share explains the gain, its effect part fails too.
+	if v.Class == VerdictInconclusive {
+		j.claims[main].Made = false
+		if won {
+			j.claims[main].Effect = false
+		}
 	}
 	j.concurrency(&v)
 	j.limits(&v, judged, &busy)
@@ -392,17 +421,81 @@ func (j *judgement) peak(judged *Point, at string) string {
 		fmtX(drop.Value), pct(b.opt.Confidence), fmtCI(drop), j.fmtClaimP(c))
 }
 
+// load is what one point's samples say the machine left the run: each
+// sample records the runnable threads besides the run's
+// (other-runnable), the share of the CPU time the hypervisor stole
+// (steal-frac) and the CPU time per wall time the run got (parallelism).
+// The figures are the medians over the point's samples.
+type load struct {
+	others, steal float64
+	// need is the CPUs the point could use: min(procs, goroutines, CPUs).
+	need int
+	// cpus is the machine's CPUs less the stolen share.
+	cpus float64
+	// got is the CPUs the run got, its parallelism; NaN where the file
+	// does not say.
+	got float64
+}
+
+// load returns p's load, and false where the file records neither other
+// runnable threads nor steal, or the machine's CPUs are unknown.
+func (j *judgement) load(p *Point) (load, bool) {
+	cpus := j.g.Machine.CPUs()
+	others, okO := p.samples["other-runnable"]
+	steal := p.samples["steal-frac"]
+	if cpus == 0 || !okO && len(steal) == 0 {
+		return load{}, false
+	}
+	l := load{need: min(p.Procs, cpus), got: math.NaN()}
+	if p.Goroutines > 0 {
+		l.need = min(l.need, p.Goroutines)
+	}
+	if okO {
+		l.others = median(others)
+	}
+	if len(steal) > 0 {
+		l.steal = median(steal)
+	}
+	if par, ok := p.samples["parallelism"]; ok && len(par) > 0 {
+		l.got = median(par)
+	}
+	l.cpus = float64(cpus) * (1 - l.steal)
+	return l, true
+}
+
+// free is the CPUs the other programs left the run.
+func (l load) free() float64 { return l.cpus - l.others }
+
+// share is the CPUs the kernel's fair scheduler gives the run's need
+// runnable threads beside the others: a CPU each while they all fit,
+// else the CPUs split evenly among every runnable thread, cpus x need /
+// (need + others).
+func (l load) share() float64 {
+	n := float64(l.need)
+	if n+l.others <= l.cpus {
+		return n
+	}
+	return l.cpus * n / (n + l.others)
+}
+
+// why says what the others and the steal left the run at p, in the
+// words of a busy verdict.
+func (l load) why(p *Point, cpus int) string {
+	why := fmt.Sprintf("%.1f threads besides the run's were runnable", l.others)
+	if l.steal > 0.005 {
+		why += fmt.Sprintf(" and the hypervisor stole %.0f%% of the CPU time", 100*l.steal)
+	}
+	return why + fmt.Sprintf(" on its %d CPUs, leaving %.1f of the %d the run needed at %d proc%s",
+		cpus, math.Max(0, l.free()), l.need, p.Procs, plural(p.Procs))
+}
+
 // busy returns why the machine's CPUs were not available to the judged
-// point and its baseline, from the file's own figures, or "". Each
-// sample records the runnable threads besides the run's (other-runnable)
-// and the CPU time the hypervisor stole (steal-frac); the CPUs left to
-// the run are cpus x (1 - steal) - others. A point that needed n CPUs
-// (min(procs, goroutines, CPUs)) and was left fewer than n/2 could not
-// show its speedup. Both points must be starved: other programs load
-// the machine through the whole interleaved run, while a workload's own
+// point and its baseline, from the file's own figures (load), or "". A
+// point that needed n CPUs and was left fewer than n/2 could not show
+// its speedup. Both points must be starved: other programs load the
+// machine through the whole interleaved run, while a workload's own
 // kernel work (an fsync's flusher threads) counts as "others" mostly
-// where the workload itself runs wide. The medians are over each
-// point's samples.
+// where the workload itself runs wide.
 func (j *judgement) busy(judged *Point) string {
 	cpus := j.g.Machine.CPUs()
 	base := j.byLevel[level{1, judged.Goroutines}]
@@ -411,34 +504,71 @@ func (j *judgement) busy(judged *Point) string {
 	}
 	why := ""
 	for _, p := range []*Point{base, judged} {
-		others, okO := p.samples["other-runnable"]
-		steal := p.samples["steal-frac"]
-		if !okO && len(steal) == 0 {
+		l, ok := j.load(p)
+		if !ok || l.free() >= float64(l.need)/2 {
 			return ""
 		}
-		o, st := 0.0, 0.0
-		if okO {
-			o = median(others)
-		}
-		if len(steal) > 0 {
-			st = median(steal)
-		}
-		need := min(p.Procs, cpus)
-		if p.Goroutines > 0 {
-			need = min(need, p.Goroutines)
-		}
-		free := float64(cpus)*(1-st) - o
-		if free >= float64(need)/2 {
-			return ""
-		}
-		why = fmt.Sprintf("%.1f threads besides the run's were runnable", o)
-		if st > 0.005 {
-			why += fmt.Sprintf(" and the hypervisor stole %.0f%% of the CPU time", 100*st)
-		}
-		why += fmt.Sprintf(" on its %d CPUs, leaving %.1f of the %d the run needed at %d proc%s",
-			cpus, math.Max(0, free), need, p.Procs, plural(p.Procs))
+		why = l.why(p, cpus)
 	}
 	return why
+}
+
+// shareGain returns the gain in speed that the CPU share the run won
+// from other programs explains at the judged point, 1 where it explains
+// none, and the figures that show it, in the words of a busy verdict.
+//
+// Beside o other runnable threads on c CPUs, the kernel's fair
+// scheduler gives a run of n runnable threads about c x n / (n + o) CPUs
+// once n + o > c (load.share). The baseline's one thread then gets less
+// than the CPU of its own it would have on a quiet machine, and the
+// judged point's n threads win a larger share: 2 CPUs beside two busy
+// programs give one thread 0.67 and two threads 1.00. A run that never
+// runs on two CPUs at once would gain that much from the share alone:
+// its time per op goes with the CPU it gets, up to one CPU. So where
+// the load held the baseline below a CPU, the gain the share alone
+// explains is
+//
+//	min(1, CPUs at the judged point) / CPUs at the baseline
+//
+// taken both from the fair share and from the parallelism the file
+// records, what the run actually got (the scheduler is not exactly fair:
+// cpu/stream beside two yes got 0.50 at 1 proc, not 0.67), whichever is
+// larger. A speedup divided by that gain is what is left to
+// parallelism; the gain is a ratio of medians, so its own spread is not
+// in that interval. Work that waits gets little CPU even alone, but
+// beside others its wake-ups wait behind them too, so where the load
+// held its baseline below a CPU its gain is judged the same way. On a
+// quiet machine the baseline has its CPU and the share explains nothing.
+func (j *judgement) shareGain(judged *Point) (float64, string) {
+	cpus := j.g.Machine.CPUs()
+	base := j.byLevel[level{1, judged.Goroutines}]
+	if base == nil || base == judged {
+		return 1, ""
+	}
+	lb, okB := j.load(base)
+	lp, okP := j.load(judged)
+	if !okB || !okP || lb.share() >= 1 {
+		return 1, ""
+	}
+	gain := math.Min(1, lp.share()) / lb.share()
+	measured := lb.got > 0 && lp.got > 0
+	if measured {
+		gain = math.Max(gain, math.Min(1, lp.got)/math.Min(1, lb.got))
+	}
+	if gain <= 1 {
+		return 1, ""
+	}
+	why := fmt.Sprintf("%.1f threads besides the run's were runnable on its %d CPUs at 1 proc and %.1f at %d procs",
+		lb.others, cpus, lp.others, judged.Procs)
+	if lb.steal > 0.005 || lp.steal > 0.005 {
+		why += fmt.Sprintf(" and the hypervisor stole %.0f%% and %.0f%% of the CPU time", 100*lb.steal, 100*lp.steal)
+	}
+	why += fmt.Sprintf(", leaving %.1f of the 1 CPU the run needed and %.1f of the %d; the fair scheduler's share was %.2f and %.2f CPUs",
+		math.Max(0, lb.free()), math.Max(0, lp.free()), lp.need, lb.share(), lp.share())
+	if measured {
+		why += fmt.Sprintf(" and the run got %.2f and %.2f (parallelism)", lb.got, lp.got)
+	}
+	return gain, why
 }
 
 // concurrency adds the note on C(G) to v: the gain from more goroutines
