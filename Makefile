@@ -13,14 +13,19 @@ HOST       := $(shell hostname)
 OUT        ?= results/local/$(HOST)-$(STAMP).txt
 BENCHSTAT  := $(GO) tool benchstat
 
-# The default sweep: every workload, without a lock and under the simulated
-# GIL, GOMAXPROCS 1..2x the CPUs (the runner's default), goroutines 1, 2, 8
-# and 64, 10 samples of 100ms per point: the README gives its time on 2
-# cores; on more cores the procs list grows with them. (--target-ci 2%
-# saved no time on the shared 2-core machines: most points are noisier
-# than 2%.)
-BENCH_FLAGS ?= --lock none,gil --goroutines 1,2,8,64 --count 10 --benchtime 100ms
+# The default sweep: every workload but the cluster/ family, without a lock
+# and under the simulated GIL, GOMAXPROCS 1..2x the CPUs (the runner's
+# default), goroutines 1, 2, 8 and 64, 10 samples of 100ms per point: the
+# README gives its time on 2 cores; on more cores the procs list grows
+# with them. (--target-ci 2% saved no time on the shared 2-core machines:
+# most points are noisier than 2%.) The cluster/ workloads' samples last
+# three phases of --phase-time each, not --benchtime: they have their own
+# sweep, make bench-cluster.
+BENCH_FLAGS ?= --workloads cpu,io,mixed,latency,webapp --lock none,gil --goroutines 1,2,8,64 --count 10 --benchtime 100ms
 QUICK_FLAGS ?= --workloads cpu/sha256,io/sleep,mixed --procs 1,2 --goroutines 1,2,8 --count 6 --benchtime 50ms
+# The CAP sweep: both replicated workloads, both designs, 3 replicas, a
+# minority cut off in the middle third of each sample.
+CLUSTER_FLAGS ?= --workloads cluster/counter,cluster/register --consistency cp,ap --replicas 3 --partition minority
 
 FUZZTIME     ?= 10s
 FUZZMINIMIZE ?= 1s
@@ -29,7 +34,7 @@ FUZZMINIMIZE ?= 1s
 # (the lock's, the runtime's, the workloads' own): benchstat FILE shows all.
 TABLE_UNITS ?= .unit:(sec/op OR parallelism OR wait-share)
 
-.PHONY: help build bench bench-quick bench-harness summary test test-example fuzz profile report compare calibrate clean
+.PHONY: help build bench bench-quick bench-cluster bench-harness summary test test-example fuzz profile report compare calibrate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -43,9 +48,11 @@ build: ## build bin/parbench
 # itself exits 2 for any failed recipe).
 bench: RUN_FLAGS = $(BENCH_FLAGS)
 bench-quick: RUN_FLAGS = $(QUICK_FLAGS)
+bench-cluster: RUN_FLAGS = $(CLUSTER_FLAGS)
 bench: build ## the default sweep; writes results/local/<host>-<time>.txt, prints benchstat tables and the report, writes the HTML page
 bench-quick: build ## a small sweep, about 10s on 2 cores once built, with the same output as bench
-bench bench-quick:
+bench-cluster: build ## CAP under a partition: cluster/counter and cluster/register, cp and ap, 3 replicas, a minority cut off
+bench bench-quick bench-cluster:
 	@mkdir -p $(dir $(OUT))
 	@echo '$(BIN) run $(RUN_FLAGS) --out $(OUT)'; \
 	$(BIN) run $(RUN_FLAGS) --out $(OUT); rc=$$?; \
@@ -159,7 +166,7 @@ report: build ## analyse results files: make report FILES="results/a.txt results
 # test in cli fails if they differ. compare prints each file's
 # machine first, since benchstat's header then shows neither.
 MACHINE_KEYS   := goos,goarch,cpu,ncpu,cpu-quota,go
-COMPARE_IGNORE ?= $(MACHINE_KEYS),host,parbench-version,parbench-commit,date,profiles,classes,workloads,procs,goroutines,locks,count,target-ci,benchtime,server-workers,server-threads
+COMPARE_IGNORE ?= $(MACHINE_KEYS),host,parbench-version,parbench-commit,date,profiles,classes,workloads,procs,goroutines,locks,count,target-ci,benchtime,server-workers,server-threads,consistency
 comma := ,
 
 compare: ## benchstat between two results files, of one machine or two: make compare OLD=a.txt NEW=b.txt

@@ -141,6 +141,17 @@
 // threads, workers and a two-lock convoy do, each said only where the
 // intervals show it. Groups without the keys print as before.
 //
+// Groups whose result names carry a consistency design (the key
+// results.KeyConsistency: a replicated workload, cluster/*) and whose
+// lines carry the phases' availability (results.UnitAvail) are one
+// family per workload, and each family gets a CAP section after the
+// groups (Report.Replicated, replicated.go): the designs side by side,
+// phase by phase (availability, by side while partitioned; latency;
+// stale reads; lost acknowledged increments; convergence; porcupine's
+// linearizability verdicts), and a line per design saying what it gave
+// up in which phase, each word by a rule over counts, and the healthy
+// phase's latency compared only where a bootstrap interval shows it.
+//
 // A calibration file (`parbench calibrate`: real CPython beside the
 // simulated GIL; its key results.KeyCalibrate) adds no group: its figure
 // lines become a Calibration, one table in Report.Calibrations, judged

@@ -334,6 +334,18 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintln(w, l)
 		}
 	}
+	for _, rp := range r.Replicated {
+		fmt.Fprintf(w, "\n== CAP under a partition: %s ==\n", rp.Label())
+		fmt.Fprintln(w, replicatedHead(rp))
+		fmt.Fprintln(w)
+		if err := replicatedTable(rp).text(w, "  "); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+		for _, l := range rp.Lines {
+			fmt.Fprintln(w, l)
+		}
+	}
 	return writeWarnings(w, r.Warnings, "")
 }
 
@@ -464,6 +476,14 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		servedTable(sv, confidence).markdown(w)
 		fmt.Fprintln(w)
 		for _, l := range sv.Lines {
+			fmt.Fprintf(w, "- %s\n", l)
+		}
+	}
+	for _, rp := range r.Replicated {
+		fmt.Fprintf(w, "\n### CAP under a partition: %s\n\n%s\n\n", rp.Label(), strings.ReplaceAll(replicatedHead(rp), "\n", "\n\n"))
+		replicatedTable(rp).markdown(w)
+		fmt.Fprintln(w)
+		for _, l := range rp.Lines {
 			fmt.Fprintf(w, "- %s\n", l)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"sort"
+
+	"github.com/parbench/parbench/results"
 )
 
 // JSONVersion is the version of the JSON schema WriteJSON writes (the
@@ -27,6 +29,40 @@ type (
 		Calibrations []jsonCalibration `json:"calibrations,omitempty"`
 		// Served: only in a report of server shapes (served.go).
 		Served []jsonServed `json:"served,omitempty"`
+		// Replicated: only in a report of replicated designs
+		// (replicated.go).
+		Replicated []jsonReplicated `json:"replicated,omitempty"`
+	}
+	jsonReplicated struct {
+		jsonWhere
+		Designs []jsonDesign `json:"designs"`
+		Lines   []string     `json:"lines"`
+	}
+	// jsonDesign is a design's figures: medians over its samples, each
+	// a span {median, min, max, sum, n}; null where no sample had it.
+	jsonDesign struct {
+		Name         string               `json:"name"`
+		Point        jsonLevel            `json:"point"`
+		Samples      int                  `json:"samples"`
+		Avail        map[string]*jsonSpan `json:"avail"`
+		StaleIn      map[string]*jsonSpan `json:"stale_reads_by_phase"`
+		P50          map[string]*jsonSpan `json:"p50_sec"`
+		P99          map[string]*jsonSpan `json:"p99_sec"`
+		Minority     *jsonSpan            `json:"avail_minority"`
+		Majority     *jsonSpan            `json:"avail_majority"`
+		StaleReads   *jsonSpan            `json:"stale_reads"`
+		LostAcked    *jsonSpan            `json:"lost_acked"`
+		UnknownOps   *jsonSpan            `json:"unknown_ops"`
+		ConvergeSec  *jsonSpan            `json:"converge_sec"`
+		Checked      int                  `json:"checked"`
+		Linearizable int                  `json:"linearizable"`
+	}
+	jsonSpan struct {
+		Median float64 `json:"median"`
+		Min    float64 `json:"min"`
+		Max    float64 `json:"max"`
+		Sum    float64 `json:"sum"`
+		N      int     `json:"n"`
 	}
 	// jsonWhere names a group or a family: what it ran and where. Its
 	// keys come first in the object that embeds it.
@@ -307,6 +343,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	for _, sv := range r.Served {
 		out.Served = append(out.Served, servedJSON(sv))
 	}
+	for _, rp := range r.Replicated {
+		out.Replicated = append(out.Replicated, replicatedJSON(rp))
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
@@ -345,4 +384,30 @@ func where(workload, lock, extra string, m Machine, saturation int, scaling, set
 	return jsonWhere{workload, lock, extra,
 		jsonMachine{m.CPU, m.Host, m.GOOS, m.GOARCH, m.NCPU, m.Quota, m.CPUs(), m.Label, m.File, m.NCPUGiven, saturation},
 		scaling, settings}
+}
+
+// replicatedJSON is a CAP section's "replicated" object.
+func replicatedJSON(r *Replicated) jsonReplicated {
+	j := jsonReplicated{jsonWhere: where(r.Workload, r.Lock, r.Extra, r.Machine, 0, r.Scaling, r.Settings),
+		Designs: []jsonDesign{}, Lines: strs(r.Lines)}
+	span := func(s Span) *jsonSpan {
+		if s.N == 0 {
+			return nil
+		}
+		return &jsonSpan{s.Median, s.Min, s.Max, s.Sum, s.N}
+	}
+	byPhase := func(ss []Span) map[string]*jsonSpan {
+		m := map[string]*jsonSpan{}
+		for i, ph := range results.Phases {
+			m[ph] = span(ss[i])
+		}
+		return m
+	}
+	for _, d := range r.Designs {
+		j.Designs = append(j.Designs, jsonDesign{Name: d.Name, Point: jsonLevel{d.Point.Procs, d.Point.Goroutines}, Samples: d.Samples,
+			Avail: byPhase(d.Avail), StaleIn: byPhase(d.StaleIn), P50: byPhase(d.P50), P99: byPhase(d.P99),
+			Minority: span(d.Minority), Majority: span(d.Majority), StaleReads: span(d.StaleReads), LostAcked: span(d.LostAcked),
+			UnknownOps: span(d.UnknownOps), ConvergeSec: span(d.Converge), Checked: d.Checked, Linearizable: d.Linearizable})
+	}
+	return j
 }

@@ -741,6 +741,7 @@ func (b *Builder) Report() (*Report, error) {
 	rep.Claims, rep.FDR = len(first.raw)+len(fits.raw), b.opt.FDR
 	served, warns := b.served(rep.Groups)
 	rep.Served = served
+	rep.Replicated = b.replicated(rep.Groups)
 	rep.Warnings = append(rep.Warnings, warns...)
 	rep.Warnings = append(rep.Warnings, b.groupWarnings(rep.Groups)...)
 	machines := map[Machine]bool{}

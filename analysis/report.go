@@ -37,6 +37,10 @@ type Report struct {
 	// groups that differ only in their server shape (the result names'
 	// server-workers and server-threads keys), in the groups' order.
 	Served []*Served
+	// Replicated are the CAP sections (replicated.go): one per family
+	// of groups that differ only in their consistency design (the
+	// result names' consistency key), in the groups' order.
+	Replicated []*Replicated
 }
 
 // Machine is where a group's results were measured, from the file

@@ -102,6 +102,16 @@ type Config struct {
 	// with one, each point's lock is its service's and its goroutines
 	// are the clients. The zero value is no shape.
 	Service ServiceConfig
+	// Consistency is the --consistency dimension of a sweep of
+	// replicated workloads (workloads.Replicated: cluster/*), the
+	// designs to run each under ("cp", "ap"; replicated.go). nil: each
+	// replicated workload sweeps all its Consistencies() and other
+	// workloads have no such dimension. Set, every workload of the
+	// sweep must be replicated and offer each design. A replicated
+	// workload's points carry consistency= in their names, its
+	// goroutines are its clients, under lock none only, and its
+	// samples last a set time (workloads.Timed), uncalibrated.
+	Consistency []string
 }
 
 // Prior is a point's state in a results file being resumed.
@@ -165,10 +175,13 @@ func DefaultProcs(cpus int) []int {
 // DefaultGoroutines is 1, 2, 4, ..., 64.
 func DefaultGoroutines() []int { return []int{1, 2, 4, 8, 16, 32, 64} }
 
-// DefaultConfig returns the documented defaults for every workload.
+// DefaultConfig returns the documented defaults for every workload of
+// workloads.Lookup("all"): all but the replicated ones (cluster/*),
+// which a sweep runs only where named.
 func DefaultConfig() Config {
+	all, _ := workloads.Lookup("all")
 	return Config{
-		Workloads:  workloads.All(),
+		Workloads:  all,
 		Procs:      DefaultProcs(results.AvailableCPUs()),
 		Goroutines: DefaultGoroutines(),
 		Locks:      []string{"none"},
@@ -247,7 +260,10 @@ func (c *Config) validate() error {
 	if err := c.Service.validate(c.Workloads, c.Exec, c.Locks); err != nil {
 		return err
 	}
-	return c.Params.Validate()
+	if err := c.Params.Validate(); err != nil {
+		return err
+	}
+	return c.validateReplicated()
 }
 
 // checkParamsUsed returns a *FieldError for the first knob of Params
@@ -373,6 +389,10 @@ func (c *Config) FileConfig(now time.Time) []results.Config {
 			results.Config{Key: results.KeyServerThreads, Value: joinInts(c.Service.threads())},
 		)
 	}
+	// A sweep with a replicated workload's designs and settings:
+	// nothing for any other.
+	replSweep, replSettings := c.replicatedFileConfig()
+	cfg = append(cfg, replSweep...)
 	cfg = append(cfg, lockFileConfig(c.Scaling, c.LockOpts)...)
 	cfg = append(cfg,
 		results.Config{Key: results.KeyIOLatency, Value: c.Params.IOLatency.String()},
@@ -395,6 +415,7 @@ func (c *Config) FileConfig(now time.Time) []results.Config {
 	if c.Params.Rate > 0 {
 		cfg = append(cfg, results.Config{Key: results.KeyRate, Value: c.Params.Value(workloads.ParamRate)})
 	}
+	cfg = append(cfg, replSettings...)
 	if len(classes) > 0 {
 		cfg = append(cfg, results.Config{Key: results.KeyClasses, Value: results.FormatClasses(classes)})
 	}
@@ -441,8 +462,8 @@ func joinInts(xs []int) string {
 }
 
 // Points returns the sweep's points in sweep order: workload, lock,
-// exec mode and payload, server workers and threads, goroutines,
-// GOMAXPROCS, as Run measures them.
+// exec mode and payload, server workers and threads, consistency,
+// goroutines, GOMAXPROCS, as Run measures them.
 func (c *Config) Points() []results.Point {
 	var pts []results.Point
 	for _, w := range c.Workloads {
@@ -459,28 +480,49 @@ type planned struct {
 	results.Point
 	x     execPoint
 	shape serviceShape
+	// consistency is a replicated workload's design (replicated.go),
+	// "" for any other.
+	consistency string
 }
 
 // plan returns the points of workload w in sweep order: the one
 // expansion of the dimensions, which Points and Run share so that a
 // resumed file's names are the ones Run measures. The name's extra keys
-// are the exec ones, then the server shape's.
+// are the exec ones, then the server shape's, then a replicated
+// workload's consistency.
 func (c *Config) plan(w workloads.Workload) []planned {
+	// A replicated workload's designs: none, and so no points, for an
+	// empty Consistency, which Validate refuses but Points may be
+	// asked for first.
+	designs := c.consistencies(w)
+	repl := replicated(w) != nil
+	if !repl {
+		designs = []string{""} // no dimension, no key
+	}
 	var pts []planned
 	for _, l := range c.Locks {
+		if repl && l != "none" {
+			continue // the replicas hold no simulated lock (validateReplicated)
+		}
 		for _, v := range c.Exec.variants() {
 			for _, s := range c.Service.shapes() {
-				extra := v.extra
-				if s.extra != nil {
-					extra = append(slices.Clip(v.extra), s.extra...)
-				}
-				for _, g := range c.Goroutines {
-					for _, p := range c.Procs {
-						pts = append(pts, planned{
-							Point: results.Point{Workload: w.Name(), Lock: l, Extra: extra, Goroutines: g, Procs: p},
-							x:     v.x,
-							shape: s,
-						})
+				for _, d := range designs {
+					extra := v.extra
+					if s.extra != nil {
+						extra = append(slices.Clip(extra), s.extra...)
+					}
+					if d != "" {
+						extra = append(slices.Clip(extra), results.KV{Key: results.KeyConsistency, Value: d})
+					}
+					for _, g := range c.Goroutines {
+						for _, p := range c.Procs {
+							pts = append(pts, planned{
+								Point:       results.Point{Workload: w.Name(), Lock: l, Extra: extra, Goroutines: g, Procs: p},
+								x:           v.x,
+								shape:       s,
+								consistency: d,
+							})
+						}
 					}
 				}
 			}

@@ -1,8 +1,8 @@
 // Package bench is parbench's runner: it sweeps workloads over lock
 // modes, exec modes (goroutines or worker processes), server shapes (a
-// served workload's worker processes and threads), goroutine counts
-// and GOMAXPROCS, and emits one result in the standard Go benchmark
-// format per sample.
+// served workload's worker processes and threads), consistency designs
+// (a replicated workload's cp and ap), goroutine counts and GOMAXPROCS,
+// and emits one result in the standard Go benchmark format per sample.
 //
 // The data flow of Run:
 //
@@ -22,7 +22,13 @@
 //     StartService, whose W service processes of T threads each hold
 //     the point's lock, and its names carry server-workers= and
 //     server-threads= after any exec keys; a sweep without a shape has
-//     no such keys.
+//     no such keys. A workloads.Replicated workload (cluster/*) has the
+//     consistency dimension (replicated.go, Config.Consistency: its
+//     designs, all of them by default): one instance per workload and
+//     design, started with StartReplicated, names with consistency=
+//     after any other keys, lock none and goroutines only, and each
+//     design's CheckReplicated of the Params passed before anything
+//     starts.
 //  2. Calibrate each point once, as `go test` does: grow the op count
 //     until a run is long enough to extrapolate to Config.Benchtime, and
 //     size the chunk that goroutines draw from the shared op counter so
@@ -35,6 +41,11 @@
 //     of a strong-scaling sample gets at least one op, and a sample of
 //     many goroutines lasts at least 100 times what they cost once
 //     (release, first run, exit: sampleGoal), within the same budget.
+//     A point whose Instance is a workloads.Timed (a replicated
+//     workload's) is not calibrated: each sample lasts its SampleTime,
+//     each goroutine calling Op until it returns workloads.ErrSampleDone
+//     (ops.go, untilDone), its watchdog allows at least 3 SampleTimes
+//     and a minute, and the estimate prices its sample at SampleTime.
 //  3. Take Config.Count samples of every point, round-robin over the
 //     points in a shuffled order each round, so that drift of the machine
 //     spreads over all points instead of posing as a speedup. Samples a
@@ -53,7 +64,8 @@
 //     point of exec=processes runs its ops in worker processes instead
 //     (exec.go over internal/procs), each with its own GOMAXPROCS, lock
 //     and background goroutines. Check that exactly the requested ops
-//     were done. A watchdog abandons a sample that outlives
+//     were done (a Timed sample's goroutines did what they did in its
+//     time: there is no count to check). A watchdog abandons a sample that outlives
 //     Config.SampleTimeout, after writing what it saw (HangError: the
 //     lock's gil.State, the process's CPU time and threads over the
 //     sample, every goroutine's stack) to the file as stall notes
@@ -72,7 +84,12 @@
 //     the other runnable tasks from /proc/stat) to the sink at once, so
 //     an interrupted run keeps every finished sample. Closing
 //     Config.Stop ends the run after the sample in flight.
-//  6. Restore GOMAXPROCS and close every workload.
+//  6. Restore GOMAXPROCS and close every workload. A replicated
+//     workload's (Timed) instances skip the per-sample leak check: with
+//     them, the goroutines and descriptors before the first
+//     StartReplicated are checked against those after every Close (a
+//     *LeakError in Run's error; not after an interrupt or a hung
+//     sample).
 //
 // Strong scaling (the default) shares a fixed total of ops among the
 // goroutines; weak scaling gives each goroutine a fixed share instead.

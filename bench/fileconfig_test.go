@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,17 +15,34 @@ import (
 	_ "github.com/parbench/parbench/workloads/webapp" // registers the webapp/ workloads
 )
 
+// replicatedStub is a workloads.Replicated that is never run: what
+// makes a sweep write the replicated keys.
+type replicatedStub struct{}
+
+func (replicatedStub) Name() string            { return "test/replicated" }
+func (replicatedStub) Summary() string         { return "stub" }
+func (replicatedStub) Consistencies() []string { return []string{"cp", "ap"} }
+func (replicatedStub) Start(workloads.Params) (workloads.Instance, error) {
+	return nil, errors.New("use a consistency")
+}
+func (replicatedStub) CheckReplicated(workloads.Params, string) error { return nil }
+func (replicatedStub) StartReplicated(workloads.Params, string) (workloads.Instance, error) {
+	return nil, errors.New("never run")
+}
+
 // TestFileConfigKeys checks that the runner writes only keys package
 // results names, each with a role, each once, and every one of them
-// (with processes on, a server shape, and the profiles folder, which
-// the command adds).
+// (with processes on, a server shape, a replicated workload, and the
+// profiles folder, which the command adds).
 func TestFileConfigKeys(t *testing.T) {
 	c := bench.DefaultConfig()
+	c.Workloads = append(c.Workloads, replicatedStub{})
 	c.Exec.Modes = []string{bench.ExecGoroutines, bench.ExecProcesses}
 	c.Service.Threads = []int{1, 2}
 	// An external service command: the server-cmd line.
 	c.Service.Command = []string{"python3", "app.py"}
-	c.Params.Rate = 100 // open loop: the rate's line
+	c.Params.Rate = 100                      // open loop: the rate's line
+	c.Consistency = []string{"cp", "quorum"} // the quorum design: its W and R lines
 	seen := map[string]bool{results.KeyProfiles: true}
 	for _, kv := range c.FileConfig(time.Unix(0, 0)) {
 		if results.KeyRole(kv.Key) == results.RoleUnknown {
@@ -94,5 +112,40 @@ func TestEveryWorkloadClassed(t *testing.T) {
 		if legacy := results.LegacyClass(w.Name()); legacy != rc {
 			t.Errorf("%s: class %v, but files without a classes line read it as %v", w.Name(), rc, legacy)
 		}
+	}
+}
+
+// TestFileConfigReplicated checks the replicated keys: written with a
+// replicated workload in the sweep (its designs, or the ones chosen,
+// and its settings), and not at all without one, so that other files
+// read and resume as before.
+func TestFileConfigReplicated(t *testing.T) {
+	keys := []string{results.KeyConsistency, results.KeyReplicas, results.KeyPartition,
+		results.KeyPhaseTime, results.KeySyncInterval, results.KeyRequestTimeout}
+	get := func(c bench.Config) map[string]string {
+		m := map[string]string{}
+		for _, kv := range c.FileConfig(time.Unix(0, 0)) {
+			if slices.Contains(keys, kv.Key) {
+				m[kv.Key] = kv.Value
+			}
+		}
+		return m
+	}
+	c := bench.DefaultConfig()
+	if got := get(c); len(got) != 0 {
+		t.Errorf("a sweep without a replicated workload writes %v", got)
+	}
+	c.Workloads = []workloads.Workload{replicatedStub{}}
+	c.Params.Replicas, c.Params.Partition = 5, workloads.PartitionHalves
+	want := map[string]string{
+		results.KeyConsistency: "cp,ap", results.KeyReplicas: "5", results.KeyPartition: "halves",
+		results.KeyPhaseTime: "1s", results.KeySyncInterval: "100ms", results.KeyRequestTimeout: "250ms",
+	}
+	if got := get(c); !reflect.DeepEqual(got, want) {
+		t.Errorf("replicated sweep writes %v, want %v", got, want)
+	}
+	c.Consistency = []string{"ap"}
+	if got := get(c)[results.KeyConsistency]; got != "ap" {
+		t.Errorf("--consistency ap: the file says %q", got)
 	}
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -75,6 +76,26 @@ func bracketless(threads []gil.Thread) bool {
 	return true
 }
 
+// errWorkerDone is returned by an opsFunc whose goroutine has no more
+// ops to do although it was handed some: a Timed sample's goroutine
+// whose Op said the sample is done (untilDone). divide ends that
+// goroutine and no other; it is not a failure.
+var errWorkerDone = errors.New("worker done")
+
+// untilDone is the loop of a Timed sample (workloads.Timed): run's,
+// with an Op error that wraps workloads.ErrSampleDone ending the
+// goroutine (errWorkerDone) rather than failing the sample. The op
+// that returned it is not counted.
+func untilDone(run opsFunc) opsFunc {
+	return func(w int, lo, hi int64) (int64, error) {
+		k, err := run(w, lo, hi)
+		if err != nil && errors.Is(err, workloads.ErrSampleDone) {
+			return k, errWorkerDone
+		}
+		return k, err
+	}
+}
+
 // divide runs ops [0, n) on g goroutines that draw chunks of chunk ops
 // from one atomic counter (strong scaling), or, with perWorker set, gives
 // each goroutine its own n ops in chunks of chunk (weak scaling, n*g ops
@@ -90,7 +111,8 @@ func bracketless(threads []gil.Thread) bool {
 // an error the other goroutines stop at their next chunk. Setting
 // failed from outside (a watchdog abandoning the sample) stops them the
 // same way. A panic in begin, end or run is caught in its goroutine and
-// returned as a *PanicError with its stack.
+// returned as a *PanicError with its stack. A run that returns
+// errWorkerDone ends its own goroutine only (untilDone).
 //
 // Every goroutine is started first and waits on one channel; the clock
 // starts (after mark(true)) when that channel is closed and stops when
@@ -153,6 +175,9 @@ func divide(failed *atomic.Bool, g int, n int64, chunk int64, perWorker bool, ma
 				}
 				k, err := run(w, lo, hi)
 				mine += k
+				if err == errWorkerDone {
+					return
+				}
 				if err != nil {
 					fail(err)
 					return
@@ -184,6 +209,20 @@ func checkOps(done []int64, ops int64, g int, weak bool) (int64, error) {
 	}
 	if sum != want {
 		return sum, fmt.Errorf("did %d ops, want %d: the work division lost or duplicated ops", sum, want)
+	}
+	return sum, nil
+}
+
+// checkTimedOps adds up the ops of a Timed sample's goroutines: they
+// ran until the sample was done, so there is no count to compare, but a
+// sample of no op has no sec/op.
+func checkTimedOps(done []int64) (int64, error) {
+	var sum int64
+	for _, d := range done {
+		sum += d
+	}
+	if sum == 0 {
+		return 0, errors.New("a timed sample did no op: every worker's first Op said the sample was done (workloads.ErrSampleDone)")
 	}
 	return sum, nil
 }

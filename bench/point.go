@@ -77,6 +77,9 @@ func NewSingle(name string, in workloads.Instance, lock string, opts gil.Options
 	if in == nil {
 		return nil, errors.New("bench: NewSingle of a nil Instance")
 	}
+	if _, ok := in.(workloads.Timed); ok {
+		return nil, fmt.Errorf("bench: NewSingle of %s, a workloads.Timed Instance: its samples last a set time, and a Single's are sized by their caller", name)
+	}
 	s := &Single{}
 	c := Config{LockOpts: opts, Scaling: Strong, Benchtime: time.Second}
 	c.Warn = func(w Warning) { s.warnings = append(s.warnings, w) }

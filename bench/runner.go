@@ -24,6 +24,11 @@ type point struct {
 	chunk int64 // ops per draw from the shared counter
 	x     execPoint
 	shape serviceShape // a served point's server shape (service.go)
+	// sampleTime is the length of each sample of a point whose
+	// Instance is a workloads.Timed (replicated.go), 0 for any other:
+	// it is not calibrated, and its goroutines run until their Op says
+	// the sample is done.
+	sampleTime time.Duration
 
 	secs []float64 // sec/op of its samples, prior ones first
 	over bool      // stopped or failed: no more samples
@@ -58,7 +63,11 @@ type point struct {
 // ends it at once, abandoning that sample. Either way the error wraps
 // ErrInterrupted. A sample that fails (an op error, a worker's Close
 // error, a panic, a hang past the watchdog, a leak) fails its point
-// only: the sweep goes on, and Run returns a *FailedError at the end. Errors of sink and c.Note end the
+// only: the sweep goes on, and Run returns a *FailedError at the end. A
+// replicated workload's (Timed) instances are checked for leaks once,
+// after every instance is closed: a leak then is a *LeakError in Run's
+// error (beside a FailedError's failures, if any), unless the run was
+// interrupted or a sample hung, whose goroutines may still be running. Errors of sink and c.Note end the
 // run at once.
 func Run(ctx context.Context, c Config, fileCfg []results.Config, sink func(*benchfmt.Result) error) error {
 	if err := c.check(c.Prior == nil); err != nil {
@@ -78,19 +87,35 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 		in   workloads.Instance
 	}
 	var insts []started
+	// A Timed instance (a replicated workload's) is checked for leaks
+	// around its whole life, not per sample (sample.go): the resources
+	// before the first StartReplicated, against those once every
+	// instance is closed. timed names the workloads of the Timed
+	// instances started.
+	var (
+		timedBefore resources
+		timed       []string
+	)
 	defer func() {
 		for _, s := range insts {
 			if cerr := closeWithin(s.in, closeTimeout); cerr != nil && err == nil {
 				err = fmt.Errorf("closing %s: %w", s.name, cerr)
 			}
 		}
+		if len(timed) > 0 && leakCheckable(err) {
+			if lerr := checkLeaks(timedBefore, strings.Join(timed, ", ")); lerr != nil {
+				err = errors.Join(err, fmt.Errorf("after closing: %w", lerr))
+			}
+		}
 	}()
 	// One instance per workload, or, in a served sweep, one per
 	// workload, lock and server shape: the service's processes hold the
-	// point's lock, so each lock and shape needs a service of its own.
+	// point's lock, so each lock and shape needs a service of its own;
+	// a replicated workload has one per design (consistency).
 	type instKey struct {
 		lock             string
 		workers, threads int
+		consistency      string
 	}
 	var points []*point
 	for _, w := range c.Workloads {
@@ -98,18 +123,30 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 		for _, pp := range c.plan(w) {
 			var key instKey
 			if pp.shape.served() {
-				key = instKey{pp.Lock, pp.shape.workers, pp.shape.threads}
+				key = instKey{pp.Lock, pp.shape.workers, pp.shape.threads, ""}
 			}
+			key.consistency = pp.consistency
 			in, ok := ins[key]
 			if !ok {
+				if pp.consistency != "" && timed == nil {
+					timedBefore = takeResources()
+					timed = []string{} // taken
+				}
 				var err error
 				if in, err = c.start(w, pp); err != nil {
 					return err
 				}
 				insts = append(insts, started{w.Name(), in})
 				ins[key] = in
+				if _, ok := in.(workloads.Timed); ok && !slices.Contains(timed, w.Name()) {
+					timed = append(timed, w.Name())
+				}
 			}
-			points = append(points, &point{Point: pp.Point, inst: in, x: pp.x, shape: pp.shape})
+			pt := &point{Point: pp.Point, inst: in, x: pp.x, shape: pp.shape}
+			if t, ok := in.(workloads.Timed); ok {
+				pt.sampleTime = t.SampleTime()
+			}
+			points = append(points, pt)
 		}
 	}
 
@@ -135,8 +172,18 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 		active = append(active, pt)
 		r.samples += c.Count - len(pt.secs)
 	}
-	r.calibs = len(active)
+	// A Timed point takes no calibration: its plan is its sample time.
 	for _, pt := range active {
+		if pt.sampleTime > 0 {
+			r.timedPlan(pt)
+		} else {
+			r.calibs++
+		}
+	}
+	for _, pt := range active {
+		if pt.sampleTime > 0 {
+			continue
+		}
 		if err := r.interrupted(); err != nil {
 			return err
 		}
@@ -214,8 +261,17 @@ func runValid(ctx context.Context, c Config, fileCfg []results.Config, sink func
 	return nil
 }
 
-// start starts w's instance for the point pp: Start, or for a served
-// point StartService with the point's lock and shape.
+// leakCheckable reports whether a run that ended with err can have
+// its resources counted after closing: not one interrupted or with a
+// hung sample, whose goroutines may still be running, abandoned.
+// (A FailedError unwraps to its failures: ErrHung finds a hung one.)
+func leakCheckable(err error) bool {
+	return !errors.Is(err, ErrInterrupted) && !errors.Is(err, ErrHung)
+}
+
+// start starts w's instance for the point pp: Start, for a served
+// point StartService with the point's lock and shape, for a replicated
+// one StartReplicated with its design.
 func (c *Config) start(w workloads.Workload, pp planned) (workloads.Instance, error) {
 	what, starter := w.Name(), "Start"
 	var (
@@ -227,6 +283,10 @@ func (c *Config) start(w workloads.Workload, pp planned) (workloads.Instance, er
 		svc := c.service(pp.Lock, pp.shape)
 		what = fmt.Sprintf("%s (lock %s, %d workers of %d threads)", w.Name(), svc.Lock, svc.Workers, svc.Threads)
 		in, err = w.(workloads.Served).StartService(c.Params, svc)
+	} else if pp.consistency != "" {
+		starter = "StartReplicated"
+		what = fmt.Sprintf("%s (consistency %s)", w.Name(), pp.consistency)
+		in, err = w.(workloads.Replicated).StartReplicated(c.Params, pp.consistency)
 	} else {
 		in, err = w.Start(c.Params)
 	}

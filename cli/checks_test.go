@@ -75,7 +75,7 @@ func resumeConfig(t *testing.T, file []byte) bench.Config {
 	if _, err := loadResume(fs, f, givenFlags(fs)); err != nil {
 		t.Fatal(err)
 	}
-	c, err := f.config()
+	c, err := f.runConfig()
 	if err != nil {
 		t.Fatal(err)
 	}

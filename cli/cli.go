@@ -18,6 +18,7 @@ import (
 	"github.com/parbench/parbench/bench"
 	"github.com/parbench/parbench/bench/gil"
 	"github.com/parbench/parbench/internal/procs"
+	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 )
 
@@ -115,14 +116,29 @@ func cmdList(args []string, stdout io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "WORKLOAD\tWHAT IT SHOWS")
+	replicated := false
 	for _, w := range workloads.All() {
-		fmt.Fprintf(tw, "%s\t%s\n", w.Name(), w.Summary())
+		fmt.Fprintf(tw, "%s\t%s\n", w.Name(), listSummary(w))
+		_, ok := w.(workloads.Replicated)
+		replicated = replicated || ok
+	}
+	if replicated {
+		fmt.Fprintln(tw, "\t(--workloads all leaves out the replicated workloads, cluster/*: name them, e.g. --workloads cluster)")
 	}
 	fmt.Fprintln(tw, "\nLOCK MODE (--lock)\t")
 	for _, m := range gil.Modes() {
 		fmt.Fprintf(tw, "%s\t%s\n", m, gil.Summary(m))
 	}
 	return tw.Flush()
+}
+
+// listSummary is w's line in parbench list: its summary, and a
+// replicated workload's designs, the values of --consistency.
+func listSummary(w workloads.Workload) string {
+	if r, ok := w.(workloads.Replicated); ok {
+		return w.Summary() + " (--consistency " + strings.Join(r.Consistencies(), ", ") + ")"
+	}
+	return w.Summary()
 }
 
 // runFlags are the flags of `parbench run`, parsed into a bench.Config.
@@ -146,26 +162,33 @@ type runFlags struct {
 	serverWorkers, serverThreads optionalList
 	// serverCmd is --server-cmd, an external service command line.
 	serverCmd string
+	// consistency is --consistency, a replicated workload's designs: a
+	// list given or not, since by default each workload sweeps all.
+	consistency optionalList
+	// fs is the flag set the flags are parsed with: config asks it
+	// which flags the command line (or a resumed file) set.
+	fs *flag.FlagSet
 }
 
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	def := bench.DefaultConfig()
 	f := &runFlags{params: def.Params, lockOpts: def.LockOpts}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	f.fs = fs
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.workloads, "workloads", "all", "comma-separated `list` of workloads or families (see parbench list)")
-	fs.StringVar(&f.procs, "procs", joinInts(def.Procs), "GOMAXPROCS `list`: 1,2,4 or a range 1-16")
-	fs.StringVar(&f.goroutines, "goroutines", joinInts(def.Goroutines), "goroutine counts `list`")
+	fs.StringVar(&f.workloads, "workloads", "all", "comma-separated `list` of workloads or families (see parbench list); all is every workload but the replicated cluster/*, which run only where named (e.g. cluster or cluster/counter)")
+	fs.StringVar(&f.procs, "procs", joinInts(def.Procs), "GOMAXPROCS `list`: 1,2,4 or a range 1-16 (default the CPUs available when every workload is replicated)")
+	fs.StringVar(&f.goroutines, "goroutines", joinInts(def.Goroutines), "goroutine counts `list` (default 2 x --replicas, two clients per node, when every workload is replicated)")
 	fs.StringVar(&f.locks, "lock", "none", "lock modes `list`: "+strings.Join(gil.Modes(), ", ")+" (with --server-workers or --server-threads, the service's)")
-	fs.IntVar(&f.count, "count", def.Count, "samples per point")
-	fs.DurationVar(&f.benchtime, "benchtime", def.Benchtime, "target wall time per sample")
+	fs.IntVar(&f.count, "count", def.Count, fmt.Sprintf("samples per point (default %d when every workload is replicated)", replicatedCount))
+	fs.DurationVar(&f.benchtime, "benchtime", def.Benchtime, "target wall time per sample (a cluster workload's samples last 3 x --phase-time instead)")
 	fs.StringVar(&f.scaling, "scaling", string(def.Scaling), "strong (fixed total work) or weak (fixed work per goroutine)")
 	fs.StringVar(&f.out, "out", "", "results `file` (default results/local/<host>-<UTC time>.txt, a folder git ignores; never overwritten)")
 	fs.BoolVar(&f.force, "force", false, "overwrite --out if it exists")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress on stderr")
 	fs.StringVar(&f.resume, "resume", "", "continue the interrupted or partial sweep in `file`: same settings, only the missing samples, appended")
 	fs.StringVar(&f.targetCI, "target-ci", "off", "stop sampling a point once the 95% CI of its median is within ±`pct` (e.g. 2%; at least 6 samples, at most --count)")
-	fs.DurationVar(&f.sampleTimeout, "sample-timeout", 0, "watchdog per sample: a longer one fails its point (0: 20x --benchtime, at least 10s)")
+	fs.DurationVar(&f.sampleTimeout, "sample-timeout", 0, "watchdog per sample: a longer one fails its point (0: 20x --benchtime, at least 10s; a cluster point's: at least 3 x --phase-time + 1m, overriding a smaller value)")
 	fs.DurationVar(&f.params.IOLatency, "io-latency", def.Params.IOLatency, "io/sleep wait per op")
 	fs.DurationVar(&f.params.ServerLatency, "server-latency", def.Params.ServerLatency, "io/tcp server delay per reply")
 	fs.Float64Var(&f.params.IOFraction, "io-fraction", def.Params.IOFraction, "mixed: blocking share s/(c+s) of an op, 0 to 1")
@@ -179,6 +202,14 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.StringVar(&f.serverCmd, "server-cmd", "", "webapp: an external `command` line (words, 'single' and \"double\" quotes) that each service worker process runs instead of parbench's own service, told its address, database and settings by PARBENCH_* variables (see package webapp); --lock must be none (the command's interpreter has its own)")
 	fs.DurationVar(&f.params.DBLatency, "db-latency", def.Params.DBLatency, "webapp with --server-workers/--server-threads: added to each database statement's round trip, the service's lock released (a database on another host)")
 	fs.Float64Var(&f.params.Rate, "rate", def.Params.Rate, fmt.Sprintf("webapp: open loop, `ops` per second over a sample on one schedule the clients share, latency from each op's due time (0: closed loop; at most %d)", workloads.MaxRate))
+	fs.Var(&f.consistency, "consistency", "cluster: consistency designs, a `list`: cp (Raft), ap (CRDTs, anti-entropy), quorum (--write-quorum, --read-quorum); default each workload's all")
+	fs.IntVar(&f.params.Replicas, "replicas", def.Params.Replicas, fmt.Sprintf("cluster: replica processes, 1 to %d (cp wants an odd count)", workloads.MaxReplicas))
+	fs.StringVar(&f.params.Partition, "partition", def.Params.Partition, "cluster: the nodes the partitioned phase cuts off: "+strings.Join(workloads.Partitions(), ", ")+" (minority: the last (N-1)/2 nodes, never the cp leader; halves: the first half from the rest; isolate-leader: the leader alone, node 0 under ap)")
+	fs.DurationVar(&f.params.PhaseTime, "phase-time", def.Params.PhaseTime, "cluster: each phase of a sample, healthy, partitioned and healed (a sample lasts three; 100ms to 1m)")
+	fs.DurationVar(&f.params.SyncInterval, "sync-interval", def.Params.SyncInterval, "cluster, ap: how often a replica pushes its state to each peer (anti-entropy; 1ms to 10s)")
+	fs.DurationVar(&f.params.RequestTimeout, "request-timeout", def.Params.RequestTimeout, "cluster: a client's timeout per request, and a node's when it forwards one; an increment not answered by then has an unknown outcome (1ms to 10s)")
+	fs.IntVar(&f.params.WriteQuorum, "write-quorum", def.Params.WriteQuorum, "cluster, consistency quorum: replicas that must acknowledge a write (`W`; 0: a majority)")
+	fs.IntVar(&f.params.ReadQuorum, "read-quorum", def.Params.ReadQuorum, "cluster, consistency quorum: replicas that must answer a read (`R`; 0: a majority)")
 	fs.DurationVar(&f.lockOpts.SwitchInterval, "switch-interval", def.LockOpts.SwitchInterval, "GIL switch interval (sys.setswitchinterval)")
 	fs.IntVar(&f.lockOpts.CheckInterval, "check-interval", def.LockOpts.CheckInterval, "gil-old: ticks (bytecodes' worth of work, ~12ns each) between releases (sys.setcheckinterval)")
 	f.prof.register(fs)
@@ -239,7 +270,60 @@ func (f *runFlags) config() (bench.Config, error) {
 		}
 		c.Service.Command = append([]string{}, words...) // not nil: given
 	}
+	if f.consistency.set {
+		if c.Consistency, err = parseStrings("--consistency", f.consistency.s); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
+}
+
+// runConfig is config for `parbench run`, with the defaults of a
+// sweep of replicated workloads only (replicatedDefaults) where the
+// command line and a resumed file (loadResume, first) left --procs,
+// --goroutines and --count alone. `parbench profile`, whose flags set
+// them, takes config.
+func (f *runFlags) runConfig() (bench.Config, error) {
+	c, err := f.config()
+	if err != nil {
+		return c, err
+	}
+	replicatedDefaults(&c, givenFlags(f.fs))
+	return c, nil
+}
+
+// replicatedCount is --count's default for a sweep of replicated
+// workloads: each sample lasts three phase times, not a --benchtime;
+// 6 is the fewest for which benchstat gives a median an interval.
+const replicatedCount = 6
+
+// replicatedDefaults sets a sweep of replicated workloads only
+// (workloads.Replicated: cluster/*) to its own defaults where set (the
+// flags the command line or a resumed file set) leaves --procs,
+// --goroutines and --count alone: the CPUs available, two clients
+// per replica, and replicatedCount samples. Its samples last a set
+// time, and a sweep over GOMAXPROCS and goroutines measures the
+// clients, not the design.
+func replicatedDefaults(c *bench.Config, set map[string]bool) {
+	if len(c.Workloads) == 0 {
+		return
+	}
+	for _, w := range c.Workloads {
+		if _, ok := w.(workloads.Replicated); !ok {
+			return
+		}
+	}
+	if !set["procs"] {
+		c.Procs = []int{results.AvailableCPUs()}
+	}
+	// A replica count out of range is Validate's to name (--replicas):
+	// no goroutine count from it.
+	if n := c.Params.Replicas; !set["goroutines"] && n >= 1 && n <= workloads.MaxReplicas {
+		c.Goroutines = []int{2 * n}
+	}
+	if !set["count"] {
+		c.Count = replicatedCount
+	}
 }
 
 // parseFlags parses a command's flags: -h comes back as flag.ErrHelp
@@ -271,7 +355,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	c, err := f.config()
+	c, err := f.runConfig()
 	if err != nil {
 		return err
 	}

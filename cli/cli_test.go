@@ -295,7 +295,7 @@ func planResume(path string) (map[string]int, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	c, err := f.config()
+	c, err := f.runConfig()
 	if err != nil {
 		return nil, 0, err
 	}

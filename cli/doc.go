@@ -55,7 +55,8 @@
 // is an unknown workload in its workers, and its exec=processes points
 // fail. For the same reason a program that calls Run instead of Main
 // cannot run --exec processes, nor a served workload's service
-// processes (--server-workers, --server-threads), which are the same
+// processes (--server-workers, --server-threads), nor a replicated
+// workload's replicas (cluster/*: --replicas), which are the same
 // binary re-executed too.
 //
 // Stability: Main and Run are the package's API, and the exit statuses

@@ -52,7 +52,7 @@ func printFailures(w io.Writer, failures []bench.Failure, fs *flag.FlagSet) {
 // the sweep's dimensions, the output and the run's display.
 var sweepFlags = map[string]bool{
 	"workloads": true, "procs": true, "goroutines": true, "lock": true,
-	"exec": true, "payload": true, "include-startup": true,
+	"exec": true, "payload": true, "include-startup": true, "consistency": true,
 	"out": true, "force": true, "resume": true, "quiet": true,
 	"profile": true, "trace": true, "trace-point": true,
 }
@@ -86,6 +86,10 @@ func rerunArgs(fs *flag.FlagSet, p results.Point) []string {
 				args = append(args, "--include-startup")
 			}
 		}
+	}
+	// A replicated workload's point is of one design.
+	if d, ok := extra[results.KeyConsistency]; ok {
+		args = append(args, "--consistency", d)
 	}
 	var names []string
 	fs.VisitAll(func(fl *flag.Flag) {

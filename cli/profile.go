@@ -100,6 +100,11 @@ time went: the top functions by CPU, the CPU shares of the scheduler, the
 GC, the lock and the workload, and the call sites that waited longest
 for the lock. It ends with the go tool commands to go further.
 
+A replicated workload (cluster/*) is not profiled here: its samples last
+3 x --phase-time under each design. Profile its clients (this process;
+the replicas are processes of their own) with parbench run --workloads
+cluster/counter --consistency cp --profile all.
+
 Examples:
 
 	parbench profile --workload cpu/sha256 --lock gil --procs 2 --goroutines 4
@@ -147,6 +152,12 @@ func cmdProfile(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(ws) != 1 {
 		return usagef("--workload %q: names %d workloads, want one", *workload, len(ws))
+	}
+	// A replicated workload's samples last 3 x --phase-time, not
+	// --duration's 500ms, under its designs, and its replicas are
+	// processes of their own: run profiles its clients.
+	if _, ok := ws[0].(workloads.Replicated); ok {
+		return usagef("--workload %s: a replicated workload is not profiled here (its samples last 3 x --phase-time, under each design): profile its clients with parbench run --workloads %s --consistency cp --profile all", ws[0].Name(), ws[0].Name())
 	}
 	const sampleTime = 500 * time.Millisecond
 	if *duration < sampleTime || *duration > time.Hour {

@@ -3,8 +3,11 @@ package cli
 import (
 	"errors"
 	"flag"
+	"strings"
 
 	"github.com/parbench/parbench/bench"
+	"github.com/parbench/parbench/results"
+	"github.com/parbench/parbench/workloads"
 )
 
 // loadResume reads --resume's file (bench.ReadResume) and sets every
@@ -25,9 +28,28 @@ func loadResume(fs *flag.FlagSet, f *runFlags, given map[string]bool) (*bench.Re
 	if err != nil {
 		return nil, usagef("--resume: %v", err)
 	}
+	allRepl := allReplicated(r.Run.Config)
+	designs := ""
+	for _, kv := range r.Run.Config {
+		if kv.Key == results.KeyConsistency {
+			designs = kv.Value
+		}
+	}
 	for _, kv := range r.Run.Config {
 		name := flagOf(kv.Key)
 		if given[name] || fs.Lookup(name) == nil {
+			continue
+		}
+		// A sweep with a workload that is not replicated records its
+		// replicated workloads' designs, but cannot have been given
+		// --consistency (Validate refuses it): the flag stays unset.
+		if kv.Key == results.KeyConsistency && !allRepl {
+			continue
+		}
+		// W and R are refused under any design but quorum: a sweep that
+		// ran others too had them at 0, a majority, which the file
+		// records as the number; the flags stay unset.
+		if (kv.Key == results.KeyWriteQuorum || kv.Key == results.KeyReadQuorum) && designs != workloads.ConsistencyQuorum {
 			continue
 		}
 		if err := fs.Set(name, kv.Value); err != nil {
@@ -35,4 +57,26 @@ func loadResume(fs *flag.FlagSet, f *runFlags, given map[string]bool) (*bench.Re
 		}
 	}
 	return r, nil
+}
+
+// allReplicated reports whether every workload of a file's
+// configuration is replicated (workloads.Replicated): false for a name
+// not registered, which config then refuses.
+func allReplicated(cfg []results.Config) bool {
+	for _, kv := range cfg {
+		if kv.Key != results.KeyWorkloads {
+			continue
+		}
+		for _, name := range strings.Split(kv.Value, ",") {
+			ws, err := workloads.Lookup(name)
+			if err != nil || len(ws) != 1 {
+				return false
+			}
+			if _, ok := ws[0].(workloads.Replicated); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

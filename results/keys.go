@@ -40,6 +40,11 @@ const (
 	// same keys (server-workers=W/server-threads=T).
 	KeyServerWorkers = "server-workers"
 	KeyServerThreads = "server-threads"
+	// KeyConsistency is the list of consistency designs of a sweep of
+	// replicated workloads (cluster/* with --consistency: cp, ap),
+	// written only by a sweep with one; each such point's name carries
+	// its design under the same key (consistency=cp).
+	KeyConsistency = "consistency"
 	// How each point is measured.
 	KeyScaling        = "scaling" // "strong" or "weak"
 	KeyExec           = "exec"    // goroutines, processes (written only by sweeps with worker processes)
@@ -69,6 +74,22 @@ const (
 	// p50-sec and p99-sec are measured from each op's due time. A file
 	// without it is closed loop, its latencies from each op's send.
 	KeyRate = "rate"
+	// The settings of the replicated workloads (cluster/*), written
+	// only by a sweep with one: how many replicas, which partition the
+	// partitioned phase cuts, how long each of a sample's three phases
+	// lasts, how often an ap replica pushes its state to its peers, and
+	// a client's timeout per request.
+	KeyReplicas       = "replicas"
+	KeyPartition      = "partition"
+	KeyPhaseTime      = "phase-time"
+	KeySyncInterval   = "sync-interval"
+	KeyRequestTimeout = "request-timeout"
+	// KeyWriteQuorum and KeyReadQuorum are the quorum design's W and R
+	// in effect (--write-quorum, --read-quorum; a majority of the
+	// replicas where not given), written only by a sweep that runs the
+	// quorum design.
+	KeyWriteQuorum = "write-quorum"
+	KeyReadQuorum  = "read-quorum"
 )
 
 // Role is what a file configuration key says, and so what a reader may
@@ -153,6 +174,7 @@ var keys = []struct {
 	{KeyBenchtime, RoleSweep},
 	{KeyServerWorkers, RoleSweep},
 	{KeyServerThreads, RoleSweep},
+	{KeyConsistency, RoleSweep},
 
 	{KeyScaling, RoleMode},
 	{KeyExec, RoleMode},
@@ -172,6 +194,13 @@ var keys = []struct {
 	{KeyDBLatency, RoleSetting},
 	{KeyServerCmd, RoleSetting},
 	{KeyRate, RoleSetting},
+	{KeyReplicas, RoleSetting},
+	{KeyPartition, RoleSetting},
+	{KeyPhaseTime, RoleSetting},
+	{KeySyncInterval, RoleSetting},
+	{KeyRequestTimeout, RoleSetting},
+	{KeyWriteQuorum, RoleSetting},
+	{KeyReadQuorum, RoleSetting},
 }
 
 // KeyRole returns the role of a file configuration key, RoleUnknown for

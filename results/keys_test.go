@@ -17,11 +17,12 @@ func TestKeyRoles(t *testing.T) {
 	}{
 		{"MachineKeys", MachineKeys(), []string{"goos", "goarch", "cpu", "ncpu", "cpu-quota", "go"}, false},
 		{"RunKeys", RunKeys(), []string{"date", "host", "parbench-version", "parbench-commit", "profiles", "classes"}, false},
-		{"SettingKeys", SettingKeys(), []string{"io-latency", "server-latency", "io-fraction", "op-time", "switch-interval", "check-interval", "cpu-goroutines", "database", "faults", "handler-cpu", "db-latency", "server-cmd", "rate"}, true},
+		{"SettingKeys", SettingKeys(), []string{"io-latency", "server-latency", "io-fraction", "op-time", "switch-interval", "check-interval", "cpu-goroutines", "database", "faults", "handler-cpu", "db-latency", "server-cmd", "rate",
+			"replicas", "partition", "phase-time", "sync-interval", "request-timeout", "write-quorum", "read-quorum"}, true},
 		{"CompareIgnoredKeys", CompareIgnoredKeys(), []string{"goos", "goarch", "cpu", "ncpu", "cpu-quota", "go",
 			"date", "host", "parbench-commit", "parbench-version", "profiles", "classes",
 			"workloads", "procs", "goroutines", "locks", "count", "target-ci", "benchtime",
-			"server-workers", "server-threads"}, false},
+			"server-workers", "server-threads", "consistency"}, false},
 		{"KeysOf(RoleMode)", KeysOf(RoleMode), []string{"scaling", "exec", "payload", "include-startup"}, false},
 	} {
 		got, want := slices.Clone(tc.got), slices.Clone(tc.want)

@@ -74,3 +74,76 @@ const UnitBehind = "behind-sec"
 // the service processes as the ratio of the two sums, not as a mean of
 // the processes' shares.
 const UnitTxLockWait = "tx-lock-wait-share"
+
+// The phases of a replicated sample (a Replicated workload's Timed
+// sample, package workloads/cluster): the replicas run healthy for a
+// phase time, then partitioned (--partition cuts the links between the
+// two sides), then healed (the links forward again), each phase as long
+// as the others. A request belongs to the phase it was invoked in.
+const (
+	PhaseHealthy     = "healthy"
+	PhasePartitioned = "partitioned"
+	PhaseHealed      = "healed"
+)
+
+// Phases are the phases of a replicated sample in order: healthy,
+// partitioned, healed. Read it, never change it.
+var Phases = []string{PhaseHealthy, PhasePartitioned, PhaseHealed}
+
+// UnitAvail returns the unit of a phase's availability, "avail-"+phase:
+// the share, 0 to 1, of the requests invoked in the phase that were
+// answered (200), the rest refused or timed out.
+func UnitAvail(phase string) string { return "avail-" + phase }
+
+// UnitP50 returns the unit of the median latency of the answered
+// requests invoked in a phase, "p50-"+phase+"-sec" ("-sec" last, so
+// that benchstat reads seconds).
+func UnitP50(phase string) string { return "p50-" + phase + "-sec" }
+
+// UnitP99 returns the unit of the 99th percentile latency of the
+// answered requests invoked in a phase, "p99-"+phase+"-sec".
+func UnitP99(phase string) string { return "p99-" + phase + "-sec" }
+
+// UnitAvailMinority and UnitAvailMajority split the partitioned phase's
+// availability by the side a client is attached to: the cut-off
+// smaller side (the "minority"; for halves with an even replica count,
+// the side without node 0) and the rest. Under cp the minority answers
+// nothing (no quorum), under ap both sides answer.
+const (
+	UnitAvailMinority = "avail-minority"
+	UnitAvailMajority = "avail-majority"
+)
+
+// UnitStaleReads is the count, per sample, of reads that returned less
+// than the increments acknowledged before the read was sent (the
+// sample's initial value plus the increments answered before the read's
+// invocation): reads a linearizable design never returns.
+const UnitStaleReads = "stale-reads"
+
+// UnitStaleReadsIn returns the unit of the stale reads among the reads
+// invoked in a phase, "stale-reads-"+phase: UnitStaleReads split by
+// phase, so that a design that serves stale reads with no partition
+// (ap between two syncs) shows it in its healthy phase.
+func UnitStaleReadsIn(phase string) string { return "stale-reads-" + phase }
+
+// UnitLostAcked is the count of acknowledged increments missing from
+// the value the replicas converged to after the sample: the initial
+// value plus the acknowledged increments, minus the final value, at
+// least 0. Increments of unknown outcome (UnitUnknownOps) may have been
+// applied and fill the gap, so with any of them it is a lower bound.
+const UnitLostAcked = "lost-acked"
+
+// UnitUnknownOps is the count of a sample's increments whose outcome is
+// unknown: timed out, or cut off mid-request, so they may or may not
+// have been applied.
+const UnitUnknownOps = "unknown-ops"
+
+// UnitConvergeSec is the time from the heal until every node held all
+// that any node held at the heal (its progress at least the elementwise
+// maximum of all nodes' progress at the heal, all values equal).
+const UnitConvergeSec = "converge-sec"
+
+// UnitLinearizable is porcupine's verdict on a sample's history of
+// increments and reads against a counter: 1 linearizable, 0 not. It is
+// absent when the check ran out of time.
+const UnitLinearizable = "linearizable"

@@ -5,7 +5,8 @@
 //
 //  1. Each workload registers itself (Register, from an init function).
 //     The command (package cli) looks workloads up by name (Lookup: an
-//     exact name, a family or "all") and hands them to the runner
+//     exact name, a family or "all", which leaves out the Replicated
+//     cluster/ workloads: they run only where named) and hands them to the runner
 //     (package bench, Config.Workloads); a worker process of --exec
 //     processes looks its one workload up by the same name.
 //  2. The runner calls Start once per run with the sweep's Params. Start
@@ -34,13 +35,21 @@
 // reports figures of its own per sample, one that is a Backgrounder
 // runs goroutines beside the measured ones, and one that is a MinOpser
 // gets at least MinOps ops in each sample (latency/convoy's 1,000
-// latencies), within a time budget.
+// latencies), within a time budget. A Workload that is Replicated
+// (replicated.go) is a set of replica processes with designs to choose
+// from (cp, ap): the runner starts an Instance per design
+// (StartReplicated, never Start) and sweeps the designs as a point's
+// consistency; its Instance is Timed, so each sample lasts a set time
+// (SampleTime, healthy, partitioned and healed) and its workers' Op
+// returns an error wrapping ErrSampleDone when that time is over.
 //
 // The families are cpu/ (compute-, memory- and allocation-bound), io/
 // (blocking waits of three kinds), mixed (a chosen blend) and
 // latency/convoy (an IO goroutine's latency beside CPU-bound background
-// goroutines, see Backgrounder), all in this package, and webapp/ (an
-// HTTP service over a database, package webapp).
+// goroutines, see Backgrounder), all in this package, webapp/ (an
+// HTTP service over a database, package webapp) and cluster/ (a
+// replicated counter under a network partition, package
+// workloads/cluster).
 //
 // To add a workload:
 //
@@ -56,7 +65,8 @@
 //     processes have it.
 //  3. Implement Classed (every workload parbench ships states its
 //     class) and the optional interfaces it needs: Sampler,
-//     Backgrounder, MinOpser, GoroutinesOnly. Parameters of its own go in Params,
+//     Backgrounder, MinOpser, GoroutinesOnly, Replicated and Timed.
+//     Parameters of its own go in Params,
 //     with a check in Validate or RegisterParamCheck.
 //  4. Test it: TestEveryWorkload (workloads_test.go) runs a few ops of
 //     every workload of this package on three goroutines and checks the
@@ -69,7 +79,7 @@
 // Workloads of your own, outside this repository, are the same: a
 // package that implements Workload, Instance and Worker, registers them
 // from init under a family of its own (Register panics on a name taken
-// twice, so stay out of cpu, io, mixed, latency and webapp), and a main
+// twice, so stay out of cpu, io, mixed, latency, webapp and cluster), and a main
 // package of five lines that blank-imports it and calls cli.Main. That
 // binary is parbench with your workloads in it, every subcommand and
 // flag included; its worker processes re-execute it, so --exec
@@ -87,7 +97,8 @@
 // Worker and Env, NopEnv, TickTime and Spin, Params (with ParamError
 // and RegisterParamCheck), the registry (Register, Lookup, All, Names,
 // Family, ClassOf), Metric, and the optional interfaces (Classed,
-// ParamUser, Sampler, Backgrounder, MinOpser, GoroutinesOnly). The
+// ParamUser, Sampler, Backgrounder, MinOpser, GoroutinesOnly,
+// Replicated and Timed, with ErrSampleDone). The
 // constants of the built-in workloads (SHA256Block, ConvoyMinOps, ...)
 // describe those workloads and change with them. The module is v0, so
 // semantic versioning promises nothing yet; what it does keep to until

@@ -147,16 +147,59 @@ type Params struct {
 	// clients share (see package webapp); 0, the default, is closed
 	// loop: each client sends its next op when the last one is done.
 	Rate float64
+	// Replicas is how many replica processes a Replicated workload
+	// runs (--replicas), 1 to MaxReplicas.
+	Replicas int
+	// Partition is which nodes a Replicated workload's partitioned
+	// phase cuts off (--partition): PartitionMinority,
+	// PartitionHalves or PartitionIsolateLeader.
+	Partition string
+	// PhaseTime is the length of each phase of a Replicated workload's
+	// sample, healthy, partitioned and healed (--phase-time): a
+	// sample lasts three.
+	PhaseTime time.Duration
+	// SyncInterval is how often an ap replica pushes its state to each
+	// peer (anti-entropy, --sync-interval).
+	SyncInterval time.Duration
+	// RequestTimeout is a Replicated workload's client's timeout per
+	// request, and a node's when it forwards one (--request-timeout):
+	// a request not answered by then has an unknown outcome.
+	RequestTimeout time.Duration
+	// WriteQuorum and ReadQuorum are the quorum design's W and R
+	// (--write-quorum, --read-quorum): how many replicas must hold a
+	// write before it is answered, and answer a read, the coordinator
+	// included; 0, the default, is a majority (Quorums). 0 to
+	// MaxReplicas here; a Replicated workload refuses one above
+	// Replicas, or one set under another design (CheckReplicated).
+	WriteQuorum, ReadQuorum int
+}
+
+// Quorums returns the quorum design's effective W and R: WriteQuorum
+// and ReadQuorum, a majority of Replicas (Replicas/2+1) where 0.
+func (p Params) Quorums() (w, r int) {
+	w, r = p.WriteQuorum, p.ReadQuorum
+	if w == 0 {
+		w = p.Replicas/2 + 1
+	}
+	if r == 0 {
+		r = p.Replicas/2 + 1
+	}
+	return w, r
 }
 
 // DefaultParams returns the documented defaults.
 func DefaultParams() Params {
 	return Params{
-		IOLatency:     time.Millisecond,
-		ServerLatency: 0,
-		IOFraction:    0.5,
-		OpTime:        time.Millisecond,
-		HandlerCPU:    300 * time.Microsecond,
+		IOLatency:      time.Millisecond,
+		ServerLatency:  0,
+		IOFraction:     0.5,
+		OpTime:         time.Millisecond,
+		HandlerCPU:     300 * time.Microsecond,
+		Replicas:       3,
+		Partition:      PartitionMinority,
+		PhaseTime:      time.Second,
+		SyncInterval:   100 * time.Millisecond,
+		RequestTimeout: 250 * time.Millisecond,
 	}
 }
 
@@ -201,6 +244,20 @@ func (p Params) Validate() error {
 		return bad(ParamDBLatency, p.DBLatency, "want a duration from 0 to 1s")
 	case !(p.Rate >= 0 && p.Rate <= MaxRate):
 		return bad(ParamRate, p.Rate, fmt.Sprintf("want 0 (closed loop) or ops per second above 0 and at most %d", MaxRate))
+	case p.Replicas < 1 || p.Replicas > MaxReplicas:
+		return bad(ParamReplicas, p.Replicas, fmt.Sprintf("want 1 to %d", MaxReplicas))
+	case !slices.Contains(Partitions(), p.Partition):
+		return bad(ParamPartition, strconv.Quote(p.Partition), "want one of "+strings.Join(Partitions(), ", "))
+	case p.PhaseTime < 100*time.Millisecond || p.PhaseTime > time.Minute:
+		return bad(ParamPhaseTime, p.PhaseTime, "want a duration from 100ms to 1m")
+	case p.SyncInterval < time.Millisecond || p.SyncInterval > 10*time.Second:
+		return bad(ParamSyncInterval, p.SyncInterval, "want a duration from 1ms to 10s")
+	case p.RequestTimeout < time.Millisecond || p.RequestTimeout > 10*time.Second:
+		return bad(ParamRequestTimeout, p.RequestTimeout, "want a duration from 1ms to 10s")
+	case p.WriteQuorum < 0 || p.WriteQuorum > MaxReplicas:
+		return bad(ParamWriteQuorum, p.WriteQuorum, fmt.Sprintf("want 0 (a majority) or 1 to %d", MaxReplicas))
+	case p.ReadQuorum < 0 || p.ReadQuorum > MaxReplicas:
+		return bad(ParamReadQuorum, p.ReadQuorum, fmt.Sprintf("want 0 (a majority) or 1 to %d", MaxReplicas))
 	}
 	for _, check := range paramChecks {
 		if err := check(p); err != nil {
@@ -225,6 +282,14 @@ const (
 	ParamHandlerCPU    = "HandlerCPU"
 	ParamDBLatency     = "DBLatency"
 	ParamRate          = "Rate"
+	// The knobs of the Replicated workloads.
+	ParamReplicas       = "Replicas"
+	ParamPartition      = "Partition"
+	ParamPhaseTime      = "PhaseTime"
+	ParamSyncInterval   = "SyncInterval"
+	ParamRequestTimeout = "RequestTimeout"
+	ParamWriteQuorum    = "WriteQuorum"
+	ParamReadQuorum     = "ReadQuorum"
 )
 
 // knobs are the Param* knobs in field order, each with its value as
@@ -244,6 +309,13 @@ var knobs = []struct {
 	{ParamHandlerCPU, func(p Params) string { return p.HandlerCPU.String() }},
 	{ParamDBLatency, func(p Params) string { return p.DBLatency.String() }},
 	{ParamRate, func(p Params) string { return strconv.FormatFloat(p.Rate, 'g', -1, 64) }},
+	{ParamReplicas, func(p Params) string { return fmt.Sprint(p.Replicas) }},
+	{ParamPartition, func(p Params) string { return p.Partition }},
+	{ParamPhaseTime, func(p Params) string { return p.PhaseTime.String() }},
+	{ParamSyncInterval, func(p Params) string { return p.SyncInterval.String() }},
+	{ParamRequestTimeout, func(p Params) string { return p.RequestTimeout.String() }},
+	{ParamWriteQuorum, func(p Params) string { return fmt.Sprint(p.WriteQuorum) }},
+	{ParamReadQuorum, func(p Params) string { return fmt.Sprint(p.ReadQuorum) }},
 }
 
 // Changed returns the knobs of p that differ from DefaultParams, in
@@ -306,6 +378,11 @@ const MaxCPUGoroutines = 1024
 // answers.
 const MaxRate = 1_000_000
 
+// MaxReplicas bounds Params.Replicas: each replica is a process with
+// its own listeners and a proxy per link, N*(N-1) links, so more than a
+// handful measures the machine's scheduler, not the design.
+const MaxReplicas = 15
+
 // ErrUnknown is wrapped by Lookup's error for a name that is not registered.
 var ErrUnknown = errors.New("unknown workload")
 
@@ -342,10 +419,20 @@ func Names() []string {
 }
 
 // Lookup returns the workloads matching pattern: an exact name, a family
-// ("cpu" or "cpu/*" means every cpu/ workload), or "all".
+// ("cpu" or "cpu/*" means every cpu/ workload), or "all": every
+// registered workload but the Replicated ones (cluster/*), whose
+// samples last a set time of replica processes under lock none only,
+// so that they run only where named, by name or family ("cluster").
+// All is the whole registry.
 func Lookup(pattern string) ([]Workload, error) {
 	if pattern == "all" {
-		return All(), nil
+		var ws []Workload
+		for _, w := range All() {
+			if _, repl := w.(Replicated); !repl {
+				ws = append(ws, w)
+			}
+		}
+		return ws, nil
 	}
 	if w, ok := registry[pattern]; ok {
 		return []Workload{w}, nil

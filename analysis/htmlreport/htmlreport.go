@@ -3,7 +3,8 @@
 // the verdicts first, the machines and run configuration, then per
 // workload its plots (package plot, inline SVG), tables and fits, and
 // per family of server shapes (analysis.Served) its plot, table and
-// findings. The page needs no network and no JavaScript: its styles are
+// findings, and per CAP family (analysis.Replicated: consistency designs
+// under a partition) its table, verdict lines and plots. The page needs no network and no JavaScript: its styles are
 // inline, its plots are SVG elements, and its fonts are the browser's
 // own.
 //
@@ -16,8 +17,9 @@
 //     machine, its groups differing in lock mode.
 //  3. Write fills the page's template (html/template, so text from the
 //     files is always escaped) with the report, the figures' SVG and
-//     each group's tables and fit lines, and each served family's table
-//     and lines, as the text report words them.
+//     each group's tables and fit lines, each served family's table
+//     and lines, and each CAP family's table and lines, as the text
+//     report words them.
 package htmlreport
 
 import (
@@ -118,7 +120,9 @@ func hex(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.
 // (with data-kind), table.points, ul.fits; a calibration file's
 // table is section.calibration > table.calibration; a served family's
 // (analysis.Served) is section.served, with its figure.plot,
-// table.served and ul.served-lines.
+// table.served and ul.served-lines; a CAP family's
+// (analysis.Replicated) is section.cap, with its figure.plot elements
+// (data-kind availability and stale-reads), table.cap and ul.cap-lines.
 type (
 	pageData struct {
 		Title      string
@@ -138,6 +142,20 @@ type (
 		Calibrations []calibrationData
 		// Served are the server shapes sections, after the workloads'.
 		Served []servedData
+		// Replicated are the CAP sections, after the served ones.
+		Replicated []replicatedData
+	}
+	replicatedData struct {
+		ID         string
+		Section    *plot.Section
+		Replicated *analysis.Replicated
+		Settings   string
+		// At is where the designs were read: "2 procs, 6 goroutines
+		// (clients)", "" where the designs differ.
+		At      string
+		Figures []figureData
+		Head    []string
+		Rows    [][]string
 	}
 	servedData struct {
 		ID       string
@@ -224,6 +242,12 @@ func Write(w io.Writer, rep *analysis.Report, opt Options) error {
 				Settings: settings(s.Scaling, s.Settings), Figures: figs, Head: t[0], Rows: t[1:]})
 			continue
 		}
+		if r := s.Replicated; r != nil {
+			t := r.Table()
+			d.Replicated = append(d.Replicated, replicatedData{ID: fmt.Sprintf("cap-%d", len(d.Replicated)+1), Section: s, Replicated: r,
+				Settings: settings(s.Scaling, s.Settings), At: designsAt(r), Figures: figs, Head: t[0], Rows: t[1:]})
+			continue
+		}
 		sd := sectionData{ID: fmt.Sprintf("section-%d", i+1), Section: s, Settings: settings(s.Scaling, s.Settings), Figures: figs}
 		for j, g := range s.Groups {
 			id := fmt.Sprintf("group-%d-%d", i+1, j+1)
@@ -287,6 +311,16 @@ func figures(s *plot.Section) ([]figureData, error) {
 		})
 	}
 	return out, nil
+}
+
+// designsAt names the point a CAP family's designs were read at, ""
+// where they differ.
+func designsAt(r *analysis.Replicated) string {
+	procs, g, ok := r.At()
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%d procs, %d goroutines (clients)", procs, g)
 }
 
 func settings(scaling, s string) string {

@@ -110,8 +110,13 @@ func checkStructure(t *testing.T, html string, rep *analysis.Report, secs []*plo
 	if n := strings.Count(html, "<svg "); n != figs {
 		t.Errorf("%d SVG elements, want %d", n, figs)
 	}
-	workloads, served := 0, 0
+	workloads, served, caps := 0, 0, 0
 	for _, s := range secs {
+		if s.Replicated != nil {
+			caps++
+			checkCAP(t, html, caps, s)
+			continue
+		}
 		if s.Served == nil {
 			workloads++
 			continue
@@ -143,6 +148,9 @@ func checkStructure(t *testing.T, html string, rep *analysis.Report, secs []*plo
 	if n := strings.Count(html, `<section class="served"`); n != served || served != len(rep.Served) {
 		t.Errorf("%d served sections, want %d (one per family, %d)", n, served, len(rep.Served))
 	}
+	if n := strings.Count(html, `<section class="cap"`); n != caps || caps != len(rep.Replicated) {
+		t.Errorf("%d CAP sections, want %d (one per family, %d)", n, caps, len(rep.Replicated))
+	}
 	if n := strings.Count(html, `<table class="points">`); n != len(rep.Groups) {
 		t.Errorf("%d points tables, want %d", n, len(rep.Groups))
 	}
@@ -156,6 +164,45 @@ func checkStructure(t *testing.T, html string, rep *analysis.Report, secs []*plo
 	}
 	if strings.Contains(html, "NaN") {
 		t.Error("NaN in the page")
+	}
+}
+
+// checkCAP checks the k-th CAP section of a page: its heading, its
+// table (a row per design), its lines as the text report words them and
+// its figures, inline.
+func checkCAP(t *testing.T, html string, k int, s *plot.Section) {
+	t.Helper()
+	r := s.Replicated
+	i := strings.Index(html, fmt.Sprintf(`<section class="cap" id="cap-%d">`, k))
+	if i < 0 {
+		t.Errorf("no section for %s", s.Title())
+		return
+	}
+	sec := html[i:]
+	sec = sec[:strings.Index(sec, "</section>")]
+	if !strings.Contains(sec, "<h2>"+template.HTMLEscapeString(s.Title())+"</h2>") {
+		t.Errorf("%s: no heading", s.Title())
+	}
+	if n := strings.Count(sec, `<figure class="plot"`); n != len(s.Figures) {
+		t.Errorf("%s: %d figures, want %d", s.Title(), n, len(s.Figures))
+	}
+	table := sec[strings.Index(sec, `<table class="cap">`):]
+	table = table[:strings.Index(table, "</table>")]
+	if n := strings.Count(table, "<tr>") - 1; n != len(r.Designs) {
+		t.Errorf("%s: %d rows, want %d (one per design)", s.Title(), n, len(r.Designs))
+	}
+	for _, d := range r.Designs {
+		if !strings.Contains(table, "<tr><td>"+d.Name+"</td>") {
+			t.Errorf("%s: no row for design %s", s.Title(), d.Name)
+		}
+	}
+	if n := strings.Count(sec, "<li>"); n != len(r.Lines) {
+		t.Errorf("%s: %d lines, want %d", s.Title(), n, len(r.Lines))
+	}
+	for _, l := range r.Lines {
+		if !strings.Contains(sec, "<li>"+template.HTMLEscapeString(l)+"</li>") {
+			t.Errorf("%s: no line %q", s.Title(), l)
+		}
 	}
 }
 
@@ -272,5 +319,40 @@ func TestServed(t *testing.T) {
 				t.Errorf("%s: no %q in its section", sv.Label(), want)
 			}
 		}
+	}
+}
+
+// TestCAP: a file with consistency= groups has a CAP section per family
+// after the workloads' sections, with its availability and stale reads
+// plots; a file without has none (TestStructure's inputs, checked by
+// checkStructure).
+func TestCAP(t *testing.T) {
+	for _, in := range []struct {
+		path     string
+		families int
+	}{{"../plot/testdata/cap.txt", 1}, {"../plot/testdata/cap-vm.txt", 2}} {
+		t.Run(filepath.Base(in.path), func(t *testing.T) {
+			html, rep, secs := page(t, in.path)
+			checkStructure(t, html, rep, secs)
+			if len(rep.Replicated) != in.families {
+				t.Fatalf("%d CAP families, want %d", len(rep.Replicated), in.families)
+			}
+			if i, j := strings.LastIndex(html, `<section class="workload"`), strings.Index(html, `<section class="cap"`); j < i {
+				t.Error("a CAP section before the workloads' sections")
+			}
+			for k := range rep.Replicated {
+				sec := html[strings.Index(html, fmt.Sprintf(`<section class="cap" id="cap-%d">`, k+1)):]
+				sec = sec[:strings.Index(sec, "</section>")]
+				for _, want := range []string{`data-kind="availability"`, `data-kind="stale-reads"`, "<th>cut-off side</th>", "<td>0%"} {
+					if !strings.Contains(sec, want) {
+						t.Errorf("CAP section %d: no %q", k+1, want)
+					}
+				}
+			}
+		})
+	}
+	html, _, _ := page(t, inputs...)
+	if strings.Contains(html, `class="cap"`) || strings.Contains(html, `data-kind="availability"`) {
+		t.Error("a CAP section in a page of no consistency designs")
 	}
 }

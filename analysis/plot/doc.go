@@ -29,6 +29,15 @@
 //     and the law (a lock serializes the service; Served.Ceiling),
 //     and the best shape ringed where the section names one; at the
 //     point the section judges (procs, goroutines), named in the title.
+//     - per CAP family (analysis.Report.Replicated, a Section of its own
+//     after the served ones, with Replicated set): the consistency
+//     designs side by side as bars, one colour per design
+//     (DesignColor), with each bar's median written over it and the
+//     samples' range as whiskers: availability per phase (healthy,
+//     partitioned, the partitioned phase's cut-off side and the rest,
+//     healed), and stale reads per phase (the sample's total where the
+//     results do not split them), the legend saying in how many
+//     samples porcupine found each design linearizable.
 //     What cannot be drawn (one level only, no such data) becomes a
 //     Section note, never an empty or broken plot.
 //  3. Write: Figure.SVG, Figure.PNG, or WriteFiles for a directory.

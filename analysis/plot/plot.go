@@ -42,6 +42,10 @@ const (
 	KindFit        = "fit"
 	KindLatency    = "latency"
 	KindServed     = "served"
+	// KindAvailability and KindStaleReads are a CAP section's figures
+	// (Section.Replicated).
+	KindAvailability = "availability"
+	KindStaleReads   = "stale-reads"
 )
 
 // Figure is one plot.
@@ -108,6 +112,10 @@ type Section struct {
 	// shapes section draws, nil for every other section. Such a section
 	// has no Groups: each shape's group has a section of its own.
 	Served *analysis.Served
+	// Replicated is the CAP family (analysis.Report.Replicated) a CAP
+	// section draws, nil for every other section. Such a section has
+	// no Groups, as a served one.
+	Replicated *analysis.Replicated
 }
 
 // waits reports whether the section's work waits (class io), so that
@@ -119,6 +127,9 @@ func (s *Section) waits() bool { return s.Class == results.ClassIO }
 func (s *Section) Title() string {
 	if s.Served != nil {
 		return "Server shapes: " + s.Served.Label() + " on " + s.Machine.String()
+	}
+	if s.Replicated != nil {
+		return "CAP under a partition: " + s.Replicated.Label() + " on " + s.Machine.String()
 	}
 	t := s.Workload
 	if s.Extra != "" {
@@ -136,7 +147,9 @@ const Convoy = "latency/convoy"
 // keys, scaling and settings (settings aside for a latency workload,
 // such as latency/convoy), in the report's order; then one per served
 // family (analysis.Report.Served), in its order, with its figure of
-// throughput by server shape.
+// throughput by server shape; then one per CAP family
+// (analysis.Report.Replicated), in its order, with its figures of
+// availability and stale reads by phase.
 func Sections(rep *analysis.Report, opt Options) ([]*Section, error) {
 	type key struct {
 		workload, extra, scaling, settings string
@@ -164,12 +177,21 @@ func Sections(rep *analysis.Report, opt Options) ([]*Section, error) {
 		}
 		secs = append(secs, s)
 	}
+	for _, r := range rep.Replicated {
+		s := &Section{Workload: r.Workload, Extra: r.Extra, Scaling: r.Scaling, Settings: r.Settings, Machine: r.Machine, Replicated: r}
+		if len(r.Designs) > 0 {
+			s.Class = r.Designs[0].Group.Class
+		}
+		secs = append(secs, s)
+	}
 	names := map[string]int{}
 	for _, s := range secs {
 		var err error
 		switch {
 		case s.Served != nil:
 			err = s.servedFigure(opt, rep.Confidence)
+		case s.Replicated != nil:
+			err = s.replicatedFigures(opt)
 		case s.Class == results.ClassLatency:
 			err = s.latencyFigures(opt)
 		default:

@@ -34,6 +34,8 @@ var inputs = []struct{ name, path string }{
 	{"convoy", "testdata/convoy.txt"},
 	{"served", "testdata/served.txt"},
 	{"served-vm", "testdata/served-vm.txt"},
+	{"cap", "testdata/cap.txt"},
+	{"cap-vm", "testdata/cap-vm.txt"},
 }
 
 func report(tb testing.TB, paths ...string) *analysis.Report {

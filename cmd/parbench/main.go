@@ -31,14 +31,17 @@
 //
 // This is the official binary: package cli's Main, which is the whole
 // command, plus the built-in webapp workloads (workloads/webapp, which
-// pulls in SQLite and a PostgreSQL driver). A binary with workloads of
-// your own is the same few lines: see package cli.
+// pulls in SQLite and a PostgreSQL driver) and cluster workloads
+// (workloads/cluster, which pulls in hashicorp/raft and porcupine). A
+// binary with workloads of your own is the same few lines: see package
+// cli.
 package main
 
 import (
 	"github.com/parbench/parbench/cli"
 
-	_ "github.com/parbench/parbench/workloads/webapp" // registers the webapp/ workloads
+	_ "github.com/parbench/parbench/workloads/cluster" // registers the cluster/ workloads and their node service
+	_ "github.com/parbench/parbench/workloads/webapp"  // registers the webapp/ workloads
 )
 
 func main() { cli.Main() }

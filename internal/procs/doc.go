@@ -37,9 +37,11 @@
 //     (exec.Cmd.ExtraFiles), and sends each a service hello instead of a
 //     Hello: the ServiceSpec (JSON), naming a service that the binary
 //     registered with RegisterService from init. The process calls the
-//     ServiceFunc with the spec's opaque Config and the inherited files,
-//     and answers Ready; all n run the one service on the one socket,
-//     and the kernel hands each connection to one of them.
+//     ServiceFunc with its index, the spec's opaque Config and the
+//     inherited files, and answers Ready; all n run the one service on
+//     the one socket, and the kernel hands each connection to one of
+//     them (or, as workloads/cluster's replicas, each process serves
+//     the sockets its index picks).
 //  2. Begin(procs), per sample: each process sets GOMAXPROCS, makes a
 //     fresh lock (gil.New of the spec's mode) and calls Service.Begin,
 //     which makes its threads from it; then it reads its CPU time and

@@ -19,11 +19,15 @@ import (
 	"github.com/parbench/parbench/workloads"
 )
 
-// ServiceFunc starts a service in a service process. config is
-// ServiceSpec.Config, opaque to this package; files are the files the
-// parent passed to StartServices, inherited as fd 3, 4, ... (a listening
-// socket, say), which the service now owns.
-type ServiceFunc func(config []byte, files []*os.File) (Service, error)
+// ServiceFunc starts a service in a service process. index is the
+// process's index in its pool, 0 to n-1 (ServicePool.PIDs' order): a
+// replica that needs its own identity (workloads/cluster's nodes)
+// reads it here, copies of one server ignore it. config is
+// ServiceSpec.Config, opaque to this package, the same for every
+// process; files are the files the parent passed to StartServices,
+// inherited as fd 3, 4, ... (a listening socket, say), which the
+// service now owns.
+type ServiceFunc func(index int, config []byte, files []*os.File) (Service, error)
 
 // Service is what a service process runs between its start and the end
 // of its stdin: a server whose threads hold a lock of their own process
@@ -206,7 +210,7 @@ func (s *server) serveService(hello []byte) error {
 		// stdout and stderr.
 		files[i] = os.NewFile(uintptr(3+i), "inherited fd "+strconv.Itoa(3+i))
 	}
-	if s.svc, err = f(sp.Config, files); err != nil {
+	if s.svc, err = f(sp.Index, sp.Config, files); err != nil {
 		return fmt.Errorf("starting service %q: %w", sp.Name, err)
 	}
 	_, cpu := rtmetrics.ProcessCPU()

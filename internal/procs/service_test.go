@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,10 +44,11 @@ func registerTestService() bool {
 }
 
 // testService answers each connection on its inherited listener (fd 3)
-// with its pid; during a sample its threads take turns with the lock,
+// with its pid and its index; during a sample its threads take turns with the lock,
 // computing (Check) and sleeping outside it (BeginIO/EndIO).
 type testService struct {
 	cfg        testConfig
+	index      int // the process's index in its pool
 	ln         net.Listener
 	acceptDone chan struct{}
 	inSample   atomic.Bool
@@ -57,7 +57,7 @@ type testService struct {
 	threads    sync.WaitGroup
 }
 
-func startTestService(config []byte, files []*os.File) (Service, error) {
+func startTestService(index int, config []byte, files []*os.File) (Service, error) {
 	var cfg testConfig
 	if err := json.Unmarshal(config, &cfg); err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func startTestService(config []byte, files []*os.File) (Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &testService{cfg: cfg, ln: ln, acceptDone: make(chan struct{})}
+	s := &testService{cfg: cfg, index: index, ln: ln, acceptDone: make(chan struct{})}
 	go s.accept()
 	return s, nil
 }
@@ -89,7 +89,7 @@ func (s *testService) accept() {
 		if s.inSample.Load() {
 			s.served.Add(1) // before the answer, which the client waits for
 		}
-		fmt.Fprintf(c, "%d\n", os.Getpid())
+		fmt.Fprintf(c, "%d %d\n", os.Getpid(), s.index)
 		c.Close()
 	}
 }
@@ -181,10 +181,11 @@ func startServices(t *testing.T, n int, cfg testConfig) (*ServicePool, string) {
 }
 
 // askPIDs connects k times to addr and returns the pid each answer
-// names.
-func askPIDs(t *testing.T, addr string, k int) []int {
+// names, and the index each process says it has, by pid.
+func askPIDs(t *testing.T, addr string, k int) ([]int, map[int]int) {
 	t.Helper()
 	var pids []int
+	index := map[int]int{}
 	for range k {
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		if err != nil {
@@ -193,13 +194,15 @@ func askPIDs(t *testing.T, addr string, k int) []int {
 		c.SetDeadline(time.Now().Add(5 * time.Second))
 		line, err := bufio.NewReader(c).ReadString('\n')
 		c.Close()
-		pid, perr := strconv.Atoi(strings.TrimSpace(line))
-		if err != nil || perr != nil {
-			t.Fatalf("connection %d: read %q, %v", len(pids), line, err)
+		var pid, i int
+		_, serr := fmt.Sscanf(line, "%d %d\n", &pid, &i)
+		if err != nil || serr != nil {
+			t.Fatalf("connection %d: read %q, %v, %v", len(pids), line, err, serr)
 		}
 		pids = append(pids, pid)
+		index[pid] = i
 	}
-	return pids
+	return pids, index
 }
 
 func metric(ms []workloads.Metric, unit string) (float64, bool) {
@@ -222,9 +225,16 @@ func TestServicePool(t *testing.T) {
 		t.Fatalf("PIDs = %v, want %d", pids, n)
 	}
 	// Outside a sample too: a service serves without a lock.
-	for _, pid := range askPIDs(t, addr, k) {
+	got, index := askPIDs(t, addr, k)
+	for _, pid := range got {
 		if !slices.Contains(pids, pid) || pid == os.Getpid() {
 			t.Errorf("answered by pid %d, not one of the pool's %v (this is %d)", pid, pids, os.Getpid())
+		}
+	}
+	// Each process learnt its own index: PIDs' order.
+	for pid, i := range index {
+		if i < 0 || i >= n || pids[i] != pid {
+			t.Errorf("pid %d says its index is %d; the pool's pids are %v", pid, i, pids)
 		}
 	}
 	for _, procs := range []int{1, 2} {

@@ -147,7 +147,7 @@ type service struct {
 // newService starts the service in a service process: config is a
 // serviceConfig, files the listening socket when it is shared (no
 // Listen address).
-func newService(config []byte, files []*os.File) (_ procs.Service, err error) {
+func newService(_ int, config []byte, files []*os.File) (_ procs.Service, err error) {
 	defer func() {
 		for _, f := range files {
 			f.Close() // the listener has its own copy

@@ -214,7 +214,7 @@ func localService(t *testing.T, in *instance, threads int, handlerCPU time.Durat
 	}
 	cfg, _ := json.Marshal(serviceConfig{SQLite: in.st.file, Postgres: in.st.pgURL, BigRows: in.st.bigRows,
 		Threads: threads, HandlerCPU: handlerCPU, IdleWait: 10 * time.Second})
-	svc, err := newService(cfg, []*os.File{f})
+	svc, err := newService(0, cfg, []*os.File{f})
 	if err != nil {
 		t.Fatal(err)
 	}
