@@ -335,7 +335,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	for _, rp := range r.Replicated {
-		fmt.Fprintf(w, "\n== CAP under a partition: %s ==\n", rp.Label())
+		fmt.Fprintf(w, "\n== %s: %s ==\n", rp.Title(), rp.Label())
 		fmt.Fprintln(w, replicatedHead(rp))
 		fmt.Fprintln(w)
 		if err := replicatedTable(rp).text(w, "  "); err != nil {
@@ -480,7 +480,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 	}
 	for _, rp := range r.Replicated {
-		fmt.Fprintf(w, "\n### CAP under a partition: %s\n\n%s\n\n", rp.Label(), strings.ReplaceAll(replicatedHead(rp), "\n", "\n\n"))
+		fmt.Fprintf(w, "\n### %s: %s\n\n%s\n\n", rp.Title(), rp.Label(), strings.ReplaceAll(replicatedHead(rp), "\n", "\n\n"))
 		replicatedTable(rp).markdown(w)
 		fmt.Fprintln(w)
 		for _, l := range rp.Lines {

@@ -54,6 +54,7 @@ type (
 		LostAcked    *jsonSpan            `json:"lost_acked"`
 		UnknownOps   *jsonSpan            `json:"unknown_ops"`
 		ConvergeSec  *jsonSpan            `json:"converge_sec"`
+		ElectionSec  *jsonSpan            `json:"election_sec,omitempty"`
 		Checked      int                  `json:"checked"`
 		Linearizable int                  `json:"linearizable"`
 	}
@@ -403,11 +404,18 @@ func replicatedJSON(r *Replicated) jsonReplicated {
 		}
 		return m
 	}
+	// The election only where a leader crashed (--faults crash).
+	electionSpan := func(s Span) *jsonSpan {
+		if s.N == 0 {
+			return nil
+		}
+		return span(s)
+	}
 	for _, d := range r.Designs {
 		j.Designs = append(j.Designs, jsonDesign{Name: d.Name, Point: jsonLevel{d.Point.Procs, d.Point.Goroutines}, Samples: d.Samples,
 			Avail: byPhase(d.Avail), StaleIn: byPhase(d.StaleIn), P50: byPhase(d.P50), P99: byPhase(d.P99),
 			Minority: span(d.Minority), Majority: span(d.Majority), StaleReads: span(d.StaleReads), LostAcked: span(d.LostAcked),
-			UnknownOps: span(d.UnknownOps), ConvergeSec: span(d.Converge), Checked: d.Checked, Linearizable: d.Linearizable})
+			UnknownOps: span(d.UnknownOps), ConvergeSec: span(d.Converge), ElectionSec: electionSpan(d.Election), Checked: d.Checked, Linearizable: d.Linearizable})
 	}
 	return j
 }

@@ -10,7 +10,10 @@ import (
 	"github.com/parbench/parbench/results"
 )
 
-// The CAP section: a replicated workload (`parbench run --consistency`,
+// Replicated is the CAP section of one family of groups that differ
+// only in their consistency design.
+//
+// A replicated workload (`parbench run --consistency`,
 // workloads.Replicated) runs each sample in three phases, healthy,
 // partitioned and healed (results.Phases), and its lines carry
 // per-phase figures: availability (results.UnitAvail), the partitioned
@@ -40,8 +43,11 @@ import (
 //   - "gave up availability while partitioned" when, in every sample,
 //     fewer than half the requests of the cut-off side's clients were
 //     answered (avail-minority's largest sample below 0.5); "stayed
-//     available" when every sample answered at least 99% of both
-//     phases' requests on both sides; otherwise the figures alone.
+//     available" when every sample answered at least 99% of every
+//     phase's requests, and of both sides' while partitioned; otherwise
+//     the figures alone. Under faults crash (the middle phase killed
+//     the cut-off side's nodes) neither: a dead node answers no one
+//     under any design, and the line gives both sides' figures.
 //   - "gave up consistency" when some sample's history is not
 //     linearizable (porcupine found no order) or has a stale read (a
 //     read that returned less than the increments acknowledged before it
@@ -55,9 +61,6 @@ import (
 //   - Between two designs, the healthy phase's median latency is called
 //     lower only where the bootstrap interval of the ratio of the two
 //     medians (p50-healthy-sec over the samples) lies wholly above 1.
-
-// Replicated is the CAP section of one family of groups that differ
-// only in their consistency design.
 type Replicated struct {
 	Workload, Lock string
 	// Extra holds the family's other name keys, without the
@@ -73,6 +76,15 @@ type Replicated struct {
 
 // Label is the family's name in one line.
 func (r *Replicated) Label() string { return label(r.Workload, r.Lock, r.Extra, "  ") }
+
+// Title names the section: "CAP under a partition", or "CAP under a
+// crash" where the middle phase killed nodes (faults crash).
+func (r *Replicated) Title() string {
+	if len(r.Designs) > 0 && r.Designs[0].crashed() {
+		return "CAP under a crash"
+	}
+	return "CAP under a partition"
+}
 
 // At returns the point every design was read at, and false where the
 // designs were read at different points (their groups' sweeps differ).
@@ -102,6 +114,10 @@ type Design struct {
 	// StaleReads, LostAcked, UnknownOps are per-sample counts, and
 	// Converge the seconds to converge after the heal.
 	StaleReads, LostAcked, UnknownOps, Converge Span
+	// Election is the seconds from the leader's crash to a new leader
+	// (cp under --faults crash, results.UnitElectionSec): N 0 where no
+	// sample killed the leader.
+	Election Span
 	// StaleIn is the stale reads of each phase (results.Phases' order).
 	StaleIn []Span
 	// Checked is the samples porcupine decided, Linearizable those it
@@ -226,6 +242,7 @@ func designOf(name string, g *Group, p *Point) *Design {
 	d.LostAcked = spanOf(p.samples[results.UnitLostAcked])
 	d.UnknownOps = spanOf(p.samples[results.UnitUnknownOps])
 	d.Converge = spanOf(p.samples[results.UnitConvergeSec])
+	d.Election = spanOf(p.samples[results.UnitElectionSec])
 	for _, v := range p.samples[results.UnitLinearizable] {
 		d.Checked++
 		if v == 1 {
@@ -250,6 +267,10 @@ func (d *Design) verdict() string {
 	var parts []string
 	part, mid := d.Phase(results.PhasePartitioned), d.Phase(results.PhaseHealthy)
 	switch {
+	case d.crashed() && d.Minority.N > 0:
+		// A dead node answers no one, whatever the design: the
+		// choice is made by the rest.
+		parts = append(parts, fmt.Sprintf("while the cut-off side's nodes were down (crashed, not partitioned), their clients were answered %s, the rest's %s", fmtShare(d.Minority), fmtShare(d.Majority)))
 	case d.Minority.N > 0 && d.Minority.Max < 0.5:
 		parts = append(parts, fmt.Sprintf("gave up availability while partitioned: the cut-off side's clients were answered %s, the rest's %s", fmtShare(d.Minority), fmtShare(d.Majority)))
 	case d.allAvailable():
@@ -294,6 +315,13 @@ func (d *Design) verdict() string {
 	case d.LostAcked.N > 0:
 		parts = append(parts, "lost no acknowledged increment")
 	}
+	if d.Election.N > 0 {
+		s := fmt.Sprintf("elected a new leader %s after the leader's crash (median)", fmtSec(d.Election.Median))
+		if d.Election.N < d.Samples {
+			s = fmt.Sprintf("elected a new leader %s after the leader's crash (median of the %d of %d samples in which a survivor led within the partitioned phase)", fmtSec(d.Election.Median), d.Election.N, d.Samples)
+		}
+		parts = append(parts, s)
+	}
 	if d.Converge.N > 0 {
 		s := fmt.Sprintf("converged %s after the heal (median)", fmtSec(d.Converge.Median))
 		if d.Converge.N < d.Samples {
@@ -307,6 +335,14 @@ func (d *Design) verdict() string {
 		return "no phase figures"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// crashed reports that the design's middle phase killed the cut-off
+// side's nodes instead of cutting their links (the faults setting
+// crash, `parbench run --faults crash`).
+func (d *Design) crashed() bool {
+	v, _ := d.Group.Setting(results.KeyFaults)
+	return v == "crash"
 }
 
 // Phase returns the availability of phase ph.
@@ -396,14 +432,25 @@ func fmtCount(x float64) string {
 	return fmt.Sprintf("%.1f", x)
 }
 
-// replicatedTable is the section's table: a row per design.
+// replicatedTable is the section's table: a row per design, with an
+// election column (the median seconds to a new leader after the
+// leader's crash) only where a design has one (--faults crash).
 func replicatedTable(r *Replicated) *table {
-	t := &table{head: []string{"design", "healthy", "partitioned", "cut-off side", "rest", "healed", "p50 healthy", "p99 healthy",
-		"stale reads", "stale healthy", "lost acked", "unknown", "converge", "linearizable"}}
+	election := slices.ContainsFunc(r.Designs, func(d *Design) bool { return d.Election.N > 0 })
+	head := []string{"design", "healthy", "partitioned", "cut-off side", "rest", "healed", "p50 healthy", "p99 healthy",
+		"stale reads", "stale healthy", "lost acked", "unknown", "converge"}
+	if election {
+		head = append(head, "election")
+	}
+	t := &table{head: append(head, "linearizable")}
 	for _, d := range r.Designs {
-		t.add(d.Name, fmtShare(d.Avail[0]), fmtShare(d.Avail[1]), fmtShare(d.Minority), fmtShare(d.Majority), fmtShare(d.Avail[2]),
+		row := []string{d.Name, fmtShare(d.Avail[0]), fmtShare(d.Avail[1]), fmtShare(d.Minority), fmtShare(d.Majority), fmtShare(d.Avail[2]),
 			fmtSpanSec(d.P50[0]), fmtSpanSec(d.P99[0]), fmtSpanCount(d.StaleReads), fmtSpanCount(d.StaleIn[0]), fmtSpanCount(d.LostAcked),
-			fmtSpanCount(d.UnknownOps), fmtSpanSec(d.Converge), fmt.Sprintf("%d of %d", d.Linearizable, d.Checked))
+			fmtSpanCount(d.UnknownOps), fmtSpanSec(d.Converge)}
+		if election {
+			row = append(row, fmtSpanSec(d.Election))
+		}
+		t.add(append(row, fmt.Sprintf("%d of %d", d.Linearizable, d.Checked))...)
 	}
 	return t
 }
@@ -437,6 +484,9 @@ func replicatedHead(r *Replicated) string {
 		at = fmt.Sprintf("at %d procs, %d goroutines (clients); ", procs, g)
 	}
 	s := at + "availability is the share of requests answered in each phase (the partitioned phase also by the clients' side of the cut); medians over the samples, the range in brackets where they differ"
+	if len(r.Designs) > 0 && r.Designs[0].crashed() {
+		s += "; with faults crash the middle phase killed the cut-off side's nodes instead of cutting their links, and restarted them at the heal"
+	}
 	if r.Settings != "" {
 		s += "\nsettings: " + r.Settings
 	}

@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -19,6 +20,10 @@ type capDesign struct {
 	// apart is how many samples' replicas did not agree after the
 	// sample: no lost-acked and no converge-sec on them.
 	apart int
+	// election is the seconds to a new leader after the leader's crash
+	// (--faults crash), in the first elected samples; 0: none.
+	election float64
+	elected  int
 }
 
 // capFile writes n samples of each design of cluster/x at 2 procs, 6
@@ -46,6 +51,9 @@ func capFile(seed uint64, n int, noise float64, ds map[string]capDesign) []byte 
 			}
 			if d.lin >= 0 {
 				fmt.Fprintf(&b, " %d %s", d.lin, results.UnitLinearizable)
+			}
+			if d.election > 0 && i < d.elected {
+				fmt.Fprintf(&b, " %g %s", d.election, results.UnitElectionSec)
 			}
 			b.WriteString("\n")
 		}
@@ -149,9 +157,9 @@ func TestReplicatedExact(t *testing.T) {
 func TestReplicatedNoEffect(t *testing.T) {
 	same := capDesign{avail: [3]float64{1, 1, 1}, minority: 1, majority: 1, p50: 0.001, lin: 1}
 	fired := 0
-	const runs = 100
+	const runs = 200
 	for seed := range uint64(runs) {
-		lines := capLines(t, capFile(seed, 10, 0.2, map[string]capDesign{"cp": same, "ap": same}))
+		lines := capLines(t, capFile(seed, minPACELC, 0.2, map[string]capDesign{"cp": same, "ap": same}))
 		for k, l := range lines {
 			if strings.Contains(l, "gave up") || strings.Contains(l, "lost ") && !strings.Contains(l, "lost no") {
 				t.Fatalf("seed %d: %s: %q on identical designs", seed, k, l)
@@ -163,7 +171,67 @@ func TestReplicatedNoEffect(t *testing.T) {
 	}
 	// A 95% interval wholly above 1 by chance, for the faster of two
 	// designs chosen after seeing them: about 5% of runs.
-	if fired > runs/10 {
-		t.Errorf("the latency comparison fired on %d of %d no-effect runs", fired, runs)
+	t.Logf("the latency comparison fired on %d of %d no-effect files at %d samples a side", fired, runs, minPACELC)
+	if fired > runs*7/100 {
+		t.Errorf("the latency comparison fired on %d of %d no-effect runs, want at most 7%%", fired, runs)
+	}
+}
+
+// TestReplicatedElection: under --faults crash the cp line gives the
+// median time to a new leader, and the table gets an election column;
+// without a crash neither appears.
+func TestReplicatedElection(t *testing.T) {
+	cp := capDesign{avail: [3]float64{1, 0.6, 1}, minority: 0, majority: 0.9, p50: 0.002, lin: 1, election: 0.25, elected: 6}
+	ap := capDesign{avail: [3]float64{1, 1, 1}, minority: 1, majority: 1, p50: 0.0005, stale: 40, lin: 0}
+	data := capFile(1, 6, 0, map[string]capDesign{"cp": cp, "ap": ap})
+	lines := capLines(t, data)
+	if want := "elected a new leader 250.0ms after the leader's crash (median)"; !strings.Contains(lines["cp"], want) {
+		t.Errorf("cp's line %q lacks %q", lines["cp"], want)
+	}
+	if strings.Contains(lines["ap"], "elected") {
+		t.Errorf("ap's line %q speaks of an election", lines["ap"])
+	}
+	tab := report(t, data).Replicated[0].Table()
+	col := slices.Index(tab[0], "election")
+	if col < 0 {
+		t.Fatalf("no election column in %v", tab[0])
+	}
+	for _, row := range tab[1:] {
+		want := map[string]string{"cp": "250.0ms", "ap": "-"}[row[0]]
+		if len(row) != len(tab[0]) || row[col] != want {
+			t.Errorf("row %v: election %q, want %q", row, row[col], want)
+		}
+	}
+	// Some samples without a leader in time: the line says of how many.
+	cp.elected = 4
+	lines = capLines(t, capFile(1, 6, 0, map[string]capDesign{"cp": cp, "ap": ap}))
+	if want := "(median of the 4 of 6 samples in which a survivor led within the partitioned phase)"; !strings.Contains(lines["cp"], want) {
+		t.Errorf("cp's line %q lacks %q", lines["cp"], want)
+	}
+	// The dead side's clients get nothing under every design: under
+	// faults crash no design is said to give up availability for it.
+	ap.minority = 0
+	crash := strings.Replace(string(capFile(1, 6, 0, map[string]capDesign{"cp": cp, "ap": ap})), "host: h\n", "host: h\nfaults: crash\n", 1)
+	rep := report(t, []byte(crash))
+	for _, l := range rep.Replicated[0].Lines {
+		if strings.Contains(l, "gave up availability") {
+			t.Errorf("under faults crash: %q", l)
+		}
+	}
+	if l := rep.Replicated[0].Lines[0]; !strings.Contains(l, "while the cut-off side's nodes were down (crashed, not partitioned), their clients were answered 0%") {
+		t.Errorf("under faults crash, the first line %q does not say the nodes were down", l)
+	}
+	if h := replicatedHead(rep.Replicated[0]); !strings.Contains(h, "killed the cut-off side's nodes") {
+		t.Errorf("under faults crash, the head %q does not say so", h)
+	}
+	ap.minority = 1
+	// No crash: no column, no words.
+	cp.election = 0
+	data = capFile(1, 6, 0, map[string]capDesign{"cp": cp, "ap": ap})
+	if tab := report(t, data).Replicated[0].Table(); slices.Contains(tab[0], "election") {
+		t.Errorf("an election column without a crash: %v", tab[0])
+	}
+	if l := capLines(t, data)["cp"]; strings.Contains(l, "elected") {
+		t.Errorf("cp's line %q speaks of an election without a crash", l)
 	}
 }

@@ -263,6 +263,15 @@ func (c *Config) validate() error {
 	if err := c.Params.Validate(); err != nil {
 		return err
 	}
+	// The knobs a workload parses itself, for the sweep's workloads
+	// only: --faults crash is cluster's, and webapp refuses it.
+	for _, w := range c.Workloads {
+		if pc, ok := w.(workloads.ParamChecker); ok {
+			if err := pc.CheckParams(c.Params); err != nil {
+				return err
+			}
+		}
+	}
 	return c.validateReplicated()
 }
 

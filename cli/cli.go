@@ -194,7 +194,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.Float64Var(&f.params.IOFraction, "io-fraction", def.Params.IOFraction, "mixed: blocking share s/(c+s) of an op, 0 to 1")
 	fs.DurationVar(&f.params.OpTime, "op-time", def.Params.OpTime, "mixed: op length c+s")
 	fs.StringVar(&f.params.DB, "db", def.Params.DB, "webapp: database, empty for embedded SQLite or a postgres://user:pass@host/db `URL`")
-	fs.StringVar(&f.params.Faults, "faults", def.Params.Faults, "webapp: fault `spec`, on or latency=1ms,jitter=1ms,drop=0.005,reset=0.005,bad=0.02,busy=5ms")
+	fs.StringVar(&f.params.Faults, "faults", def.Params.Faults, "faults: webapp's `spec`, on or latency=1ms,jitter=1ms,drop=0.005,reset=0.005,bad=0.02,busy=5ms; cluster's crash (the --partition side's nodes killed for the partitioned phase, restarted at the heal; isolate-leader kills the cp leader)")
 	fs.IntVar(&f.params.CPUGoroutines, "cpu-goroutines", def.Params.CPUGoroutines, "latency/convoy: CPU-bound goroutines beside the IO goroutine, under the same lock")
 	fs.Var(&f.serverWorkers, "server-workers", fmt.Sprintf("webapp: the service's worker processes, a `list` (1 to %d), as a pre-fork server's --workers; with it or --server-threads, --lock is the service's (one lock per worker process) and the clients run under none", workloads.MaxServiceWorkers))
 	fs.Var(&f.serverThreads, "server-threads", fmt.Sprintf("webapp: threads per service worker process, a `list` (1 to %d) sharing that process's lock, as a pre-fork server's --threads", workloads.MaxServiceThreads))

@@ -143,6 +143,15 @@ const UnitUnknownOps = "unknown-ops"
 // maximum of all nodes' progress at the heal, all values equal).
 const UnitConvergeSec = "converge-sec"
 
+// UnitElectionSec is, under cp with --faults crash (the partitioned
+// phase kills the cut-off side's nodes instead of cutting their links),
+// the time from the kill of the Raft leader until a surviving node
+// reports that it leads (the controller polls the survivors' /state
+// every 5ms): the failover. It is absent when the leader was not
+// killed (--partition minority spares it; isolate-leader kills it) or
+// no survivor led before the heal.
+const UnitElectionSec = "election-sec"
+
 // UnitLinearizable is porcupine's verdict on a sample's history of
 // increments and reads against a counter: 1 linearizable, 0 not. It is
 // absent when the check ran out of time.

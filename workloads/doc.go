@@ -67,7 +67,8 @@
 //     class) and the optional interfaces it needs: Sampler,
 //     Backgrounder, MinOpser, GoroutinesOnly, Replicated and Timed.
 //     Parameters of its own go in Params,
-//     with a check in Validate or RegisterParamCheck.
+//     with a check in Validate (bounds) or the workload's ParamChecker
+//     (values only it understands, checked in the sweeps that have it).
 //  4. Test it: TestEveryWorkload (workloads_test.go) runs a few ops of
 //     every workload of this package on three goroutines and checks the
 //     Env calls and that Close releases what Start made; a package of

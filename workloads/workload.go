@@ -132,8 +132,10 @@ type Params struct {
 	// DB is the webapp workloads' database (--db): "" for an embedded
 	// SQLite file in a temporary directory, or a postgres:// URL.
 	DB string
-	// Faults is the webapp workloads' fault spec (--faults): "" for none,
-	// "on" for the default mix, or key=value pairs (see package webapp).
+	// Faults is the fault spec (--faults), which each workload that reads
+	// it checks (ParamChecker): webapp's "" for none, "on" for the
+	// default mix, or key=value pairs (see package webapp); cluster's
+	// "", "off" or "crash" (see package cluster).
 	Faults string
 	// HandlerCPU is the CPU work of one request in a Served workload's
 	// service handler, under the service's lock (--handler-cpu).
@@ -363,9 +365,20 @@ func Uses(w Workload, name string) bool {
 	return !ok || slices.Contains(u.Params(), name)
 }
 
+// ParamChecker is implemented by a Workload that parses knobs of
+// Params itself (webapp's DB and Faults, cluster's Faults): the runner
+// calls CheckParams for the workloads of a sweep only, before anything
+// runs, so one knob (--faults) may mean different things to different
+// families, and a value one family refuses is refused only in a sweep
+// that has it. A bad value is a *ParamError naming the field.
+type ParamChecker interface {
+	CheckParams(p Params) error
+}
+
 // RegisterParamCheck adds a check to Validate, for the parameters a
-// workload package parses itself (--db, --faults), so a bad value is a
-// usage error before anything runs.
+// workload package parses itself, so a bad value is a usage error
+// before anything runs. Deprecated: it checks every sweep, whatever
+// its workloads; implement ParamChecker instead.
 func RegisterParamCheck(check func(Params) error) {
 	paramChecks = append(paramChecks, check)
 }

@@ -129,7 +129,7 @@ func (s *Section) Title() string {
 		return "Server shapes: " + s.Served.Label() + " on " + s.Machine.String()
 	}
 	if s.Replicated != nil {
-		return "CAP under a partition: " + s.Replicated.Label() + " on " + s.Machine.String()
+		return s.Replicated.Title() + ": " + s.Replicated.Label() + " on " + s.Machine.String()
 	}
 	t := s.Workload
 	if s.Extra != "" {

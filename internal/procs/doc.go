@@ -56,6 +56,12 @@
 //  4. Close closes each stdin: the process calls Service.Close and
 //     exits 0. Abort kills them.
 //
+// Between the start and Close, Kill(i) crashes one service process
+// (SIGKILL, its Service not closed) and Restart(i, config, files)
+// starts a fresh one under the same index and spec, ready as at the
+// start, with the death signal like the others: workloads/cluster's
+// --faults crash.
+//
 // Workers die with their parent: on Linux each is started with a
 // parent-death signal (SIGKILL), which Linux sends when the thread that
 // started it ends, and no parbench thread ends before the process

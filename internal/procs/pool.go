@@ -39,6 +39,12 @@ type Pool struct {
 	aborted atomic.Bool
 	closed  sync.Once
 	service bool // its processes run a Service (service.go), not ops
+	// What start used, for a service process's Restart.
+	exe   string
+	env   []string
+	files []*os.File
+	mu    sync.Mutex // ws's entries against Kill and Restart
+	ended bool       // Close or Abort began: no Restart
 	// Startup is the wall time from the first exec to the last worker
 	// ready: process start, Go runtime start, the workload's Start.
 	Startup time.Duration
@@ -53,6 +59,9 @@ type proc struct {
 	r    *Reader
 	cpu0 time.Duration
 	buf  []byte // the Work frame being built
+	// killed: ServicePool.Kill ended it on purpose; Close does not
+	// report its exit.
+	killed bool
 }
 
 // WorkerError is a worker's failure: which worker, what went wrong, and
@@ -102,6 +111,7 @@ func (p *Pool) start(n int, env []string, files []*os.File, typ byte, hello func
 			return fmt.Errorf("finding this binary to run workers: %w", err)
 		}
 	}
+	p.exe, p.env, p.files = exe, env, files
 	t0 := time.Now()
 	for i := range n {
 		w, err := p.spawn(exe, env, files, i)
@@ -111,21 +121,7 @@ func (p *Pool) start(n int, env []string, files []*os.File, typ byte, hello func
 		}
 		p.ws = append(p.ws, w)
 	}
-	err := p.each(func(w *proc) error {
-		b, err := json.Marshal(hello(w.idx))
-		if err != nil {
-			return err
-		}
-		if err := WriteFrame(w.in, typ, b); err != nil {
-			return p.fail(w, fmt.Errorf("sending the hello: %w", err))
-		}
-		var rd readyMsg
-		if err := p.expectJSON(w, tReady, &rd, p.opt.StartTimeout); err != nil {
-			return err
-		}
-		w.cpu0 = rd.CPU
-		return nil
-	})
+	err := p.each(func(w *proc) error { return p.greet(w, typ, hello(w.idx)) })
 	p.Startup = time.Since(t0)
 	if err != nil {
 		p.Abort()
@@ -175,9 +171,10 @@ func (p *Pool) spawn(exe string, env []string, files []*os.File, i int) (*proc, 
 
 // each runs f for every worker at once and returns the first error.
 func (p *Pool) each(f func(w *proc) error) error {
-	errs := make([]error, len(p.ws))
+	ws := p.procs()
+	errs := make([]error, len(ws))
 	var wg sync.WaitGroup
-	for i, w := range p.ws {
+	for i, w := range ws {
 		wg.Go(func() { errs[i] = f(w) })
 	}
 	wg.Wait()
@@ -465,7 +462,10 @@ func MergeMetrics(lists [][]workloads.Metric) []workloads.Metric {
 // and more than once.
 func (p *Pool) Abort() {
 	p.aborted.Store(true)
-	for _, w := range p.ws {
+	p.mu.Lock()
+	p.ended = true
+	p.mu.Unlock()
+	for _, w := range p.procs() {
 		w.Cmd.Process.Kill()
 	}
 	p.Close()
@@ -478,10 +478,21 @@ func (p *Pool) Abort() {
 func (p *Pool) Close() error {
 	var errs []error
 	p.closed.Do(func() {
-		for _, w := range p.ws {
+		p.mu.Lock()
+		p.ended = true
+		p.mu.Unlock()
+		ws := p.procs()
+		for _, w := range ws {
 			w.in.Close()
 		}
-		for _, w := range p.ws {
+		for _, w := range ws {
+			p.mu.Lock()
+			killed := w.killed
+			p.mu.Unlock()
+			if killed {
+				w.Reap(time.After(p.opt.EndTimeout))
+				continue
+			}
 			if w.Reap(time.After(p.opt.EndTimeout)) {
 				errs = append(errs, w.workerError(fmt.Errorf("did not exit within %v: killed", p.opt.EndTimeout)))
 			}
@@ -499,9 +510,35 @@ func (p *Pool) Close() error {
 
 // PIDs returns the workers' process ids.
 func (p *Pool) PIDs() []int {
-	pids := make([]int, len(p.ws))
-	for i, w := range p.ws {
+	ws := p.procs()
+	pids := make([]int, len(ws))
+	for i, w := range ws {
 		pids[i] = w.PID()
 	}
 	return pids
+}
+
+// procs returns the workers now (Restart replaces one).
+func (p *Pool) procs() []*proc {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*proc(nil), p.ws...)
+}
+
+// greet sends a started process its hello, of frame type typ, and
+// waits until it is ready.
+func (p *Pool) greet(w *proc, typ byte, hello any) error {
+	b, err := json.Marshal(hello)
+	if err != nil {
+		return err
+	}
+	if err := WriteFrame(w.in, typ, b); err != nil {
+		return p.fail(w, fmt.Errorf("sending the hello: %w", err))
+	}
+	var rd readyMsg
+	if err := p.expectJSON(w, tReady, &rd, p.opt.StartTimeout); err != nil {
+		return err
+	}
+	w.cpu0 = rd.CPU
+	return nil
 }

@@ -102,12 +102,14 @@ type ServiceSpec struct {
 // ServicePool is the processes of one service: n copies of it, each
 // with its own lock per sample, sharing the files they inherited.
 type ServicePool struct {
-	p *Pool
+	p    *Pool
+	spec ServiceSpec // as started (Index set per process): Restart's
 }
 
 // StartServices starts n service processes running spec, each
 // inheriting files as fd 3, 4, ... (the parent keeps its own copies and
-// may close them once this returns), and returns once all are ready, or
+// may close them once this returns, unless it will Restart a process:
+// Restart passes the same files again), and returns once all are ready, or
 // an error once all are gone. spec.Index and spec.Files are set here.
 // Each process starts at this process's GOMAXPROCS; Begin sets the
 // sample's.
@@ -132,7 +134,82 @@ func StartServices(n int, spec ServiceSpec, files []*os.File, opt Options) (*Ser
 	if err != nil {
 		return nil, err
 	}
-	return &ServicePool{p: p}, nil
+	return &ServicePool{p: p, spec: spec}, nil
+}
+
+// Kill kills service process i with SIGKILL (a crash: its Service is
+// not closed) and returns once it is gone. Close does not report its
+// end. It is an error once the pool is closing, for an index out of
+// range, and for a process already killed.
+func (sp *ServicePool) Kill(i int) error {
+	p := sp.p
+	p.mu.Lock()
+	if p.ended || i < 0 || i >= len(p.ws) || p.ws[i].killed {
+		p.mu.Unlock()
+		return fmt.Errorf("service %q: cannot kill process %d (of %d; closing: %v)", sp.spec.Name, i, len(p.ws), p.ended)
+	}
+	w := p.ws[i]
+	w.killed = true
+	p.mu.Unlock()
+	w.Kill()
+	<-w.Exited()
+	w.in.Close()
+	w.out.Close()
+	return nil
+}
+
+// Restart starts a new service process as index i in place of the one
+// Kill ended, with spec, but config in place of spec.Config unless it
+// is nil and files in place of StartServices' unless nil (then the
+// parent's copies must still be open), and returns once it is ready,
+// as StartServices does: it then serves outside a sample (Begin is not
+// called for it). A process that fails to start is killed, and stays
+// index i's until the next Restart.
+//
+// Passing a file to a process puts its open file description, which
+// every process holding a copy shares, into blocking mode (exec takes
+// its os.File.Fd): a running process that accepts on a listener it
+// made from its copy (net.FileListener) then blocks a thread in accept
+// that closing the listener cannot wake. Pass only the files the
+// restarted process will own (its listeners), and have it make its
+// listener with net.FileListener, which sets the description back to
+// non-blocking.
+func (sp *ServicePool) Restart(i int, config json.RawMessage, files []*os.File) error {
+	p := sp.p
+	p.mu.Lock()
+	if p.ended || i < 0 || i >= len(p.ws) || !p.ws[i].killed {
+		p.mu.Unlock()
+		return fmt.Errorf("service %q: cannot restart process %d (of %d; closing: %v): only a killed one", sp.spec.Name, i, len(p.ws), p.ended)
+	}
+	if files == nil {
+		files = p.files
+	}
+	w, err := p.spawn(p.exe, p.env, files, i)
+	if err != nil {
+		p.mu.Unlock()
+		return err
+	}
+	w.killed = true // until ready
+	p.ws[i] = w
+	p.mu.Unlock()
+	spec := sp.spec
+	spec.Index = i
+	spec.Files = len(files)
+	if config != nil {
+		spec.Config = config
+	}
+	err = p.greet(w, tService, spec)
+	if err != nil {
+		w.Kill()
+		<-w.Exited()
+		w.in.Close()
+		w.out.Close()
+		return err
+	}
+	p.mu.Lock()
+	w.killed = false
+	p.mu.Unlock()
+	return nil
 }
 
 // PIDs returns the service processes' ids, by index.

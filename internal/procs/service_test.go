@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -404,4 +405,98 @@ func TestRegisterServicePanics(t *testing.T) {
 			RegisterService(tt.name, tt.f)
 		}()
 	}
+}
+
+// TestServiceKillRestart: one of three service processes killed and
+// restarted serves again under its index, with the config given; the
+// others are untouched, and Close leaves no process.
+func TestServiceKillRestart(t *testing.T) {
+	const n, victim = 3, 1
+	p, addr := startServicesKeep(t, n)
+	before := p.PIDs()
+	if err := p.Kill(victim); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Kill(victim); err == nil {
+		t.Error("killing a killed process: no error")
+	}
+	if err := syscallAlive(before[victim]); err == nil {
+		t.Errorf("pid %d still runs after Kill", before[victim])
+	}
+	// The others serve on.
+	got, _ := askPIDs(t, addr, 6)
+	for _, pid := range got {
+		if pid == before[victim] {
+			t.Fatalf("the killed process %d answered", pid)
+		}
+	}
+	if err := p.Restart(victim, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Restart(victim, nil, nil); err == nil {
+		t.Error("restarting a running process: no error")
+	}
+	after := p.PIDs()
+	for i := range n {
+		if (after[i] == before[i]) != (i != victim) {
+			t.Errorf("pids %v after restarting %d, were %v", after, victim, before)
+		}
+	}
+	// The new one answers under its index, on the inherited listener
+	// the three share: ask until it is its turn.
+	seen := false
+	for range 100 {
+		_, index := askPIDs(t, addr, 3)
+		if i, ok := index[after[victim]]; ok {
+			if i != victim {
+				t.Fatalf("the restarted process says its index is %d, want %d", i, victim)
+			}
+			seen = true
+			break
+		}
+	}
+	if !seen {
+		t.Fatalf("the restarted process %d never answered", after[victim])
+	}
+	// A sample still runs over all three.
+	if err := p.Begin(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.End(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// A process left killed at Close is not an error.
+	if err := p.Kill(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Restart(0, nil, nil); err == nil {
+		t.Error("Restart after Close: no error")
+	}
+	noChildren(t)
+}
+
+// startServicesKeep is startServices keeping the parent's copy of the
+// listener open until the test ends: Restart passes it again.
+func startServicesKeep(t *testing.T, n int) (*ServicePool, string) {
+	t.Helper()
+	ln, f := listen(t)
+	t.Cleanup(func() { f.Close(); ln.Close() })
+	p, err := StartServices(n, testSpec(testConfig{Threads: 1}), []*os.File{f}, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Abort)
+	return p, ln.Addr().String()
+}
+
+// syscallAlive reports nil when process pid exists.
+func syscallAlive(pid int) error {
+	pr, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	return pr.Signal(syscall.Signal(0))
 }

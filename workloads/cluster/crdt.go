@@ -57,9 +57,24 @@ type pnCounter struct {
 	N []int64 `json:"n"`
 }
 
+// incr counts an increment in slot node (a node's id, or a restarted
+// node's fresh slot, node.slot: the vectors grow to hold it).
 func (c *pnCounter) incr(node int, _ int64) int64 {
+	c.grow(node + 1)
 	c.P[node]++
 	return c.value()
+}
+
+// grow makes P and N at least n long and as long as each other, so
+// that progress (P then N) lines up between nodes.
+func (c *pnCounter) grow(n int) {
+	n = max(n, len(c.P), len(c.N))
+	for len(c.P) < n {
+		c.P = append(c.P, 0)
+	}
+	for len(c.N) < n {
+		c.N = append(c.N, 0)
+	}
 }
 
 func (c *pnCounter) value() int64 {
@@ -81,6 +96,7 @@ func (c *pnCounter) merge(o crdt) {
 	oc := o.(*pnCounter)
 	c.P = maxInto(c.P, oc.P)
 	c.N = maxInto(c.N, oc.N)
+	c.grow(0)
 }
 
 func (c *pnCounter) clone() crdt {

@@ -46,6 +46,30 @@
 //     holds all that any node held just after the heal: converge-sec,
 //     from the actual heal. From t0+3*PhaseTime each client's Op
 //     returns workloads.ErrSampleDone.
+//     Under --faults crash (Params.Faults "crash") the partitioned
+//     phase kills the cut-off side's nodes instead (the same sides;
+//     to crash the cp leader use isolate-leader, as minority spares
+//     it) with SIGKILL (procs.ServicePool.Kill), after cutting their
+//     links and their clients' links, so that what is sent to a dead
+//     node is held as by a machine that is down, not queued on its
+//     listener for its next incarnation. The heal restarts them
+//     (ServicePool.Restart) with the same index, config and listeners
+//     (the parent keeps its copies open), then heals the links. A
+//     restarted node has lost its memory. Under cp it does not
+//     bootstrap: it waits, with no configuration, for the leader to
+//     send it the log (or a snapshot) and so catches up; if the
+//     leader died the survivors elect another, and the controller
+//     polls their /state every 5ms from the kill until one leads:
+//     election-sec. Under ap and quorum it starts empty and merges
+//     its peers' states by anti-entropy; increments it acknowledged
+//     but had not yet pushed to a peer are gone (lost-acked counts
+//     them: durability, not the partition). Its PN-counter entry is a
+//     fresh one, index + Replicas x its restart count (node.slot): in
+//     its old entry, which its peers hold at the old count, its new
+//     increments would count from 0 and the merge (the maximum) would
+//     drop them. A register's increment on a restarted node before its
+//     first merge sets the value from 0 with the newest stamp: the
+//     register loses everything before it (counted, LWW's lesson).
 //  5. EndSample waits (bounded) for the nodes to agree, reads the final
 //     value and hands the history to evaluate (check.go): availability
 //     and latency per phase and side, stale reads, lost acknowledged

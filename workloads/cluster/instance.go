@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/parbench/parbench/internal/procs"
+	"github.com/parbench/parbench/results"
 	"github.com/parbench/parbench/workloads"
 )
 
@@ -62,6 +63,14 @@ type instance struct {
 
 	s      *sample // the current sample; nil before the first BeginSample
 	closed bool
+
+	// --faults crash: the listeners' files, kept open for a restarted
+	// node to inherit again; the base config; how often each node was
+	// restarted; and the nodes killed and not yet restarted.
+	files       []*os.File
+	cfg         nodeConfig
+	incarnation []int
+	dead        []int
 }
 
 // startInstance starts the n node processes of design over fresh
@@ -75,15 +84,8 @@ func startInstance(kind, design string, p workloads.Params, opt procs.Options, m
 			in.Close()
 		}
 	}()
-	var (
-		files     []*os.File
-		raftAddrs []string
-	)
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}()
+	var raftAddrs []string
+	in.incarnation = make([]int, in.n)
 	for range in.n {
 		for k := range 2 {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -96,7 +98,9 @@ func startInstance(kind, design string, p workloads.Params, opt procs.Options, m
 			if err != nil {
 				return nil, fmt.Errorf("cluster: listening: %w", err)
 			}
-			files = append(files, f)
+			// Kept open until Close: a node restarted after a crash
+			// inherits them again.
+			in.files = append(in.files, f)
 			if k == 0 {
 				raftAddrs = append(raftAddrs, ln.Addr().String())
 			} else {
@@ -121,12 +125,13 @@ func startInstance(kind, design string, p workloads.Params, opt procs.Options, m
 	for _, mod := range mods {
 		mod(&nc)
 	}
+	in.cfg = nc
 	cfg, err := json.Marshal(nc)
 	if err != nil {
 		return nil, err
 	}
 	spec := procs.ServiceSpec{Name: serviceName, Lock: "none", Config: cfg}
-	if in.pool, err = procs.StartServices(in.n, spec, files, opt); err != nil {
+	if in.pool, err = procs.StartServices(in.n, spec, in.files, opt); err != nil {
 		return nil, fmt.Errorf("cluster: starting %d %s nodes: %w", in.n, design, err)
 	}
 	if err := in.waitReady(readyTimeout); err != nil {
@@ -334,6 +339,7 @@ type sample struct {
 	cutOff        map[int]bool
 	cutAt, healAt time.Duration // since t0; never: not cut (not healed)
 	convergeSec   float64       // -1: did not converge before the monitor's end
+	electionSec   float64       // --faults crash, cp: the leader's kill to a new leader; -1: none
 
 	// Set by EndSample: the value the nodes agreed on after the sample.
 	final     int64
@@ -361,6 +367,84 @@ func (in *instance) stopSample() {
 	s.stopOnce.Do(func() { close(s.stop) })
 	<-s.done
 	in.net.healAll()
+	if !in.closed {
+		// A sample stopped before its heal leaves its crashed nodes
+		// dead; the next sample needs them (its start fails without).
+		in.restartDead()
+	}
+}
+
+// kill kills the nodes of cut (--faults crash), in order, and
+// remembers them for restartDead; it returns when the leader (-1:
+// none) died, or the zero time if it was not among them.
+func (in *instance) kill(cut map[int]bool, leader int) (leaderDied time.Time, err error) {
+	for k := range in.n {
+		if !cut[k] {
+			continue
+		}
+		if err := in.pool.Kill(k); err != nil {
+			return leaderDied, err
+		}
+		in.dead = append(in.dead, k)
+		if k == leader {
+			leaderDied = time.Now()
+		}
+	}
+	return leaderDied, nil
+}
+
+// restartDead restarts the killed nodes, at once, each with its index,
+// listeners and config, but its incarnation counted up (nodeConfig's
+// Incarnation: a cp node rejoins without bootstrapping, an ap or
+// quorum node counts in a fresh slot), and returns once all are ready.
+func (in *instance) restartDead() error {
+	dead := in.dead
+	in.dead = nil
+	errs := make([]error, len(dead))
+	var wg sync.WaitGroup
+	for i, k := range dead {
+		in.incarnation[k]++
+		nc := in.cfg
+		nc.Incarnation = in.incarnation[k]
+		cfg, err := json.Marshal(nc)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		wg.Go(func() {
+			// Its own listeners only: see procs.ServicePool.Restart.
+			if err := in.pool.Restart(k, cfg, in.files[2*k:2*k+2]); err != nil {
+				errs[i] = fmt.Errorf("restarting node %d: %w", k, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// awaitElection polls the nodes outside cut until one leads, from the
+// leader's death until the heal is due (until): the election's time,
+// or -1 when no survivor led by then (or the sample stopped).
+func (in *instance) awaitElection(s *sample, cut map[int]bool, died time.Time, until time.Duration) float64 {
+	for time.Since(s.t0) < until {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		for k := range in.n {
+			if cut[k] {
+				continue
+			}
+			if st, err := in.state(ctx, k); err == nil && st.Leader {
+				cancel()
+				return time.Since(died).Seconds()
+			}
+		}
+		cancel()
+		select {
+		case <-s.stop:
+			return -1
+		case <-time.After(pollEvery):
+		}
+	}
+	return -1
 }
 
 // SampleTime is a sample's length: three phases.
@@ -371,7 +455,7 @@ func (in *instance) SampleTime() time.Duration { return 3 * in.p.PhaseTime }
 func (in *instance) BeginSample() {
 	in.stopSample()
 	s := &sample{h: &history{}, started: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{}),
-		cutAt: never, healAt: never, convergeSec: -1}
+		cutAt: never, healAt: never, convergeSec: -1, electionSec: -1}
 	in.s = s
 	s.err = in.poll(settleTimeout, "the nodes agreeing before the sample", func(sts []stateMsg) bool {
 		if !settled(sts) || in.design == workloads.ConsistencyCP && leaderOf(sts) < 0 {
@@ -412,7 +496,8 @@ func (in *instance) control(s *sample) {
 	}
 	p := in.p.PhaseTime
 	leader := -1
-	if in.design == workloads.ConsistencyCP && in.p.Partition != workloads.PartitionHalves {
+	// A crash of halves' side needs the leader too: was it killed?
+	if in.design == workloads.ConsistencyCP && (in.p.Partition != workloads.PartitionHalves || crash(in.p)) {
 		if !wait(p - min(p/4, maxLeaderLead)) {
 			return
 		}
@@ -426,12 +511,34 @@ func (in *instance) control(s *sample) {
 		return
 	}
 	s.cutOff = sides(in.p.Partition, in.n, leader)
-	err := in.net.partition(s.cutOff)
-	s.cutAt = time.Since(s.t0)
-	if err != nil {
-		s.fail(fmt.Errorf("cluster: %w", err))
+	if crash(in.p) {
+		// The dead nodes' links, their clients' too, hold what is sent
+		// to them (as to a machine that is down) instead of queueing
+		// it on the listeners kept for the restart, which the restarted
+		// node would then answer.
+		in.net.partition(s.cutOff)
+		in.net.cutClients(s.cutOff)
+		died, err := in.kill(s.cutOff, leader)
+		s.cutAt = time.Since(s.t0)
+		if err != nil {
+			s.fail(fmt.Errorf("cluster: crashing nodes: %w", err))
+		}
+		if err == nil && !died.IsZero() && in.design == workloads.ConsistencyCP {
+			s.electionSec = in.awaitElection(s, s.cutOff, died, 2*p)
+		}
+	} else {
+		err := in.net.partition(s.cutOff)
+		s.cutAt = time.Since(s.t0)
+		if err != nil {
+			s.fail(fmt.Errorf("cluster: %w", err))
+		}
 	}
 	ok := wait(2 * p)
+	if len(in.dead) > 0 && ok {
+		if err := in.restartDead(); err != nil {
+			s.fail(fmt.Errorf("cluster: %w", err))
+		}
+	}
 	in.net.healAll()
 	s.healAt = time.Since(s.t0)
 	if !ok {
@@ -478,7 +585,7 @@ func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric 
 		return true
 	})
 	s.converged = err == nil
-	return evaluate(s.h.ops(), sampleEnd{
+	ms := evaluate(s.h.ops(), sampleEnd{
 		init:        s.init,
 		final:       s.final,
 		converged:   s.converged, // every node held final: a read after every op
@@ -487,6 +594,10 @@ func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric 
 		minority:    s.cutOff,
 		convergeSec: s.convergeSec,
 	})
+	if s.electionSec >= 0 {
+		ms = append(ms, workloads.Metric{Value: s.electionSec, Unit: results.UnitElectionSec})
+	}
+	return ms
 }
 
 // NewWorker returns the sample's next client: the k-th is attached to
@@ -527,6 +638,9 @@ func (in *instance) Close() error {
 	}
 	if in.net != nil {
 		in.net.close()
+	}
+	for _, f := range in.files {
+		f.Close()
 	}
 	in.monitor.CloseIdleConnections()
 	return err

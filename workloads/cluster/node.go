@@ -60,6 +60,14 @@ type nodeConfig struct {
 	// WriteQuorum and ReadQuorum are the quorum design's W and R
 	// (quorum.go), a majority where 0.
 	WriteQuorum, ReadQuorum int `json:",omitempty"`
+	// Incarnation is how many times this node was restarted (--faults
+	// crash; set only in a restarted node's config, ServicePool.Restart):
+	// a restarted node has lost its state. Under cp it rejoins the log
+	// without bootstrapping and the leader catches it up; under ap and
+	// quorum it starts empty and counts its increments in a fresh slot
+	// of the PN-counter (slot), so a peer's entry for its previous
+	// incarnation never masks them.
+	Incarnation int `json:",omitempty"`
 }
 
 // peerAddr is the two listeners of a node as another reaches them.
@@ -123,15 +131,20 @@ type node struct {
 
 // newNode starts node index: files are every node's raft and api
 // listeners (2k and 2k+1 are node k's); it keeps its own pair and
-// closes the rest.
+// closes the rest. A restarted node is given its own pair alone.
 func newNode(index int, config []byte, files []*os.File) (_ procs.Service, err error) {
 	var cfg nodeConfig
 	if err := json.Unmarshal(config, &cfg); err != nil {
 		return nil, fmt.Errorf("node config: %w", err)
 	}
-	if index < 0 || index >= cfg.Replicas || len(files) != 2*cfg.Replicas || len(cfg.Peers) != cfg.Replicas {
-		return nil, fmt.Errorf("node %d of %d: %d inherited files and %d peer lists, want %d and %d",
-			index, cfg.Replicas, len(files), len(cfg.Peers), 2*cfg.Replicas, cfg.Replicas)
+	// A restarted node (Incarnation > 0) inherits its own pair only.
+	own, want := index, 2*cfg.Replicas
+	if cfg.Incarnation > 0 {
+		own, want = 0, 2
+	}
+	if index < 0 || index >= cfg.Replicas || len(files) != want || len(cfg.Peers) != cfg.Replicas {
+		return nil, fmt.Errorf("node %d of %d (incarnation %d): %d inherited files and %d peer lists, want %d and %d",
+			index, cfg.Replicas, cfg.Incarnation, len(files), len(cfg.Peers), want, cfg.Replicas)
 	}
 	var lns []net.Listener
 	defer func() {
@@ -142,7 +155,7 @@ func newNode(index int, config []byte, files []*os.File) (_ procs.Service, err e
 		}
 	}()
 	for i, f := range files {
-		if i/2 == index {
+		if i/2 == own {
 			ln, err := net.FileListener(f)
 			if err != nil {
 				return nil, fmt.Errorf("node %d: inherited listener %d: %w", index, i, err)
@@ -192,6 +205,13 @@ func newNode(index int, config []byte, files []*os.File) (_ procs.Service, err e
 // less than the client's timeout, so that the client hears the
 // outcome; a forwarded request has less again, so that the leader
 // answers before the follower gives up on it.
+// slot is the node's entry in a PN-counter and its id in a register's
+// stamp: its index, and for a restarted incarnation r index +
+// Replicas*r. Reusing the index would count the new incarnation's
+// increments from 0 in an entry its peers hold at the old count, and
+// the merge (elementwise max) would drop them until it caught up.
+func (n *node) slot() int { return n.id + n.cfg.Replicas*n.cfg.Incarnation }
+
 func (n *node) budget() time.Duration { return n.cfg.RequestTimeout * 8 / 10 }
 
 func (n *node) serveValue(op func(replica, context.Context, bool) (int64, *apiError)) http.HandlerFunc {
@@ -332,7 +352,7 @@ func (a *apReplica) incr(context.Context, bool) (int64, *apiError) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.version++
-	return a.st.incr(a.n.id, time.Now().UnixMicro()), nil
+	return a.st.incr(a.n.slot(), time.Now().UnixMicro()), nil
 }
 
 func (a *apReplica) read(context.Context, bool) (int64, *apiError) {

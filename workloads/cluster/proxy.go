@@ -282,9 +282,20 @@ func (f *faultNet) partition(side map[int]bool) error {
 	return errors.Join(errs...)
 }
 
-// healAll heals every link.
+// cutClients blackholes the client links of the nodes of side (a
+// crashed node's, --faults crash; --partition never cuts them).
+func (f *faultNet) cutClients(side map[int]bool) {
+	for k := range side {
+		f.client[k].setCut()
+	}
+}
+
+// healAll heals every link, the clients' too.
 func (f *faultNet) healAll() {
 	for _, l := range f.links {
+		l.heal()
+	}
+	for _, l := range f.client {
 		l.heal()
 	}
 }

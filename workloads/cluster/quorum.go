@@ -113,7 +113,7 @@ func (q *quorumReplica) incr(ctx context.Context, _ bool) (int64, *apiError) {
 		q.st.merge(latest)
 	}
 	q.version++
-	v := q.st.incr(q.n.id, time.Now().UnixMicro())
+	v := q.st.incr(q.n.slot(), time.Now().UnixMicro())
 	body, err := json.Marshal(q.st)
 	q.mu.Unlock()
 	if err != nil {

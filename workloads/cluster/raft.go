@@ -171,9 +171,19 @@ func startCP(n *node, ln net.Listener) (*cpReplica, error) {
 		servers = append(servers, raft.Server{Suffrage: raft.Voter, ID: serverID(j), Address: raft.ServerAddress(serverID(j))})
 	}
 	snaps := raft.NewInmemSnapshotStore()
-	if err := raft.BootstrapCluster(conf, logs, logs, snaps, trans, raft.Configuration{Servers: servers}); err != nil {
-		trans.Close()
-		return nil, fmt.Errorf("raft bootstrap: %w", err)
+	// A restarted node (--faults crash) lost its log: it starts with no
+	// configuration, so it never campaigns, and waits for the leader to
+	// send it the log (or a snapshot) as to a new follower. Bootstrapping
+	// it again would be refused by nobody and could split the cluster.
+	// Its vote of the current term is lost too (the store is in memory,
+	// where Raft assumes stable storage): it may vote a second time in a
+	// term it voted in before the crash. parbench accepts that risk; a
+	// second leader would show in porcupine's verdict.
+	if n.cfg.Incarnation == 0 {
+		if err := raft.BootstrapCluster(conf, logs, logs, snaps, trans, raft.Configuration{Servers: servers}); err != nil {
+			trans.Close()
+			return nil, fmt.Errorf("raft bootstrap: %w", err)
+		}
 	}
 	fsm := &counterFSM{}
 	r, err := raft.NewRaft(conf, fsm, logs, logs, snaps, trans)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/parbench/parbench/internal/procs"
@@ -29,6 +30,7 @@ var (
 	_ workloads.Classed        = workload{}
 	_ workloads.ParamUser      = workload{}
 	_ workloads.GoroutinesOnly = workload{}
+	_ workloads.ParamChecker   = workload{}
 	_ workloads.Sampler        = (*instance)(nil)
 	_ workloads.Timed          = (*instance)(nil)
 )
@@ -41,8 +43,30 @@ func (workload) Class() results.Class { return results.ClassIO }
 
 func (workload) Params() []string {
 	return []string{workloads.ParamReplicas, workloads.ParamPartition, workloads.ParamPhaseTime,
-		workloads.ParamSyncInterval, workloads.ParamRequestTimeout, workloads.ParamWriteQuorum, workloads.ParamReadQuorum}
+		workloads.ParamSyncInterval, workloads.ParamRequestTimeout, workloads.ParamWriteQuorum, workloads.ParamReadQuorum, workloads.ParamFaults}
 }
+
+// The values of Params.Faults (--faults) the cluster workloads take:
+// none, or crash (instance.go: the partitioned phase kills the cut-off
+// side's nodes and the heal restarts them).
+const (
+	faultsOff   = "off"
+	faultsCrash = "crash"
+)
+
+// CheckParams refuses a Faults spec that is not one of the cluster's
+// (workloads.ParamChecker): "" or off (none), or crash.
+func (workload) CheckParams(p workloads.Params) error {
+	switch p.Faults {
+	case "", faultsOff, faultsCrash:
+		return nil
+	}
+	return &workloads.ParamError{Param: workloads.ParamFaults, Value: strconv.Quote(p.Faults),
+		Err: errors.New("the cluster workloads' faults: want off or crash (the cut-off side's nodes killed for the partitioned phase and restarted at the heal)")}
+}
+
+// crash reports whether p asks for crashes instead of cut links.
+func crash(p workloads.Params) bool { return p.Faults == faultsCrash }
 
 func (workload) GoroutinesOnly() string {
 	return "its clients share one sample's history, clock and fault proxy in one process"
@@ -101,6 +125,9 @@ func minReplicas(partition string) int {
 // node processes and the fault proxy) and returns once they are ready.
 func (w workload) StartReplicated(p workloads.Params, c string) (workloads.Instance, error) {
 	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := w.CheckParams(p); err != nil {
 		return nil, err
 	}
 	if err := w.CheckReplicated(p, c); err != nil {

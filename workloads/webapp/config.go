@@ -54,6 +54,9 @@ func ParseFaults(spec string) (Faults, error) {
 	if spec == "" || spec == "off" {
 		return f, nil
 	}
+	if spec == "crash" {
+		return f, faultsError(spec, errors.New("crash is the cluster workloads' fault (a replica killed and restarted), not webapp's (valid: on, or latency, jitter, drop, reset, bad, busy, timeout, seed)"))
+	}
 	for i, kv := range strings.Split(spec, ",") {
 		kv = strings.TrimSpace(kv)
 		if kv == "on" && i == 0 {
@@ -135,14 +138,11 @@ func checkDB(dsn string) error {
 	return nil
 }
 
-func init() {
-	workloads.RegisterParamCheck(func(p workloads.Params) error {
-		if err := checkDB(p.DB); err != nil {
-			return err
-		}
-		_, err := ParseFaults(p.Faults)
-		return err
-	})
+// CheckParams checks the knobs webapp parses itself, DB and Faults
+// (workloads.ParamChecker: only in a sweep with a webapp workload).
+func (workload) CheckParams(p workloads.Params) error {
+	_, err := configFrom(p)
+	return err
 }
 
 // config is everything Start needs; tests build it directly.

@@ -43,21 +43,30 @@ func TestParseFaults(t *testing.T) {
 	}
 }
 
-func TestParamsValidateChecksDBAndFaults(t *testing.T) {
+// TestCheckParamsDBAndFaults: webapp checks the knobs it parses itself
+// (workloads.ParamChecker, for the sweeps that have it), crash (the
+// cluster workloads' fault) included; Params.Validate, which every
+// sweep runs, no longer does.
+func TestCheckParamsDBAndFaults(t *testing.T) {
 	for _, tc := range []struct {
 		db, faults, wantErr string
 	}{
 		{"", "", ""},
+		{"", "off", ""},
 		{"postgres://u:p@127.0.0.1:5432/db", "on", ""},
 		{"mysql://x", "", "DB"},
 		{"", "drop=x", "Faults"},
+		{"", "crash", "Faults"},
 	} {
 		p := workloads.DefaultParams()
 		p.DB, p.Faults = tc.db, tc.faults
-		err := p.Validate()
+		if err := p.Validate(); err != nil {
+			t.Errorf("Validate(db=%q, faults=%q) = %v: webapp's knobs are webapp's to check", tc.db, tc.faults, err)
+		}
+		err := workload{}.CheckParams(p)
 		var pe *workloads.ParamError
 		if (err == nil) != (tc.wantErr == "") || (err != nil && (!errors.As(err, &pe) || pe.Param != tc.wantErr)) {
-			t.Errorf("Validate(db=%q, faults=%q) = %v, want a ParamError naming %q", tc.db, tc.faults, err, tc.wantErr)
+			t.Errorf("CheckParams(db=%q, faults=%q) = %v, want a ParamError naming %q", tc.db, tc.faults, err, tc.wantErr)
 		}
 	}
 }
