@@ -107,6 +107,9 @@ func RunFile(ctx context.Context, c Config, out Output) (res Outcome, err error)
 	if err != nil {
 		return res, err
 	}
+	if c.Params.HistoryDir == "" {
+		c.Params.HistoryDir = results.HistoriesDir(res.Path)
+	}
 	defer func() {
 		if res.Written == 0 && out.Resume == nil {
 			// A new run that measured nothing leaves no file; a failure

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -375,9 +376,26 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	defer release()
 	c.Stop = stop
 
+	began := time.Now()
 	res, err := bench.RunFile(ctx, c, out)
 	if len(res.Profiles) > 0 {
 		fmt.Fprintf(log, "parbench: profiles: %s\n", strings.Join(res.Profiles, " "))
+	}
+	if res.Path != "" {
+		// What the workloads wrote beside the numbers (Params.HistoryDir):
+		// porcupine's pictures of histories that are not linearizable.
+		// Those of this run only: an earlier run to the same file may
+		// have left its own.
+		var pics []string
+		all, _ := filepath.Glob(filepath.Join(results.HistoriesDir(res.Path), "*.html"))
+		for _, pic := range all {
+			if fi, err := os.Stat(pic); err == nil && !fi.ModTime().Before(began) {
+				pics = append(pics, pic)
+			}
+		}
+		if len(pics) > 0 {
+			fmt.Fprintf(log, "parbench: histories that are not linearizable, drawn by porcupine: %s\n", strings.Join(pics, " "))
+		}
 	}
 	if err != nil {
 		return runError(err, res, out.Resume != nil, log, fs, given)

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/parbench/parbench/results"
@@ -53,5 +56,31 @@ func TestQuorumFlags(t *testing.T) {
 	}
 	if err := c.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)
+	}
+}
+
+// TestHistoriesPictured runs cluster/counter under ap with a partition:
+// its histories are not linearizable, and the run draws the first with
+// porcupine beside the results file and names it on stderr; under cp,
+// linearizable, it draws nothing.
+func TestHistoriesPictured(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		design string
+		want   bool
+	}{{"ap", true}, {"cp", false}} {
+		out := filepath.Join(dir, c.design+".txt")
+		var stdout, stderr bytes.Buffer
+		args := []string{"run", "--workloads", "cluster/counter", "--consistency", c.design, "--count", "1",
+			"--phase-time", "300ms", "--sync-interval", "20ms", "--out", out, "--quiet"}
+		if code := Run(args, &stdout, &stderr); code != exitOK {
+			t.Fatalf("%s: exit %d: %s", c.design, code, stderr.String())
+		}
+		pic := filepath.Join(results.HistoriesDir(out), "cluster-counter-"+c.design+".html")
+		_, err := os.Stat(pic)
+		said := strings.Contains(stderr.String(), "drawn by porcupine: "+pic)
+		if (err == nil) != c.want || said != c.want {
+			t.Errorf("%s: picture at %s: %v (want one: %v); stderr names it: %v\n%s", c.design, pic, err, c.want, said, stderr.String())
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,23 +79,34 @@ func TestFormatRoundTripOpen(t *testing.T) {
 		t.Errorf("key %s: read back %q, want 400", results.KeyRate, v)
 	}
 	checkSettings(t, rep, results.KeyRate+"=400")
-	// Each sample keeps the rate: sec/op is about 1/400 s.
+	// Each sample keeps the rate: sec/op is never below the schedule's
+	// 1/400 s; above it only where the clients fell behind it (a busy
+	// machine), and then behind-sec says so.
 	n, run := countResults(t, out)
 	if len(n) != 1 || len(run.Samples) != 2 {
 		t.Fatalf("results %v, want 2 samples of one point", n)
-	}
-	for _, s := range run.Samples {
-		if x := s.SecPerOp * 400; x < 0.7 || x > 1.5 {
-			t.Errorf("%s: %.3g sec/op at 400 ops/s", s.Name, s.SecPerOp)
-		}
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for line := range strings.Lines(string(data)) {
-		if strings.HasPrefix(line, "Benchmark") && !strings.Contains(line, " "+results.UnitBehind) {
+	behind := map[int]float64{} // by line
+	for i, line := range strings.Split(string(data), "\n") {
+		if !strings.HasPrefix(line, "Benchmark") {
+			continue
+		}
+		f := strings.Fields(line)
+		j := slices.Index(f, results.UnitBehind)
+		if j < 1 {
 			t.Errorf("a line without %s: %s", results.UnitBehind, line)
+			continue
+		}
+		behind[i+1], _ = strconv.ParseFloat(f[j-1], 64)
+	}
+	for _, s := range run.Samples {
+		x := s.SecPerOp * 400
+		if x < 0.7 || x > 1.5 && !(behind[s.Line] > 0) {
+			t.Errorf("%s: %.3g sec/op at 400 ops/s, %s %g", s.Name, s.SecPerOp, results.UnitBehind, behind[s.Line])
 		}
 	}
 }

@@ -54,3 +54,11 @@ func ProfilesDir(fileName, dir string) string {
 	}
 	return dir
 }
+
+// HistoriesDir returns the folder beside the results file at path where
+// a run's workloads write what explains a sample (workloads.Params'
+// HistoryDir): path + ".histories". The cluster workloads write there,
+// for each workload and design, porcupine's picture of the first
+// history that was not linearizable, <workload>-<design>.html, the
+// workload's slash as a dash.
+func HistoriesDir(path string) string { return path + ".histories" }

@@ -129,6 +129,12 @@ type Params struct {
 	// TempDir is where io/fsync makes its temporary directory ("" means
 	// os.TempDir()).
 	TempDir string
+	// HistoryDir is where a workload may write what explains a sample
+	// beside the numbers: the cluster workloads write porcupine's
+	// picture of a history that is not linearizable there. "" writes
+	// nothing. Like TempDir, a place, not a knob: the runner sets it
+	// beside the results file (results.HistoriesDir).
+	HistoryDir string
 	// DB is the webapp workloads' database (--db): "" for an embedded
 	// SQLite file in a temporary directory, or a postgres:// URL.
 	DB string

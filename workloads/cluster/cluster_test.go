@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -311,6 +313,7 @@ func TestSample(t *testing.T) {
 				mods = append(mods, func(nc *nodeConfig) { nc.StaleFollowerReads = true })
 			}
 			p := testParams()
+			p.HistoryDir = filepath.Join(t.TempDir(), "x.txt.histories")
 			in, err := startInstance(c.kind, c.design, p, procs.DefaultOptions(), mods...)
 			if err != nil {
 				t.Fatal(err)
@@ -325,6 +328,16 @@ func TestSample(t *testing.T) {
 			first := in.s
 			t.Logf("%s: %v", c.name, ms)
 			metricOf(t, ms, results.UnitConvergeSec)
+			// Porcupine's picture of the history, written only for one
+			// that is not linearizable.
+			picture := filepath.Join(p.HistoryDir, "cluster-"+c.kind+"-"+c.design+".html")
+			b, err := os.ReadFile(picture)
+			switch lin := metricOf(t, ms, results.UnitLinearizable); {
+			case lin == 0 && (err != nil || !bytes.Contains(b, []byte("<html"))):
+				t.Errorf("not linearizable, but no picture of the history at %s (%v)", picture, err)
+			case lin == 1 && err == nil:
+				t.Errorf("linearizable, yet a picture at %s", picture)
+			}
 			if !first.converged {
 				t.Fatal("the nodes did not agree after the sample")
 			}

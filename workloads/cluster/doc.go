@@ -75,7 +75,10 @@
 //     and latency per phase and side, stale reads, lost acknowledged
 //     increments (only when the nodes agreed: else there is no final
 //     value, and no lost-acked), converge-sec and porcupine's
-//     linearizability verdict. A sample that failed gets no EndSample:
+//     linearizability verdict. The first history of the instance that
+//     is not linearizable is drawn with porcupine's visualisation into
+//     Params.HistoryDir (the runner sets it beside the results file,
+//     results.HistoriesDir). A sample that failed gets no EndSample:
 //     the next BeginSample, or Close, stops its controller and heals.
 //  6. Close ends the node processes, then the proxies.
 //

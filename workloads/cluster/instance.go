@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,10 @@ type instance struct {
 	cfg         nodeConfig
 	incarnation []int
 	dead        []int
+
+	// pictured: porcupine's picture of a history that is not
+	// linearizable was written (picture), once per instance.
+	pictured bool
 }
 
 // startInstance starts the n node processes of design over fresh
@@ -585,7 +590,8 @@ func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric 
 		return true
 	})
 	s.converged = err == nil
-	ms := evaluate(s.h.ops(), sampleEnd{
+	hist := s.h.ops()
+	end := sampleEnd{
 		init:        s.init,
 		final:       s.final,
 		converged:   s.converged, // every node held final: a read after every op
@@ -593,7 +599,11 @@ func (in *instance) EndSample(wall time.Duration, ops int64) []workloads.Metric 
 		heal:        s.healAt,
 		minority:    s.cutOff,
 		convergeSec: s.convergeSec,
-	})
+	}
+	ms := evaluate(hist, end)
+	if in.p.HistoryDir != "" && !in.pictured && !linearizable(ms) {
+		in.pictured = in.picture(hist, end) == nil
+	}
 	if s.electionSec >= 0 {
 		ms = append(ms, workloads.Metric{Value: s.electionSec, Unit: results.UnitElectionSec})
 	}
@@ -725,4 +735,30 @@ func (c *client) send(method, path string) (outcome, int64) {
 func (c *client) Close() error {
 	c.http.CloseIdleConnections()
 	return nil
+}
+
+// linearizable reports whether a sample's figures hold a verdict other
+// than 0: linearizable, or not decided.
+func linearizable(ms []workloads.Metric) bool {
+	for _, m := range ms {
+		if m.Unit == results.UnitLinearizable {
+			return m.Value != 0
+		}
+	}
+	return true
+}
+
+// picture writes porcupine's picture of a sample's history to
+// Params.HistoryDir, <workload>-<design>.html (results.HistoriesDir):
+// the first history of this workload and design that was not
+// linearizable, with the partial linearizations porcupine found and the
+// ops it could not order. EndSample has no error to return: a picture
+// that could not be written is tried again at the next such sample.
+func (in *instance) picture(ops []op, end sampleEnd) error {
+	if err := os.MkdirAll(in.p.HistoryDir, 0o755); err != nil {
+		return err
+	}
+	name := "cluster-" + in.kind + "-" + in.design + ".html"
+	_, err := visualize(filepath.Join(in.p.HistoryDir, name), ops, end)
+	return err
 }

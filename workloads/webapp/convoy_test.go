@@ -26,7 +26,9 @@ func servedRate(t *testing.T, in *instance, clients, ops int) (float64, map[stri
 // time, so 4 threads of one process serve about 4 times as many reads
 // per second as 1 (the law min(T, 1/(1-f)) with f near 0.9). Measured
 // on 2 cores: 3.3 to 3.8 (-race, with 6ms of latency against its slower
-// requests: 3.5 to 3.9); the bound is 2.5. The control is lock mutex,
+// requests: 3.5 to 3.9), and 2.25 with four test binaries sharing the 2
+// CPUs (each request's CPU stretched under the lock); the bound is 2,
+// still well above the mutex's and the broken case's. The control is lock mutex,
 // whose threads hold the lock for the whole request, latency included:
 // 4 threads serve as many as 1 (measured 0.9 to 1.05; bound 1.5). With
 // the latency slept before the lock is released, the gil ratio falls to
@@ -52,8 +54,8 @@ func TestDBLatencyReleasesTheLock(t *testing.T) {
 		}
 		return rates[1] / rates[0]
 	}
-	if r := ratio("gil"); r < 2.5 {
-		t.Errorf("lock=gil: 4 threads served %.2f times the reads of 1, want over 2.5 (4 if the latency is spent without the lock)", r)
+	if r := ratio("gil"); r < 2 {
+		t.Errorf("lock=gil: 4 threads served %.2f times the reads of 1, want over 2 (4 if the latency is spent without the lock)", r)
 	}
 	if r := ratio("mutex"); r > 1.5 {
 		t.Errorf("lock=mutex: 4 threads served %.2f times the reads of 1, want about 1 (the latency under the lock)", r)
