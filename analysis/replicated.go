@@ -476,9 +476,10 @@ func fmtSpanCount(s Span) string {
 	return fmtCount(s.Median)
 }
 
-// replicatedHead is the section's first line: where the designs were
-// read and what the columns are.
-func replicatedHead(r *Replicated) string {
+// Intro says where the designs were read, what the phases and the
+// columns are, and, under faults crash, that the middle phase killed
+// nodes: the section's first line in every format.
+func (r *Replicated) Intro() string {
 	at := "each design at its own point; "
 	if procs, g, ok := r.At(); ok {
 		at = fmt.Sprintf("at %d procs, %d goroutines (clients); ", procs, g)
@@ -487,6 +488,13 @@ func replicatedHead(r *Replicated) string {
 	if len(r.Designs) > 0 && r.Designs[0].crashed() {
 		s += "; with faults crash the middle phase killed the cut-off side's nodes instead of cutting their links, and restarted them at the heal"
 	}
+	return s
+}
+
+// replicatedHead is the text report's head of a section: its Intro and
+// its settings.
+func replicatedHead(r *Replicated) string {
+	s := r.Intro()
 	if r.Settings != "" {
 		s += "\nsettings: " + r.Settings
 	}

@@ -204,7 +204,7 @@ func (r *runner) sample(pt *point, ops int64) (sampleResult, error) {
 			// after each heal differ in number from one sample to the
 			// next: its Close, not its samples, must leave nothing
 			// (runValid checks it once all instances are closed).
-			if _, timed := pt.inst.(workloads.Timed); timed {
+			if pt.sampleTime > 0 {
 				return o.s, nil
 			}
 			return o.s, checkLeaks(before, pt.Workload)
@@ -333,9 +333,11 @@ func (r *runner) measure(pt *point, ops int64, ab *abandon) (sampleResult, error
 	if err != nil {
 		return sampleResult{}, err
 	}
-	sum, err := checkOps(done, ops, g, weak)
+	var sum int64
 	if pt.sampleTime > 0 {
 		sum, err = checkTimedOps(done)
+	} else {
+		sum, err = checkOps(done, ops, g, weak)
 	}
 	if err != nil {
 		return sampleResult{}, err

@@ -150,12 +150,9 @@ type (
 		Section    *plot.Section
 		Replicated *analysis.Replicated
 		Settings   string
-		// At is where the designs were read: "2 procs, 6 goroutines
-		// (clients)", "" where the designs differ.
-		At      string
-		Figures []figureData
-		Head    []string
-		Rows    [][]string
+		Figures    []figureData
+		Head       []string
+		Rows       [][]string
 	}
 	servedData struct {
 		ID       string
@@ -245,7 +242,7 @@ func Write(w io.Writer, rep *analysis.Report, opt Options) error {
 		if r := s.Replicated; r != nil {
 			t := r.Table()
 			d.Replicated = append(d.Replicated, replicatedData{ID: fmt.Sprintf("cap-%d", len(d.Replicated)+1), Section: s, Replicated: r,
-				Settings: settings(s.Scaling, s.Settings), At: designsAt(r), Figures: figs, Head: t[0], Rows: t[1:]})
+				Settings: settings(s.Scaling, s.Settings), Figures: figs, Head: t[0], Rows: t[1:]})
 			continue
 		}
 		sd := sectionData{ID: fmt.Sprintf("section-%d", i+1), Section: s, Settings: settings(s.Scaling, s.Settings), Figures: figs}
@@ -311,16 +308,6 @@ func figures(s *plot.Section) ([]figureData, error) {
 		})
 	}
 	return out, nil
-}
-
-// designsAt names the point a CAP family's designs were read at, ""
-// where they differ.
-func designsAt(r *analysis.Replicated) string {
-	procs, g, ok := r.At()
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf("%d procs, %d goroutines (clients)", procs, g)
 }
 
 func settings(scaling, s string) string {
